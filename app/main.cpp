@@ -1,0 +1,3 @@
+#include <mediaflow/cli.hpp>
+
+int main(int argc, char** argv) { return mediaflow::cli::run_cli(argc, argv); }

@@ -1,0 +1,20 @@
+# mediaflow_add_plugin(NAME <gst plugin name> SOURCES <files…> [LIBS <targets…>])
+#
+# Builds libmediaflow_<NAME>.so into the build's plugin folder: a normal GStreamer
+# plugin (GST_PLUGIN_PATH=<build>/plugins gst-inspect-1.0 works) that also exports
+# the Boost.DLL descriptor declared in <mediaflow/plugin_api.h>.
+function(mediaflow_add_plugin)
+  cmake_parse_arguments(P "" "NAME" "SOURCES;LIBS" ${ARGN})
+  set(target mediaflow_${P_NAME})
+  add_library(${target} MODULE ${P_SOURCES})
+  target_link_libraries(${target} PRIVATE mediaflow_plugin_api PkgConfig::GST ${P_LIBS})
+  target_compile_definitions(${target} PRIVATE
+    PACKAGE="mediaflow" VERSION="${PROJECT_VERSION}" GST_PACKAGE_NAME="mediaflow"
+    GST_PACKAGE_ORIGIN="https://example.invalid/mediaflow")
+  set_target_properties(${target} PROPERTIES
+    LIBRARY_OUTPUT_DIRECTORY ${MEDIAFLOW_PLUGIN_BUILD_DIR}
+    CXX_VISIBILITY_PRESET hidden
+    VISIBILITY_INLINES_HIDDEN ON)
+  install(TARGETS ${target} LIBRARY DESTINATION lib/mediaflow/plugins)
+  set_property(GLOBAL APPEND PROPERTY MEDIAFLOW_PLUGINS ${target})
+endfunction()

@@ -1,0 +1,82 @@
+// The whole ABI between the mediaflow host and a plugin library.
+//
+// A plugin library is an ordinary GStreamer plugin (GST_PLUGIN_DEFINE, so gst-inspect-1.0
+// and gst-launch-1.0 find it through GST_PLUGIN_PATH) that additionally exports, through
+// Boost.DLL, one function returning a PluginDescriptor. The host loads every library in
+// PLUGIN_DIR, reads the descriptor, refuses any other api_version, and registers the
+// elements with GStreamer exactly once. Plugin authors include this header only; see
+// docs/plugin-authoring.md for a walk-through.
+//
+//   static const mediaflow::ElementDescriptor kElements[] = {
+//     {"myasr", mediaflow::role::kAsr, "Streams 16 kHz speech to MyVendor, posts transcripts"},
+//   };
+//   static gboolean plugin_init(GstPlugin* p) {
+//     return GST_ELEMENT_REGISTER(myasr, p);
+//   }
+//   MEDIAFLOW_PLUGIN_DEFINE(myvendor, "MyVendor speech recognition", plugin_init, kElements)
+#pragma once
+
+#include <gst/gst.h>
+
+#include <boost/dll/alias.hpp>
+#include <cstddef>
+#include <iterator>
+
+namespace mediaflow {
+
+// Bump when PluginDescriptor or ElementDescriptor change layout or meaning.
+inline constexpr unsigned kPluginApiVersion = 1;
+
+// The Boost.DLL alias under which a plugin exports `const PluginDescriptor* ()`.
+inline constexpr const char* kPluginDescriptorSymbol = "mediaflow_plugin_descriptor";
+
+// Element roles: what an element does in a call, so tools can list plugins by role and
+// conformance suites can pick every element of one role.
+namespace role {
+inline constexpr const char* kIngest = "ingest";      // call audio in (twiliosrc)
+inline constexpr const char* kEgress = "egress";      // call audio out (twiliosink)
+inline constexpr const char* kDecoder = "decoder";
+inline constexpr const char* kAsr = "asr";            // speech recognition, posts transcripts
+inline constexpr const char* kAgent = "agent";        // voice agent: caller audio in, agent audio out
+inline constexpr const char* kTts = "tts";
+inline constexpr const char* kRecorder = "recorder";
+inline constexpr const char* kFilter = "filter";
+}  // namespace role
+
+struct ElementDescriptor {
+  const char* name;         // GStreamer element factory name
+  const char* role;         // one of mediaflow::role
+  const char* description;  // one line, shown by `mediaflow plugins`
+};
+
+struct PluginDescriptor {
+  // Must stay the first member: the host reads it before trusting anything else.
+  unsigned api_version;
+  const char* name;          // GStreamer plugin name
+  const char* version;
+  const char* description;
+  const ElementDescriptor* elements;
+  std::size_t element_count;
+  // Registers the elements; the same function GST_PLUGIN_DEFINE is given.
+  gboolean (*register_elements)(GstPlugin* plugin);
+};
+
+using PluginDescriptorFn = const PluginDescriptor*();
+
+}  // namespace mediaflow
+
+// Defines the GStreamer plugin and exports its mediaflow descriptor. `name` is a C
+// identifier (the GStreamer plugin name); `elements` a static array of ElementDescriptor.
+// Needs PACKAGE, VERSION and GST_PACKAGE_ORIGIN defined (mediaflow_add_plugin does it).
+#define MEDIAFLOW_PLUGIN_DEFINE(name, description, init_fn, elements)                          \
+  GST_PLUGIN_DEFINE(GST_VERSION_MAJOR, GST_VERSION_MINOR, name, description, init_fn, VERSION,  \
+                    "Proprietary", PACKAGE, GST_PACKAGE_ORIGIN)                                \
+  namespace {                                                                                  \
+  const ::mediaflow::PluginDescriptor mediaflow_plugin_descriptor_value{                       \
+      ::mediaflow::kPluginApiVersion, G_STRINGIFY(name), VERSION, description, elements,                   \
+      std::size(elements), init_fn};                                                           \
+  const ::mediaflow::PluginDescriptor* mediaflow_plugin_descriptor_fn() {                      \
+    return &mediaflow_plugin_descriptor_value;                                                 \
+  }                                                                                            \
+  }                                                                                            \
+  BOOST_DLL_ALIAS(mediaflow_plugin_descriptor_fn, mediaflow_plugin_descriptor)

@@ -1,0 +1,31 @@
+#include "cli/commands.hpp"
+
+#include <mediaflow/plugin_registry.hpp>
+
+#include <cstdio>
+
+namespace mediaflow::cli {
+
+int cmd_plugins(const Args& args) {
+  if (wants_help(args)) {
+    std::printf(
+        "usage: mediaflow plugins\n\n"
+        "Loads every plugin library in PLUGIN_DIR and lists each plugin with its version and\n"
+        "its elements (name, role, description). Libraries that fail to load are reported on\n"
+        "stderr, one line each, and the exit code is 1.\n");
+    return 0;
+  }
+  int errors = 0;
+  if (!init_media(&errors)) return 1;
+  std::printf("plugin dir: %s\n", default_plugin_dir().c_str());
+  for (const auto& p : loaded_plugins()) {
+    std::printf("%s %s  (%s)\n  %s\n", p.name.c_str(), p.version.c_str(), p.file.c_str(),
+                p.description.c_str());
+    for (const auto& e : p.elements) {
+      std::printf("    %-18s %-9s %s\n", e.name.c_str(), e.role.c_str(), e.description.c_str());
+    }
+  }
+  return errors == 0 ? 0 : 1;
+}
+
+}  // namespace mediaflow::cli

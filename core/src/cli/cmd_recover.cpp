@@ -1,0 +1,12 @@
+#include "cli/commands.hpp"
+
+#include <cstdio>
+
+namespace mediaflow::cli {
+
+int cmd_recover(const Args&) {
+  std::fprintf(stderr, "mediaflow: 'recover' is not available in this build yet\n");
+  return 2;
+}
+
+}  // namespace mediaflow::cli

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package mediaflow needs to build, test and run. Idempotent: when
+# everything is present it only checks (under a second) and installs nothing.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake ninja-build pkg-config
+  libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
+  gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-tools
+  libsoup-3.0-dev libjson-glib-dev libboost-dev libjwt-dev libsimdjson-dev
+  libgtest-dev
+  # test and demo tools: synthetic speech and an independent WAV reader
+  espeak-ng gstreamer1.0-espeak sox
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "install-deps: installing ${missing[*]}" >&2
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
