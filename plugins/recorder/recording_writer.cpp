@@ -92,7 +92,12 @@ void RecordingWriter::run() {
   for (;;) {
     {
       std::unique_lock lock(mutex_);
-      wake_.wait(lock, [this] { return !queue_.empty(); });
+      // With frames waiting for the other track, wake up to write them once they are old.
+      if (!failed_ && has_staged())
+        wake_.wait_for(lock, std::chrono::milliseconds(config_.late_window_ms / 4 + 1),
+                       [this] { return !queue_.empty(); });
+      else
+        wake_.wait(lock, [this] { return !queue_.empty(); });
       batch.swap(queue_);
       queued_data_ = 0;
     }
@@ -201,9 +206,12 @@ void RecordingWriter::apply(Item& item) {
   has_data_[t] = true;
   end_[t] = std::max(end_[t], pos + n);
 
-  // A jump far ahead: write the silence up to shortly before it now, so staging stays small.
-  const std::uint64_t window = std::uint64_t(config_.rate) * config_.late_window_ms / 1000;
-  if (pos > written_ + window) commit_to(pos - window);
+  history_.push_back({std::chrono::steady_clock::now(), std::max(end_[0], end_[1])});
+
+  // Staging never holds more than max_staging_ms: a jump far ahead (or a track racing ahead
+  // of the other in an offline pipeline) writes out the oldest frames first.
+  const std::uint64_t cap = std::uint64_t(config_.rate) * config_.max_staging_ms / 1000;
+  if (pos + n > written_ + cap) commit_to(pos + n - cap);
   if (failed_) return;
 
   if (pos + n <= written_) {
@@ -219,21 +227,26 @@ void RecordingWriter::apply(Item& item) {
             s.begin() + static_cast<std::ptrdiff_t>(at));
 }
 
-// Everything both tracks agree on is written; a track that is behind holds the other back by
-// at most the late window (so a silent agent never holds back the caller for longer).
+// Everything both tracks have reached is written at once. Beyond that, the track that is ahead
+// waits at most late_window_ms of wall-clock time for the other one (so a silent agent holds
+// the caller back by that much, never longer); then its frames are written with silence
+// where the other track has nothing.
 void RecordingWriter::commit_ready(bool everything) {
-  const std::uint64_t known[2] = {ended_[0] ? UINT64_MAX : end_[0], ended_[1] ? UINT64_MAX : end_[1]};
   const std::uint64_t furthest = std::max(end_[0], end_[1]);
-  std::uint64_t target;
-  if (everything) {
-    target = furthest;
-  } else {
-    const std::uint64_t window = std::uint64_t(config_.rate) * config_.late_window_ms / 1000;
-    const std::uint64_t both = std::min(std::min(known[0], known[1]), furthest);
-    target = std::max(both, furthest > window ? furthest - window : 0);
+  std::uint64_t target = furthest;
+  if (!everything) {
+    const std::uint64_t known[2] = {ended_[0] ? UINT64_MAX : end_[0], ended_[1] ? UINT64_MAX : end_[1]};
+    const auto cutoff = std::chrono::steady_clock::now() - std::chrono::milliseconds(config_.late_window_ms);
+    while (!history_.empty() && history_.front().first <= cutoff) {
+      aged_end_ = std::max(aged_end_, history_.front().second);
+      history_.pop_front();
+    }
+    target = std::min(furthest, std::max(std::min(known[0], known[1]), aged_end_));
   }
   if (target > written_) commit_to(target);
 }
+
+bool RecordingWriter::has_staged() const { return std::max(end_[0], end_[1]) > written_; }
 
 void RecordingWriter::commit_to(std::uint64_t target) {
   constexpr std::uint64_t kChunk = 4096;

@@ -6,6 +6,7 @@
 
 #include <mediaflow/protocol/recording_manifest.hpp>
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -33,9 +34,13 @@ struct RecordingConfig {
   std::uint32_t rate = 16000;
   Layout layout = Layout::kStereo;
   std::size_t queue_limit = kDefaultQueueLimit;
-  // Late data of one track is mixed into its place while the other track is at most this far
-  // ahead; older positions are already on disk and late samples there are dropped.
+  // Frames of the track that is ahead wait this long (wall clock) for the other track before
+  // they are written with silence on the other side; late data for positions already on
+  // disk is dropped. For live audio this is the same as 500 ms of media time.
   std::uint32_t late_window_ms = 500;
+  // Upper bound of audio held in memory per recording (both tracks): beyond it the oldest
+  // frames are written regardless (a track more than this behind loses that part).
+  std::uint32_t max_staging_ms = 10000;
   // A block starting within this distance of where its track ended continues it seamlessly
   // (timestamp jitter), instead of leaving a gap or overwriting.
   std::uint32_t align_tolerance_ms = 5;
@@ -89,6 +94,7 @@ class RecordingWriter {
   void commit_to(std::uint64_t target);
   void commit_ready(bool everything);
   void patch_headers();
+  bool has_staged() const;
   void finalize(bool both_ended);
   bool finish_files(RecordingResult* result, std::string* why);
   void fail_io(const std::string& reason, int err);
@@ -119,6 +125,9 @@ class RecordingWriter {
   bool has_data_[2] = {false, false};
   bool ended_[2] = {false, false};
   std::uint64_t late_frames_ = 0;
+  // (when, furthest end then): how far the leading track had got at each arrival.
+  std::deque<std::pair<std::chrono::steady_clock::time_point, std::uint64_t>> history_;
+  std::uint64_t aged_end_ = 0;  // furthest end reached at least late_window_ms ago
 };
 
 }  // namespace mediaflow::recorder
