@@ -24,8 +24,13 @@ int cmd_recover(const Args& args) {
                 protocol::redact_sid(r.call_sid).c_str(), r.wavs.size(),
                 r.had_sidecar ? "" : " (no sidecar: owner unknown)");
   }
-  for (const auto& f : report.failures)
-    std::fprintf(stderr, "mediaflow recover: %s: %s\n", f.file.filename().c_str(), f.reason.c_str());
+  for (const auto& f : report.failures) {
+    const std::string name = f.file.filename().string();
+    if (f.reason.starts_with(name))  // the reason already names the file
+      std::fprintf(stderr, "mediaflow recover: %s\n", f.reason.c_str());
+    else
+      std::fprintf(stderr, "mediaflow recover: %s: %s\n", name.c_str(), f.reason.c_str());
+  }
   if (report.recovered.empty() && report.failures.empty()) std::printf("nothing to recover in %s\n", args[0].c_str());
   return report.failures.empty() ? 0 : 1;
 }
