@@ -198,7 +198,7 @@ std::string issue_hs256(std::string_view secret, std::int64_t now_unix, std::int
   return out;
 }
 
-std::string issue_hs256(std::string_view secret, std::int64_t ttl_seconds) {
+std::string issue_hs256_now(std::string_view secret, std::int64_t ttl_seconds) {
   return issue_hs256(secret, system_now(), ttl_seconds);
 }
 

@@ -51,10 +51,10 @@ inline constexpr std::int64_t kMaxStreamTokenTtlSeconds = 300;
 
 // Issues an HS256 token {"aud":"media","iat":now,"exp":now+ttl}; ttl is clamped to
 // [1, kMaxStreamTokenTtlSeconds]. Returns "" if `secret` is empty or encoding fails.
-std::string issue_hs256(std::string_view secret, std::int64_t now_unix,
-                        std::int64_t ttl_seconds = kMaxStreamTokenTtlSeconds);
-std::string issue_hs256(std::string_view secret,
-                        std::int64_t ttl_seconds = kMaxStreamTokenTtlSeconds);
+std::string issue_hs256(std::string_view secret, std::int64_t now_unix, std::int64_t ttl_seconds);
+// Same, at the current system time.
+std::string issue_hs256_now(std::string_view secret,
+                            std::int64_t ttl_seconds = kMaxStreamTokenTtlSeconds);
 
 // True when `token` has the shape of a compact JWS (three non-empty dot-separated segments).
 bool looks_like_jwt(std::string_view token);

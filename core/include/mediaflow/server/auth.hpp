@@ -41,9 +41,9 @@ enum class TokenSource { none, path, query, header };
 std::string_view to_string(TokenSource source);
 
 struct ConnectRequest {
-  std::string_view path;                  // request path, e.g. /rtm/voice/jwt/eyJ...
-  std::optional<std::string_view> query_token;   // decoded value of ?token=, if given
-  std::optional<std::string_view> header_token;  // value of x-media-auth, if given
+  std::string_view path{};                         // request path, e.g. /rtm/voice/jwt/eyJ...
+  std::optional<std::string_view> query_token{};   // decoded value of ?token=, if given
+  std::optional<std::string_view> header_token{};  // value of x-media-auth, if given
 };
 
 struct AuthDecision {
