@@ -183,7 +183,8 @@ void Session::ws_closed(SoupWebsocketConnection*, gpointer data) {
 void Session::on_closed() {
   const gushort code = soup_websocket_connection_get_close_code(ws_);
   close_socket(false);
-  if (close_stream_sent_) {
+  if (close_stream_sent_ && code == SOUP_WEBSOCKET_CLOSE_NORMAL) {
+    // The answer to CloseStream: every final result has arrived.
     done();
   } else if (code == SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION) {
     // 1008: the audio is not decodable as declared; sending it again will not help.

@@ -32,7 +32,7 @@ namespace {
 
 GstBuffer* chunk_buffer(const AsrInput& in, std::size_t offset, std::size_t n) {
   GstBuffer* b = gst_buffer_new_memdup(in.audio.data() + offset, n);
-  GST_BUFFER_PTS(b) = gst_util_uint64_scale(offset, GST_SECOND, in.bytes_per_second);
+  GST_BUFFER_PTS(b) = in.first_pts_ns + gst_util_uint64_scale(offset, GST_SECOND, in.bytes_per_second);
   GST_BUFFER_DURATION(b) = gst_util_uint64_scale(n, GST_SECOND, in.bytes_per_second);
   return b;
 }
@@ -96,6 +96,7 @@ AsrRun run_appsrc(GstElement* element, const AsrInput& in) {
     g_signal_emit_by_name(src, "push-buffer", b, &ret);
     gst_buffer_unref(b);
   }
+  if (in.pause_before_eos_ms) g_usleep(gulong(in.pause_before_eos_ms) * 1000);
   GstFlowReturn ret;
   g_signal_emit_by_name(src, "end-of-stream", &ret);
   collect(bus, run, in.timeout_ms);
@@ -172,6 +173,7 @@ AsrRun run_inline(GstElement* element, const AsrInput& in) {
   for (std::size_t off = 0; off < in.audio.size(); off += in.chunk_bytes) {
     worker.run_sync([&] { gst_pad_push(src, chunk_buffer(in, off, std::min(in.chunk_bytes, in.audio.size() - off))); });
   }
+  if (in.pause_before_eos_ms) g_usleep(gulong(in.pause_before_eos_ms) * 1000);
   worker.run_sync([&] { gst_pad_push_event(src, gst_event_new_eos()); });
   collect(bus, run, in.timeout_ms);
   // Torn down from outside the loop's dispatch, as the host does from an idle callback.

@@ -37,6 +37,8 @@ struct AsrInput {
   std::vector<std::uint8_t> audio;
   std::size_t bytes_per_second = 32000;
   std::size_t chunk_bytes = 640;  // 20 ms of 16 kHz S16LE
+  std::uint64_t first_pts_ns = 0;  // PTS (= running time) of the first byte
+  int pause_before_eos_ms = 0;    // a quiet gap (no audio) before EOS
   int timeout_ms = 10000;         // only to avoid hangs
 };
 
