@@ -18,6 +18,7 @@ namespace {
 
 constexpr int64_t kUsPerMs = 1000;
 constexpr uint8_t kMulawSilence = 0xFF;
+const std::string kInboundTrack = "inbound";
 
 int64_t bytes_to_us(uint64_t bytes) { return static_cast<int64_t>(bytes) * 1000000 / 8000; }
 
@@ -244,8 +245,9 @@ struct TwilioCaller::Impl : std::enable_shared_from_this<Impl> {
   void send_frame(uint64_t index) {
     fill_frame(index);
     const uint64_t timestamp_ms = static_cast<uint64_t>(bytes_to_us(index * opt.frame_bytes) / kUsPerMs);
-    // Both-tracks streams carry the caller on `inbound`; the simulated callee is silent.
-    send_text(tw::encode_inbound_media(++sequence, opt.stream_sid, "inbound", index + 1,
+    // A both-tracks stream carries the caller on `inbound`; the simulated callee is silent.
+    const std::string& track = opt.tracks.size() == 1 ? opt.tracks[0] : kInboundTrack;
+    send_text(tw::encode_inbound_media(++sequence, opt.stream_sid, track, index + 1,
                                        timestamp_ms, frame_buf));
     if (opt.measure_latency) matcher.sent(frame_buf, g_get_monotonic_time());
     ++result.frames_sent;
