@@ -136,6 +136,13 @@ int main(int argc, char** argv) {
     }
   }
   if (spawn == !o.url.empty()) return usage_error("give exactly one of --url and --spawn");
+  // One socket per call on each side: lift our soft fd limit to the hard one (a spawned host
+  // inherits it).
+  rlimit nofile{};
+  if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+    nofile.rlim_cur = nofile.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &nofile);
+  }
 
   md::HostProcess host;
   if (spawn) {
