@@ -7,7 +7,9 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <cstdint>
 #include <fstream>
+#include <iterator>
 #include <string>
 
 namespace mediaflow::test {
@@ -57,7 +59,8 @@ inline std::string all_messages(const pipeline::Diagnostics& d) { return pipelin
 // Plays the pipeline until EOS or error (30 s guard against hangs). Returns "" on EOS, else the
 // error text.
 inline std::string play_to_eos(GstElement* pipeline) {
-  if (gst_element_set_state(pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) return "state change failed";
+  // A failed state change posts its error on the bus too: wait for it either way.
+  gst_element_set_state(pipeline, GST_STATE_PLAYING);
   GstBus* bus = gst_element_get_bus(pipeline);
   GstMessage* msg = gst_bus_timed_pop_filtered(bus, 30 * GST_SECOND,
                                                GstMessageType(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
@@ -74,6 +77,21 @@ inline std::string play_to_eos(GstElement* pipeline) {
   gst_object_unref(bus);
   gst_element_set_state(pipeline, GST_STATE_NULL);
   return result;
+}
+
+// Size of the "data" chunk of a WAV file (wavenc may add chunks after it, e.g. LIST).
+inline uint64_t wav_data_bytes(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (bytes.size() < 12 || bytes.compare(0, 4, "RIFF") != 0 || bytes.compare(8, 4, "WAVE") != 0) return 0;
+  size_t at = 12;
+  while (at + 8 <= bytes.size()) {
+    uint32_t size = static_cast<uint8_t>(bytes[at + 4]) | static_cast<uint8_t>(bytes[at + 5]) << 8 |
+                    static_cast<uint8_t>(bytes[at + 6]) << 16 | static_cast<uint32_t>(static_cast<uint8_t>(bytes[at + 7])) << 24;
+    if (bytes.compare(at, 4, "data") == 0) return at + 8 + size <= bytes.size() ? size : 0;
+    at += 8 + size + (size & 1);
+  }
+  return 0;
 }
 
 }  // namespace mediaflow::test
