@@ -122,3 +122,26 @@ TEST_F(TwilioReplay, Wav2CaptureRejectsBadInputClearly) {
   EXPECT_EQ(bad_frame.exit_status, 2);
   EXPECT_NE(bad_frame.err.find("--frame-ms"), std::string::npos);
 }
+
+TEST_F(TwilioReplay, MediaflowRunReplayPipelineMatchesGstLaunchLine) {
+  std::vector<std::uint8_t> mulaw;
+  std::string error;
+  ASSERT_TRUE(mediaflow::gstutil::decode_file_to_mulaw(make_wav(400), mulaw, error)) << error;
+  const auto capture = dir / "call.jsonl";
+  write_file(capture, tw::build_capture(mulaw, {}));
+
+  const auto run_wav = dir / "run.wav";
+  auto r = spawn({mediaflow::test::mediaflow_binary().string(), "run",
+                  (mediaflow::test::source_dir() / "pipelines" / "replay.json").string(), "--set",
+                  "param.capture=" + capture.string(), "--set", "param.out=" + run_wav.string()},
+                 {"PLUGIN_DIR=" + mediaflow::test::plugin_dir().string()});
+  ASSERT_EQ(r.exit_status, 0) << r.err;
+
+  const auto inproc_wav = dir / "inproc.wav";
+  RunResult run;
+  run_pipeline(replay_launch(capture, inproc_wav), nullptr, run);
+  ASSERT_TRUE(run.eos) << run.error;
+  const std::string via_run = read_file(run_wav), inproc = read_file(inproc_wav);
+  ASSERT_GT(inproc.size(), 44u + 2u * 16000u * 35u / 100u);
+  EXPECT_EQ(via_run, inproc);
+}
