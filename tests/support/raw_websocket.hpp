@@ -1,0 +1,50 @@
+// A deliberately low-level WebSocket client for guard tests: it writes frames byte by byte
+// (fragmented messages, oversized frames, binary opcodes) that a normal client library will
+// not produce, and reads the server's frames including the close code. Blocking, with
+// timeouts; loopback only.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mediaflow::test {
+
+struct WsFrame {
+  bool fin = true;
+  uint8_t opcode = 0;  // 1 text, 2 binary, 8 close, 9 ping, 10 pong
+  std::string payload;
+  uint16_t close_code() const;  // for opcode 8
+};
+
+class RawWebSocket {
+ public:
+  RawWebSocket() = default;
+  ~RawWebSocket();
+  RawWebSocket(const RawWebSocket&) = delete;
+  RawWebSocket& operator=(const RawWebSocket&) = delete;
+
+  // Performs the HTTP upgrade. Returns the HTTP status (101 on success, 401, 404…).
+  int connect(uint16_t port, const std::string& path_and_query,
+              const std::map<std::string, std::string>& headers = {});
+
+  bool send_frame(uint8_t opcode, const std::string& payload, bool fin = true);
+  bool send_text(const std::string& text) { return send_frame(1, text); }
+
+  // Next frame from the server (pings answered transparently), or nullopt on timeout/EOF.
+  std::optional<WsFrame> read_frame(int timeout_ms = 5000);
+  // Reads until a close frame arrives; returns its code (0 when the socket ended without one).
+  uint16_t wait_close(int timeout_ms = 5000, std::vector<WsFrame>* others = nullptr);
+
+  void close_socket();  // drop the TCP connection with no close frame (a vanished client)
+
+ private:
+  bool read_exact(void* buf, size_t n, int timeout_ms);
+  bool write_all(const void* buf, size_t n);
+  int fd_ = -1;
+  std::string pending_;  // bytes read past the HTTP response
+};
+
+}  // namespace mediaflow::test
