@@ -1,0 +1,162 @@
+#include <mediaflow/pipeline/launch_line.hpp>
+
+#include <glib.h>
+
+#include <cstring>
+#include <map>
+#include <set>
+#include <vector>
+
+namespace mediaflow::pipeline {
+namespace {
+
+bool plain(const std::string& s, const char* extra) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (!(g_ascii_isalnum(c) || std::strchr(extra, c))) return false;
+  }
+  return true;
+}
+
+// A property value in gst-launch grammar: bare when safe, else double-quoted.
+std::string launch_value(const std::string& v) {
+  if (plain(v, "_.:/+-")) return v;
+  std::string out = "\"";
+  for (char c : v) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string shell_word(const std::string& w) {
+  if (plain(w, "_.:/+-=,@%!")) return w;
+  std::string out = "'";
+  for (char c : w) {
+    if (c == '\'') out += "'\\''";
+    else out += c;
+  }
+  return out + "'";
+}
+
+class LineWriter {
+ public:
+  LineWriter(const PipelineSpec& spec, const Variables& vars) : spec_(spec), vars_(vars) {}
+
+  // Words of the description, or false with *error.
+  bool run(std::vector<std::string>* words, std::string* error) {
+    words_ = words;
+    for (size_t i = 0; i < spec_.links.size(); ++i) {
+      const auto& l = spec_.links[i];
+      outgoing_[l.from.node].push_back(i);
+      ++incoming_[l.to.node];
+    }
+    for (const auto& node : spec_.nodes) {
+      if (!chain_into(node.name)) {
+        if (!chain(node, error)) return false;
+      }
+    }
+    for (const auto& node : spec_.nodes) {  // cycles: nothing started them
+      if (!emitted_nodes_.count(node.name) && !chain(node, error)) return false;
+    }
+    for (size_t i = 0; i < spec_.links.size(); ++i) {
+      if (emitted_links_.count(i)) continue;
+      const auto& l = spec_.links[i];
+      words_->push_back(l.from.node + "." + l.from.pad);
+      caps_words(l);
+      words_->push_back("!");
+      words_->push_back(l.to.node + "." + l.to.pad);
+    }
+    return true;
+  }
+
+ private:
+  bool chainable(size_t i) const {
+    const auto& l = spec_.links[i];
+    return l.from.pad.empty() && l.to.pad.empty() && incoming_.at(l.to.node) == 1 &&
+           outgoing_.at(l.from.node).size() == 1 && l.from.node != l.to.node;
+  }
+
+  // True when this node is reached inline by a chain from its single upstream node.
+  bool chain_into(const std::string& name) const {
+    for (size_t i = 0; i < spec_.links.size(); ++i)
+      if (spec_.links[i].to.node == name && chainable(i)) return true;
+    return false;
+  }
+
+  void caps_words(const LinkSpec& l) {
+    if (!l.caps) return;
+    words_->push_back("!");
+    if (plain(*l.caps, "_/,=.()+-") && l.caps->find('/') != std::string::npos) {
+      words_->push_back(*l.caps);
+    } else {
+      words_->push_back("capsfilter");
+      words_->push_back("caps=" + launch_value(*l.caps));
+    }
+  }
+
+  bool declare(const NodeSpec& node, std::string* error) {
+    emitted_nodes_.insert(node.name);
+    words_->push_back(node.element);
+    words_->push_back("name=" + node.name);
+    for (const auto& p : node.properties) {
+      std::string value = p.text;
+      if (p.kind == ValueKind::String && !expand_variables(p.text, vars_, &value, error)) {
+        if (error) *error = spec_.diag(p.value_pos, property_label(node, p.name) + ": " + *error).str();
+        return false;
+      }
+      words_->push_back(p.name + "=" + launch_value(value));
+    }
+    return true;
+  }
+
+  static std::string property_label(const NodeSpec& node, const std::string& prop) {
+    return "property '" + prop + "' of node '" + node.name + "'";
+  }
+
+  bool chain(const NodeSpec& first, std::string* error) {
+    const NodeSpec* node = &first;
+    if (!declare(*node, error)) return false;
+    for (;;) {
+      auto it = outgoing_.find(node->name);
+      if (it == outgoing_.end() || it->second.size() != 1 || !chainable(it->second[0])) return true;
+      size_t i = it->second[0];
+      const auto& l = spec_.links[i];
+      const NodeSpec* next = spec_.find_node(l.to.node);
+      if (!next || emitted_nodes_.count(next->name)) return true;
+      emitted_links_.insert(i);
+      caps_words(l);
+      words_->push_back("!");
+      if (!declare(*next, error)) return false;
+      node = next;
+    }
+  }
+
+  const PipelineSpec& spec_;
+  const Variables& vars_;
+  std::vector<std::string>* words_ = nullptr;
+  std::map<std::string, std::vector<size_t>> outgoing_;
+  std::map<std::string, int> incoming_;
+  std::set<std::string> emitted_nodes_;
+  std::set<size_t> emitted_links_;
+};
+
+}  // namespace
+
+std::string launch_line(const PipelineSpec& spec, const Variables& vars, std::string* error) {
+  std::vector<std::string> words;
+  if (!LineWriter(spec, vars).run(&words, error)) return "";
+  std::string out;
+  for (const auto& w : words) out += (out.empty() ? "" : " ") + w;
+  return out;
+}
+
+std::string launch_command(const PipelineSpec& spec, const Variables& vars, std::string* error) {
+  std::vector<std::string> words;
+  if (!LineWriter(spec, vars).run(&words, error)) return "";
+  std::string out = "gst-launch-1.0";
+  for (const auto& w : words) out += " " + shell_word(w);
+  return out;
+}
+
+}  // namespace mediaflow::pipeline
