@@ -162,16 +162,22 @@ std::string_view to_string(Level level) {
   return "info";
 }
 
+void init_from_env() {
+  const char* env = std::getenv("LOG_LEVEL");
+  const bool unset = env == nullptr || *env == '\0';
+  auto parsed = unset ? std::optional(Level::info) : parse_level(env);
+  g_level.store(static_cast<int>(parsed.value_or(Level::info)), std::memory_order_relaxed);
+  if (!parsed) warn("log_level_invalid", {{"value", std::string_view(env)}, {"using", "info"}});
+}
+
 Level level() {
   int current = g_level.load(std::memory_order_relaxed);
-  if (current != kUnset) return static_cast<Level>(current);
-  const char* env = std::getenv("LOG_LEVEL");
-  auto parsed = env != nullptr && *env != '\0' ? parse_level(env) : std::optional(Level::info);
-  int expected = kUnset;
-  if (g_level.compare_exchange_strong(expected, static_cast<int>(parsed.value_or(Level::info))) &&
-      !parsed)
-    warn("log_level_invalid", {{"value", std::string_view(env)}, {"using", "info"}});
-  return static_cast<Level>(g_level.load(std::memory_order_relaxed));
+  if (current == kUnset) {
+    static std::once_flag once;
+    std::call_once(once, init_from_env);
+    current = g_level.load(std::memory_order_relaxed);
+  }
+  return static_cast<Level>(current);
 }
 
 void set_level(Level level) { g_level.store(static_cast<int>(level), std::memory_order_relaxed); }

@@ -39,7 +39,7 @@ Counter& CounterFamily::with(std::string_view label_value) {
   auto it = children_.find(label_value);
   if (it != children_.end()) return *it->second;
   std::string key(label_value);
-  if (children_.size() >= kMaxLabelValues) key = "other";
+  if (children_.size() >= kMaxLabelValues - 1) key = "other";  // the last slot is "other"
   auto& child = children_[key];
   if (!child) child = std::make_unique<Counter>();
   return *child;
@@ -56,11 +56,13 @@ std::map<std::string, std::uint64_t, std::less<>> CounterFamily::values() const 
 
 namespace {
 
-std::string format_double(double v) {
+// Shortest round-trip text; `fixed` for bucket bounds so they read 0.0005 rather than 5e-04.
+std::string format_double(double v, bool fixed = false) {
   if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
   if (std::isnan(v)) return "NaN";
-  char buf[32];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  char buf[64];
+  auto [end, ec] = fixed ? std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed)
+                         : std::to_chars(buf, buf + sizeof buf, v);
   return ec == std::errc() ? std::string(buf, end) : std::string("NaN");
 }
 
@@ -124,7 +126,7 @@ std::string Metrics::render_prometheus() const {
          "Time from a media frame's arrival to its push into the call's pipeline.");
   const auto snap = frame_latency_.snapshot();
   for (std::size_t i = 0; i < metric::Histogram::kBounds.size(); ++i)
-    out.append(latency).append("_bucket{le=\"").append(format_double(metric::Histogram::kBounds[i]))
+    out.append(latency).append("_bucket{le=\"").append(format_double(metric::Histogram::kBounds[i], true))
         .append("\"} ").append(std::to_string(snap.cumulative[i])).append("\n");
   out.append(latency).append("_bucket{le=\"+Inf\"} ").append(std::to_string(snap.count)).append("\n");
   out.append(latency).append("_sum ").append(format_double(snap.sum_seconds)).append("\n");

@@ -32,6 +32,8 @@ std::string_view to_string(Level level);
 // reported once with a warn line).
 Level level();
 void set_level(Level level);
+// (Re)reads LOG_LEVEL now; the host calls it at startup (level() does it lazily otherwise).
+void init_from_env();
 bool enabled(Level level);
 
 // A call (or stream/account) SID as it may appear in a log line: always redacted.

@@ -234,6 +234,7 @@ ParseResult parse_pipeline(std::string_view text, const std::string& file) {
   result.spec = std::make_shared<PipelineSpec>();
   result.spec->file = file;
   SpecReader(file, positions, result.spec.get(), &result.errors).read(json_parser_get_root(parser));
+  sort_by_position(result.errors);
   g_object_unref(parser);
   return result;
 }

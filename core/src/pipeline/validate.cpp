@@ -142,19 +142,13 @@ class Validator {
   Diagnostics out_;
 };
 
-void sort_by_position(Diagnostics* diags) {
-  std::stable_sort(diags->begin(), diags->end(), [](const Diagnostic& a, const Diagnostic& b) {
-    return a.pos.line != b.pos.line ? a.pos.line < b.pos.line : a.pos.col < b.pos.col;
-  });
-}
-
 LoadResult finish(ParseResult parsed) {
   LoadResult result;
   result.errors = std::move(parsed.errors);
   if (!parsed.spec) return result;
   Diagnostics more = validate_pipeline(*parsed.spec);
   result.errors.insert(result.errors.end(), more.begin(), more.end());
-  sort_by_position(&result.errors);
+  sort_by_position(result.errors);
   if (result.errors.empty()) result.spec = std::move(parsed.spec);
   return result;
 }

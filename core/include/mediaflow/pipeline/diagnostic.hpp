@@ -22,6 +22,9 @@ struct Diagnostic {
 
 using Diagnostics = std::vector<Diagnostic>;
 
+// In file order (line, then column); stable for equal positions.
+void sort_by_position(Diagnostics& diags);
+
 // Every diagnostic on its own line (each ending in '\n').
 std::string to_string(const Diagnostics& diags);
 
