@@ -303,15 +303,6 @@ void CallSession::send_outbound(const char* json) {
 
 namespace {
 
-guint attach_timeout(GMainContext* ctx, guint ms, GSourceFunc fn, gpointer data, gint priority) {
-  GSource* src = ms ? g_timeout_source_new(ms) : g_idle_source_new();
-  g_source_set_priority(src, priority);
-  g_source_set_callback(src, fn, data, nullptr);
-  guint id = g_source_attach(src, ctx);
-  g_source_unref(src);
-  return id;
-}
-
 void remove_source(GMainContext* ctx, guint& id) {
   if (!id) return;
   if (GSource* s = g_main_context_find_source_by_id(ctx, id)) g_source_destroy(s);
@@ -323,6 +314,26 @@ const char* const kCallEvents[] = {"mediaflow-transcript", "mediaflow-speech-sta
                                    "twilio-dtmf", "twilio-mark"};
 
 }  // namespace
+
+guint CallSession::schedule(guint ms, gint priority, gboolean (CallSession::*fn)()) {
+  // The source owns a reference: the session outlives every callback it scheduled.
+  struct Scheduled {
+    std::shared_ptr<CallSession> self;
+    gboolean (CallSession::*fn)();
+  };
+  GSource* src = ms ? g_timeout_source_new(ms) : g_idle_source_new();
+  g_source_set_priority(src, priority);
+  g_source_set_callback(
+      src,
+      [](gpointer d) -> gboolean {
+        auto* s = static_cast<Scheduled*>(d);
+        return ((*s->self).*(s->fn))();
+      },
+      new Scheduled{shared_from_this(), fn}, [](gpointer d) { delete static_cast<Scheduled*>(d); });
+  guint id = g_source_attach(src, worker_.context());
+  g_source_unref(src);
+  return id;
+}
 
 gboolean CallSession::on_bus(GstBus*, GstMessage* msg, gpointer self) {
   auto* s = static_cast<CallSession*>(self);
@@ -394,17 +405,16 @@ void CallSession::finish(unsigned short code, const char* reason, const char* ou
   outcome_ = outcome;
   if (pipeline_ && !ingests_.empty()) {
     for (auto& in : ingests_) g_signal_emit(in.element, end_of_stream_signal_, 0, nullptr);
-    eos_timeout_ = attach_timeout(worker_.context(), kEosTimeoutMs, on_eos_timeout, this, G_PRIORITY_DEFAULT);
+    eos_timeout_ = schedule(kEosTimeoutMs, G_PRIORITY_DEFAULT, &CallSession::on_eos_timeout);
     return;
   }
   close_socket();
 }
 
-gboolean CallSession::on_eos_timeout(gpointer self) {
-  auto* s = static_cast<CallSession*>(self);
-  s->eos_timeout_ = 0;
-  log::warn("eos_timeout", {{"call", log::call_id(s->call_sid_)}, {"pipeline", s->pipeline_name_}});
-  s->close_socket();
+gboolean CallSession::on_eos_timeout() {
+  eos_timeout_ = 0;
+  log::warn("eos_timeout", {{"call", log::call_id(call_sid_)}, {"pipeline", pipeline_name_}});
+  close_socket();
   return G_SOURCE_REMOVE;
 }
 
@@ -418,21 +428,19 @@ void CallSession::close_socket() {
   }
   // Low priority: libsoup's output source (default priority) writes the frames queued so far
   // first, so outbound audio produced before the close reaches the caller.
-  attach_timeout(worker_.context(), 0, on_close_when_flushed, this, G_PRIORITY_LOW);
+  schedule(0, G_PRIORITY_LOW, &CallSession::on_close_when_flushed);
 }
 
-gboolean CallSession::on_close_when_flushed(gpointer self) {
-  auto* s = static_cast<CallSession*>(self);
-  if (s->socket_ && !s->socket_closed_ && !g_socket_condition_check(s->socket_, G_IO_OUT) &&
-      s->flush_attempts_++ < 200) {
+gboolean CallSession::on_close_when_flushed() {
+  if (socket_ && !socket_closed_ && !g_socket_condition_check(socket_, G_IO_OUT) &&
+      flush_attempts_++ < 200) {
     return G_SOURCE_CONTINUE;  // kernel buffer full: let libsoup drain (bounded: ~200 turns)
   }
-  s->teardown_pipeline();
-  if (!s->socket_closed_ &&
-      soup_websocket_connection_get_state(s->connection_) == SOUP_WEBSOCKET_STATE_OPEN) {
-    close_websocket(s->connection_, s->close_code_, s->close_reason_.c_str());
+  teardown_pipeline();
+  if (!socket_closed_ && soup_websocket_connection_get_state(connection_) == SOUP_WEBSOCKET_STATE_OPEN) {
+    close_websocket(connection_, close_code_, close_reason_.c_str());
   }
-  s->maybe_done();
+  maybe_done();
   return G_SOURCE_REMOVE;
 }
 

@@ -43,8 +43,10 @@ class CallSession : public std::enable_shared_from_this<CallSession> {
   static void on_pong(SoupWebsocketConnection*, GBytes*, gpointer self);
   static void on_outbound(GstElement* sink, const gchar* json, gpointer self);
   static gboolean on_bus(GstBus*, GstMessage*, gpointer self);
-  static gboolean on_eos_timeout(gpointer self);
-  static gboolean on_close_when_flushed(gpointer self);
+  gboolean on_eos_timeout();
+  gboolean on_close_when_flushed();
+  // Runs `fn` on the call's loop after `ms` (0 = when idle); the source keeps the session alive.
+  guint schedule(guint ms, gint priority, gboolean (CallSession::*fn)());
 
   void handle_text(const char* data, gsize size, gint64 arrival_us);
   void handle_start(const struct StartInfo& start);
