@@ -36,3 +36,43 @@ TEST(PipelineShipped, SchemaIsJsonWithTheTopLevelShape) {
 }
 
 }  // namespace
+
+namespace {
+
+// Checks with an independent validator (python3-jsonschema, see scripts/install-deps.sh) that
+// the schema is a valid 2020-12 schema, accepts every shipped pipeline and rejects wrong shapes.
+TEST(PipelineShipped, SchemaAcceptsShippedFilesAndRejectsBadShapes) {
+  std::string script = R"(
+import json, pathlib, sys, jsonschema
+root = pathlib.Path(sys.argv[1]) / "pipelines"
+schema = json.load(open(root / "schema.json"))
+jsonschema.Draft202012Validator.check_schema(schema)
+v = jsonschema.Draft202012Validator(schema)
+for f in sorted(root.glob("*.json")):
+    if f.name == "schema.json": continue
+    errs = [e.message for e in v.iter_errors(json.load(open(f)))]
+    if errs: print(f.name, errs); sys.exit(1)
+bad = [{"nodes": [{"name": "a", "element": "x"}]},
+       {"name": "x", "nodes": []},
+       {"name": "x", "nodes": [{"name": "a b", "element": "x"}]},
+       {"name": "x", "nodes": [{"name": "a", "element": "x", "properties": {"p": None}}]},
+       {"name": "x", "nodes": [{"name": "a", "element": "x"}], "links": [{"from": "a"}]},
+       {"name": "x", "nodes": [{"name": "a", "element": "x"}], "colour": 1}]
+for b in bad:
+    if v.is_valid(b): print("accepted", b); sys.exit(1)
+print("schema ok")
+)";
+  std::string src = mediaflow::test::source_dir().string();
+  gchar* argv[] = {const_cast<gchar*>("python3"), const_cast<gchar*>("-c"), const_cast<gchar*>(script.c_str()),
+                   const_cast<gchar*>(src.c_str()), nullptr};
+  gchar* out = nullptr;
+  gchar* err = nullptr;
+  gint status = -1;
+  ASSERT_TRUE(g_spawn_sync(nullptr, argv, nullptr, G_SPAWN_SEARCH_PATH, nullptr, nullptr, &out, &err, &status, nullptr));
+  EXPECT_TRUE(g_spawn_check_wait_status(status, nullptr)) << out << err;
+  EXPECT_STREQ(out, "schema ok\n");
+  g_free(out);
+  g_free(err);
+}
+
+}  // namespace
