@@ -138,18 +138,23 @@ std::optional<WsFrame> RawWebSocket::read_frame(int timeout_ms) {
 }
 
 uint16_t RawWebSocket::wait_close(int timeout_ms, std::vector<WsFrame>* others) {
+  auto f = wait_close_frame(timeout_ms, others);
+  return f ? f->close_code() : 0;
+}
+
+std::optional<WsFrame> RawWebSocket::wait_close_frame(int timeout_ms, std::vector<WsFrame>* others) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
   while (std::chrono::steady_clock::now() < deadline) {
     auto fr = read_frame(int(std::chrono::duration_cast<std::chrono::milliseconds>(
                                  deadline - std::chrono::steady_clock::now()).count()) + 1);
-    if (!fr) return 0;
+    if (!fr) return std::nullopt;
     if (fr->opcode == 8) {
       send_frame(8, fr->payload.substr(0, 2));
-      return fr->close_code();
+      return fr;
     }
     if (others) others->push_back(*fr);
   }
-  return 0;
+  return std::nullopt;
 }
 
 }  // namespace mediaflow::test

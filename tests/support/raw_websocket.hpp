@@ -37,6 +37,8 @@ class RawWebSocket {
   std::optional<WsFrame> read_frame(int timeout_ms = 5000);
   // Reads until a close frame arrives; returns its code (0 when the socket ended without one).
   uint16_t wait_close(int timeout_ms = 5000, std::vector<WsFrame>* others = nullptr);
+  // Same, returning the whole close frame (code + reason); answers it like a browser would.
+  std::optional<WsFrame> wait_close_frame(int timeout_ms = 5000, std::vector<WsFrame>* others = nullptr);
 
   void close_socket();  // drop the TCP connection with no close frame (a vanished client)
 

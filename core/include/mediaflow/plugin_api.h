@@ -79,4 +79,10 @@ using PluginDescriptorFn = const PluginDescriptor*();
     return &mediaflow_plugin_descriptor_value;                                                 \
   }                                                                                            \
   }                                                                                            \
+  /* GStreamer looks up gst_plugin_<file name minus "lib">_get_desc: the library is          \
+     libmediaflow_<name>.so, so export that name too or gst-inspect/gst-launch ignore it. */  \
+  extern "C" GST_PLUGIN_EXPORT const GstPluginDesc* G_PASTE(gst_plugin_mediaflow_,             \
+                                                            G_PASTE(name, _get_desc))(void) {   \
+    return G_PASTE(gst_plugin_, G_PASTE(name, _get_desc))();                                   \
+  }                                                                                            \
   BOOST_DLL_ALIAS(mediaflow_plugin_descriptor_fn, mediaflow_plugin_descriptor)

@@ -1,12 +1,105 @@
 #include "cli/commands.hpp"
 
+#include <mediaflow/log.hpp>
+#include <mediaflow/pipeline/catalog.hpp>
+#include <mediaflow/server/host.hpp>
+
+#include <glib-unix.h>
+
 #include <cstdio>
+#include <stdexcept>
 
 namespace mediaflow::cli {
+namespace {
 
-int cmd_serve(const Args&) {
-  std::fprintf(stderr, "mediaflow: 'serve' is not available in this build yet\n");
-  return 2;
+struct ServeState {
+  server::Host* host;
+  pipeline::PipelineCatalog* catalog;
+  GMainLoop* loop;
+};
+
+void log_reload(const pipeline::ReloadReport& r) {
+  for (const auto& d : r.errors) log::warn("pipeline_refused", {{"diagnostic", d.str()}});
+  for (const auto& name : r.kept) log::warn("pipeline_kept_previous", {{"pipeline", name}});
+  log::info("pipelines_loaded", {{"loaded", r.loaded.size()}, {"refused", r.errors.size()},
+                                 {"removed", r.removed.size()}});
+}
+
+gboolean on_sigterm(gpointer data) {
+  auto* st = static_cast<ServeState*>(data);
+  if (st->host->draining()) return G_SOURCE_CONTINUE;
+  log::info("draining", {{"active_calls", st->host->active_calls()},
+                         {"timeout_s", st->host->config().drain_timeout_seconds}});
+  GMainContext* main_ctx = g_main_loop_get_context(st->loop);
+  st->host->begin_drain([st, main_ctx] {
+    g_main_context_invoke(main_ctx, [](gpointer d) -> gboolean {
+      g_main_loop_quit(static_cast<ServeState*>(d)->loop);
+      return G_SOURCE_REMOVE;
+    }, st);
+  });
+  return G_SOURCE_CONTINUE;
+}
+
+gboolean on_sighup(gpointer data) {
+  auto* st = static_cast<ServeState*>(data);
+  log_reload(st->catalog->reload());
+  return G_SOURCE_CONTINUE;
+}
+
+}  // namespace
+
+int cmd_serve(const Args& args) {
+  if (wants_help(args)) {
+    std::printf(
+        "usage: mediaflow serve\n\n"
+        "Runs the host: HTTP (GET /, /health, /metrics, POST /twilio/voice) and the Twilio Media\n"
+        "Streams WebSocket at WS_PATH and WS_PATH/jwt/<token>. Every call gets a GStreamer\n"
+        "pipeline from PIPELINES_DIR (customParameters.pipeline, else DEFAULT_PIPELINE; the\n"
+        "embedded 'default' is always available). Configuration is by environment variables:\n"
+        "PORT, BIND, WS_PATH, MEDIA_AUTH_TOKEN, MEDIA_SHARED_SECRET, PIPELINES_DIR,\n"
+        "DEFAULT_PIPELINE, PLUGIN_DIR, RECORDINGS_DIR, MAX_CONCURRENT_CALLS, MAX_MESSAGE_BYTES,\n"
+        "IDLE_TIMEOUT_SECONDS, DRAIN_TIMEOUT_SECONDS, TWILIO_AUTH_TOKEN, PUBLIC_BASE_URL,\n"
+        "LOG_LEVEL (see README.md). SIGTERM drains, SIGHUP reloads pipeline files.\n");
+    return 0;
+  }
+  if (!args.empty()) {
+    std::fprintf(stderr, "mediaflow serve: takes no arguments (configuration is by environment)\n");
+    return 2;
+  }
+  server::ServerConfig config;
+  try {
+    config = server::ServerConfig::from_env();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "mediaflow serve: %s\n", e.what());
+    return 2;
+  }
+  if (!init_media()) return 1;
+  auto catalog = std::make_shared<pipeline::PipelineCatalog>(config.pipelines_dir);
+  log_reload(catalog->reload());
+  if (!catalog->find(config.default_pipeline)) {
+    log::error("startup_failed", {{"error", "DEFAULT_PIPELINE '" + config.default_pipeline + "' not found"}});
+    return 1;
+  }
+
+  server::Host host(config, catalog);
+  std::string error;
+  if (!host.start(&error)) {
+    log::error("startup_failed", {{"error", error}});
+    return 1;
+  }
+  log::info("listening", {{"bind", config.bind}, {"port", host.port()},
+                          {"ws_path", config.ws_path}, {"workers", config.workers}});
+
+  GMainLoop* loop = g_main_loop_new(nullptr, FALSE);
+  ServeState st{&host, catalog.get(), loop};
+  g_unix_signal_add(SIGTERM, on_sigterm, &st);
+  g_unix_signal_add(SIGINT, on_sigterm, &st);
+  g_unix_signal_add(SIGHUP, on_sighup, &st);
+  g_main_loop_run(loop);
+  host.stop();
+  g_main_loop_unref(loop);
+  log::info("stopped", {});
+  return 0;
 }
 
 }  // namespace mediaflow::cli

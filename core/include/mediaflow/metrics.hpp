@@ -1,0 +1,128 @@
+// Process-wide Prometheus metrics (the names are part of the external contract; see
+// docs/observability.md). No label ever carries a call identifier.
+//
+// Hot path: Counter/Gauge/Histogram updates are single relaxed atomic operations, no lock.
+// Labelled lookups take a small mutex, so callers on the per-frame path look a child up once
+// and keep the reference (children live as long as their Metrics object):
+//   metric::Counter& rejected = metrics().messages_rejected("malformed_json");
+//   rejected.inc();
+// Label values come from small fixed sets chosen by the code; to keep the series count bounded
+// even if one is fed something variable, a family holds at most kMaxLabelValues children and
+// maps any further value to "other".
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+namespace mediaflow {
+namespace metric {
+
+class Counter {
+ public:
+  void inc(std::uint64_t n = 1) noexcept { value_.fetch_add(n, std::memory_order_relaxed); }
+  std::uint64_t value() const noexcept { return value_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<std::uint64_t> value_{0};
+};
+
+class Gauge {
+ public:
+  void inc(std::int64_t n = 1) noexcept { value_.fetch_add(n, std::memory_order_relaxed); }
+  void dec(std::int64_t n = 1) noexcept { value_.fetch_sub(n, std::memory_order_relaxed); }
+  void set(std::int64_t v) noexcept { value_.store(v, std::memory_order_relaxed); }
+  std::int64_t value() const noexcept { return value_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<std::int64_t> value_{0};
+};
+
+// Latency histogram with fixed buckets from 10 µs to 1 s (Prometheus `le` upper bounds).
+class Histogram {
+ public:
+  static constexpr std::array<double, 15> kBounds = {
+      0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025,
+      0.005,   0.01,     0.025,   0.05,   0.1,     0.25,   1.0};
+
+  void observe(double seconds) noexcept;
+  void observe_ns(std::uint64_t nanoseconds) noexcept;
+
+  struct Snapshot {
+    std::array<std::uint64_t, kBounds.size() + 1> cumulative{};  // last one is +Inf == count
+    std::uint64_t count = 0;
+    double sum_seconds = 0;
+  };
+  Snapshot snapshot() const noexcept;
+
+ private:
+  std::array<std::atomic<std::uint64_t>, kBounds.size() + 1> buckets_{};  // per bucket, not cumulative
+  std::atomic<std::uint64_t> sum_ns_{0};
+};
+
+// A counter family with one label; children are created on first use and never removed.
+class CounterFamily {
+ public:
+  static constexpr std::size_t kMaxLabelValues = 32;
+  Counter& with(std::string_view label_value);
+  // Sorted (label value, count) pairs, for rendering and tests.
+  std::map<std::string, std::uint64_t, std::less<>> values() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<std::string, std::unique_ptr<Counter>, std::less<>> children_;
+};
+
+}  // namespace metric
+
+class Metrics {
+ public:
+  Metrics() = default;
+  Metrics(const Metrics&) = delete;
+  Metrics& operator=(const Metrics&) = delete;
+
+  metric::Gauge& calls_active() { return calls_active_; }
+  metric::Counter& calls_total(std::string_view outcome) { return calls_total_.with(outcome); }
+  metric::Counter& frames_in() { return frames_in_; }
+  metric::Counter& frames_out() { return frames_out_; }
+  metric::Counter& frames_dropped(std::string_view reason) { return frames_dropped_.with(reason); }
+  metric::Counter& messages_rejected(std::string_view reason) {
+    return messages_rejected_.with(reason);
+  }
+  metric::Counter& auth_failures(std::string_view reason) { return auth_failures_.with(reason); }
+  metric::Counter& vendor_reconnects(std::string_view vendor) {
+    return vendor_reconnects_.with(vendor);
+  }
+  metric::Counter& pipeline_errors() { return pipeline_errors_; }
+  metric::Counter& recordings(std::string_view outcome) { return recordings_.with(outcome); }
+  metric::Histogram& frame_latency() { return frame_latency_; }
+
+  // Text exposition format 0.0.4 (Content-Type: text/plain; version=0.0.4; charset=utf-8).
+  std::string render_prometheus() const;
+
+ private:
+  metric::Gauge calls_active_;
+  metric::CounterFamily calls_total_;
+  metric::Counter frames_in_;
+  metric::Counter frames_out_;
+  metric::CounterFamily frames_dropped_;
+  metric::CounterFamily messages_rejected_;
+  metric::CounterFamily auth_failures_;
+  metric::CounterFamily vendor_reconnects_;
+  metric::Counter pipeline_errors_;
+  metric::CounterFamily recordings_;
+  metric::Histogram frame_latency_;
+};
+
+// The process-wide registry served on GET /metrics.
+Metrics& metrics();
+
+inline constexpr std::string_view kPrometheusContentType =
+    "text/plain; version=0.0.4; charset=utf-8";
+
+}  // namespace mediaflow

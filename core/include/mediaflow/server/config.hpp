@@ -1,0 +1,35 @@
+// Host configuration from the environment (design.md, "Environment"). All optional.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+namespace mediaflow::server {
+
+struct ServerConfig {
+  std::string bind = "0.0.0.0";
+  uint16_t port = 8080;           // 0 = any free port (tests); the bound port is logged
+  std::string ws_path = "/rtm/voice";
+  std::string media_auth_token;    // MEDIA_AUTH_TOKEN
+  std::string media_shared_secret; // MEDIA_SHARED_SECRET
+  std::filesystem::path pipelines_dir = "./pipelines";
+  std::string default_pipeline = "default";
+  std::filesystem::path plugin_dir;  // empty = plugin_registry's default
+  std::filesystem::path recordings_dir = "./recordings";
+  unsigned max_concurrent_calls = 1000;
+  std::size_t max_message_bytes = 65536;
+  unsigned idle_timeout_seconds = 30;
+  unsigned drain_timeout_seconds = 30;
+  unsigned keepalive_interval_seconds = 15;  // WebSocket ping
+  unsigned pong_timeout_seconds = 30;        // no pong (nor any message) for this long: closed
+  std::size_t max_outbound_queue_bytes = 1 << 20;  // backpressure: beyond this, outbound audio is dropped
+  unsigned workers = 0;                      // event loops; 0 = one per core
+  std::string twilio_auth_token;             // TWILIO_AUTH_TOKEN
+  std::string public_base_url;               // PUBLIC_BASE_URL
+
+  // Reads the environment; throws std::invalid_argument naming the variable on a bad value.
+  static ServerConfig from_env();
+};
+
+}  // namespace mediaflow::server

@@ -1,0 +1,69 @@
+// The production host: N worker loops (one per core) sharing one port with SO_REUSEPORT,
+// each serving HTTP and the Twilio Media Streams WebSocket; calls stay on the worker that
+// accepted them. Drain and reload are driven from the main thread (see cmd_serve.cpp).
+#pragma once
+
+#include <mediaflow/server/config.hpp>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace mediaflow::pipeline {
+class PipelineCatalog;
+}
+
+namespace mediaflow::server {
+
+class Worker;
+
+class Host {
+ public:
+  Host(ServerConfig config, std::shared_ptr<pipeline::PipelineCatalog> catalog);
+  ~Host();
+  Host(const Host&) = delete;
+  Host& operator=(const Host&) = delete;
+
+  // Binds and starts the worker threads. False with *error on failure (nothing left running).
+  bool start(std::string* error);
+  uint16_t port() const { return port_; }
+
+  // SIGTERM: /health turns 503, new calls are refused (closed 1001), live calls may finish
+  // for drain_timeout_seconds and are then closed 1001 with their pipelines finished.
+  // `on_idle` runs (on a worker thread) once draining and no call remains.
+  void begin_drain(std::function<void()> on_idle);
+  bool draining() const { return draining_.load(std::memory_order_acquire); }
+
+  // Stops and joins the workers (calls still open are closed 1001 first).
+  void stop();
+
+  const ServerConfig& config() const { return config_; }
+  pipeline::PipelineCatalog& catalog() { return *catalog_; }
+
+  // Call accounting shared by all workers.
+  bool try_admit_call();       // false when at MAX_CONCURRENT_CALLS
+  void admit_call_unconditionally();  // a call that is accepted only to be closed (draining)
+  void call_ended();
+  unsigned active_calls() const { return active_calls_.load(std::memory_order_acquire); }
+
+  // Appends one JSON line to a call's transcript file, off the loop thread (disk may block).
+  // An empty path drops the line (the call has no recording folder).
+  void write_call_event(const std::string& path, std::string json_line);
+
+ private:
+  void check_drained();
+
+  ServerConfig config_;
+  std::shared_ptr<pipeline::PipelineCatalog> catalog_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  uint16_t port_ = 0;
+  std::atomic<bool> draining_{false};
+  std::atomic<unsigned> active_calls_{0};
+  std::function<void()> on_drained_;
+  std::atomic<bool> drained_fired_{false};
+  std::unique_ptr<class EventFileWriter> event_writer_;
+};
+
+}  // namespace mediaflow::server

@@ -1,0 +1,68 @@
+#include <mediaflow/gstutil/audio_file.hpp>
+
+#include <gst/gst.h>
+
+namespace mediaflow::gstutil {
+
+namespace {
+void on_handoff(GstElement*, GstBuffer* buffer, GstPad*, gpointer user_data) {
+  auto* out = static_cast<std::vector<std::uint8_t>*>(user_data);
+  GstMapInfo map;
+  if (gst_buffer_map(buffer, &map, GST_MAP_READ)) {
+    out->insert(out->end(), map.data, map.data + map.size);
+    gst_buffer_unmap(buffer, &map);
+  }
+}
+}  // namespace
+
+bool decode_file_to_mulaw(const std::filesystem::path& file, std::vector<std::uint8_t>& mulaw,
+                          std::string& error) {
+  mulaw.clear();
+  if (!std::filesystem::is_regular_file(file)) {
+    error = "no such file: " + file.string();
+    return false;
+  }
+  GError* parse_error = nullptr;
+  GstElement* pipeline = gst_parse_launch(
+      "filesrc name=src ! decodebin ! audioconvert ! audioresample ! "
+      "audio/x-raw,rate=8000,channels=1 ! mulawenc ! "
+      "fakesink name=sink signal-handoffs=true sync=false",
+      &parse_error);
+  if (!pipeline) {
+    error = std::string("cannot build decoder: ") + (parse_error ? parse_error->message : "?");
+    g_clear_error(&parse_error);
+    return false;
+  }
+  g_clear_error(&parse_error);  // a partial-construction warning is not fatal here
+  GstElement* src = gst_bin_get_by_name(GST_BIN(pipeline), "src");
+  GstElement* sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
+  g_object_set(src, "location", file.c_str(), nullptr);
+  g_signal_connect(sink, "handoff", G_CALLBACK(on_handoff), &mulaw);
+  gst_object_unref(src);
+
+  bool ok = gst_element_set_state(pipeline, GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE;
+  GstBus* bus = gst_element_get_bus(pipeline);
+  if (ok) {
+    GstMessage* msg = gst_bus_timed_pop_filtered(
+        bus, GST_CLOCK_TIME_NONE, static_cast<GstMessageType>(GST_MESSAGE_ERROR | GST_MESSAGE_EOS));
+    if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ERROR) {
+      GError* err = nullptr;
+      gst_message_parse_error(msg, &err, nullptr);
+      error = std::string("cannot decode ") + file.string() + ": " + (err ? err->message : "?");
+      g_clear_error(&err);
+      ok = false;
+    }
+    gst_message_unref(msg);
+  } else {
+    error = "cannot decode " + file.string();
+  }
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  g_signal_handlers_disconnect_by_data(sink, &mulaw);
+  gst_object_unref(sink);
+  gst_object_unref(bus);
+  gst_object_unref(pipeline);
+  if (!ok) mulaw.clear();
+  return ok;
+}
+
+}  // namespace mediaflow::gstutil

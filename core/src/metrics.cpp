@@ -1,0 +1,143 @@
+#include <mediaflow/metrics.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+
+namespace mediaflow {
+namespace metric {
+
+void Histogram::observe(double seconds) noexcept {
+  if (std::isnan(seconds)) return;
+  if (seconds < 0) seconds = 0;
+  if (seconds > 1.0e9) seconds = 1.0e9;  // keeps the ns sum from overflowing on garbage input
+  observe_ns(static_cast<std::uint64_t>(std::llround(seconds * 1e9)));
+}
+
+void Histogram::observe_ns(std::uint64_t nanoseconds) noexcept {
+  const double seconds = static_cast<double>(nanoseconds) / 1e9;
+  // `le` semantics: the first bucket whose upper bound is >= the value.
+  auto it = std::lower_bound(kBounds.begin(), kBounds.end(), seconds);
+  buckets_[static_cast<std::size_t>(it - kBounds.begin())].fetch_add(1, std::memory_order_relaxed);
+  sum_ns_.fetch_add(nanoseconds, std::memory_order_relaxed);
+}
+
+Histogram::Snapshot Histogram::snapshot() const noexcept {
+  Snapshot s;
+  std::uint64_t running = 0;
+  for (std::size_t i = 0; i < buckets_.size(); ++i) {
+    running += buckets_[i].load(std::memory_order_relaxed);
+    s.cumulative[i] = running;
+  }
+  s.count = running;
+  s.sum_seconds = static_cast<double>(sum_ns_.load(std::memory_order_relaxed)) / 1e9;
+  return s;
+}
+
+Counter& CounterFamily::with(std::string_view label_value) {
+  std::lock_guard lock(mutex_);
+  auto it = children_.find(label_value);
+  if (it != children_.end()) return *it->second;
+  std::string key(label_value);
+  if (children_.size() >= kMaxLabelValues - 1) key = "other";  // the last slot is "other"
+  auto& child = children_[key];
+  if (!child) child = std::make_unique<Counter>();
+  return *child;
+}
+
+std::map<std::string, std::uint64_t, std::less<>> CounterFamily::values() const {
+  std::lock_guard lock(mutex_);
+  std::map<std::string, std::uint64_t, std::less<>> out;
+  for (const auto& [label, counter] : children_) out.emplace(label, counter->value());
+  return out;
+}
+
+}  // namespace metric
+
+namespace {
+
+// Shortest round-trip text; `fixed` for bucket bounds so they read 0.0005 rather than 5e-04.
+std::string format_double(double v, bool fixed = false) {
+  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+  if (std::isnan(v)) return "NaN";
+  char buf[64];
+  auto [end, ec] = fixed ? std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed)
+                         : std::to_chars(buf, buf + sizeof buf, v);
+  return ec == std::errc() ? std::string(buf, end) : std::string("NaN");
+}
+
+// Label value escaping of the text format: backslash, double quote, line feed.
+std::string escape_label_value(std::string_view v) {
+  std::string out;
+  out.reserve(v.size());
+  for (char c : v) {
+    if (c == '\\') out += "\\\\";
+    else if (c == '"') out += "\\\"";
+    else if (c == '\n') out += "\\n";
+    else out += c;
+  }
+  return out;
+}
+
+void header(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
+  out.append("# HELP ").append(name).append(" ").append(help).append("\n");
+  out.append("# TYPE ").append(name).append(" ").append(type).append("\n");
+}
+
+void sample(std::string& out, std::string_view name, std::uint64_t value) {
+  out.append(name).append(" ").append(std::to_string(value)).append("\n");
+}
+
+void family(std::string& out, std::string_view name, std::string_view label,
+            std::string_view help, const metric::CounterFamily& f) {
+  header(out, name, "counter", help);
+  for (const auto& [value, count] : f.values())
+    out.append(name).append("{").append(label).append("=\"").append(escape_label_value(value))
+        .append("\"} ").append(std::to_string(count)).append("\n");
+}
+
+}  // namespace
+
+std::string Metrics::render_prometheus() const {
+  std::string out;
+  out.reserve(4096);
+  header(out, "mediaflow_calls_active", "gauge", "Media WebSocket calls currently in progress.");
+  out.append("mediaflow_calls_active ").append(std::to_string(calls_active_.value())).append("\n");
+  family(out, "mediaflow_calls_total", "outcome", "Calls ended, by outcome.", calls_total_);
+  header(out, "mediaflow_frames_in_total", "counter", "Media frames received from Twilio.");
+  sample(out, "mediaflow_frames_in_total", frames_in_.value());
+  header(out, "mediaflow_frames_out_total", "counter", "Media frames sent to Twilio.");
+  sample(out, "mediaflow_frames_out_total", frames_out_.value());
+  family(out, "mediaflow_frames_dropped_total", "reason", "Media frames dropped, by reason.",
+         frames_dropped_);
+  family(out, "mediaflow_messages_rejected_total", "reason",
+         "Inbound WebSocket messages counted and skipped, by reason.", messages_rejected_);
+  family(out, "mediaflow_auth_failures_total", "reason",
+         "Refused media connections and webhook requests, by reason.", auth_failures_);
+  family(out, "mediaflow_vendor_reconnects_total", "vendor",
+         "Reconnections of vendor WebSocket clients, by vendor.", vendor_reconnects_);
+  header(out, "mediaflow_pipeline_errors_total", "counter", "Errors posted by call pipelines.");
+  sample(out, "mediaflow_pipeline_errors_total", pipeline_errors_.value());
+  family(out, "mediaflow_recordings_total", "outcome", "Recordings finished, by outcome.",
+         recordings_);
+
+  constexpr std::string_view latency = "mediaflow_frame_latency_seconds";
+  header(out, latency, "histogram",
+         "Time from a media frame's arrival to its push into the call's pipeline.");
+  const auto snap = frame_latency_.snapshot();
+  for (std::size_t i = 0; i < metric::Histogram::kBounds.size(); ++i)
+    out.append(latency).append("_bucket{le=\"").append(format_double(metric::Histogram::kBounds[i], true))
+        .append("\"} ").append(std::to_string(snap.cumulative[i])).append("\n");
+  out.append(latency).append("_bucket{le=\"+Inf\"} ").append(std::to_string(snap.count)).append("\n");
+  out.append(latency).append("_sum ").append(format_double(snap.sum_seconds)).append("\n");
+  out.append(latency).append("_count ").append(std::to_string(snap.count)).append("\n");
+  return out;
+}
+
+Metrics& metrics() {
+  // Deliberately never destroyed: threads still counting during exit must not touch a corpse.
+  static Metrics* instance = new Metrics();
+  return *instance;
+}
+
+}  // namespace mediaflow

@@ -1,0 +1,489 @@
+#include "server/call_session.hpp"
+
+#include "server/websocket_close.hpp"
+#include "server/worker.hpp"
+
+#include <mediaflow/gstutil/structure_json.hpp>
+#include <mediaflow/log.hpp>
+#include <mediaflow/metrics.hpp>
+#include <mediaflow/pipeline/build.hpp>
+#include <mediaflow/pipeline/catalog.hpp>
+#include <mediaflow/protocol/redact.hpp>
+#include <mediaflow/protocol/twilio_envelope.hpp>
+#include <mediaflow/server/host.hpp>
+
+#include <cstring>
+
+namespace mediaflow::server {
+namespace {
+
+namespace tw = mediaflow::protocol::twilio;
+
+// How long a finishing call waits for EOS to reach every sink before it is torn down anyway.
+constexpr guint kEosTimeoutMs = 5000;
+
+bool is_factory(GstElement* e, const char* name) {
+  GstElementFactory* f = gst_element_get_factory(e);
+  return f && std::strcmp(GST_OBJECT_NAME(f), name) == 0;
+}
+
+// twiliosrc's `track` is an enum (inbound|outbound); compare by its serialised nick.
+bool emits_outbound_track(GstElement* e) {
+  GParamSpec* ps = g_object_class_find_property(G_OBJECT_GET_CLASS(e), "track");
+  if (!ps) return false;
+  GValue v = G_VALUE_INIT;
+  g_value_init(&v, ps->value_type);
+  g_object_get_property(G_OBJECT(e), "track", &v);
+  gchar* text = gst_value_serialize(&v);
+  const bool outbound = text && std::strstr(text, "outbound");
+  g_free(text);
+  g_value_unset(&v);
+  return outbound;
+}
+
+}  // namespace
+
+struct StartInfo {
+  const tw::StartEvent& start;
+};
+
+namespace {
+
+// Decodes a media payload straight into a new GstBuffer (one allocation per frame).
+GstBuffer* decode_payload_to_buffer(std::string_view base64) {
+  GstBuffer* buffer = gst_buffer_new_allocate(nullptr, tw::base64_decoded_max(base64.size()), nullptr);
+  GstMapInfo map;
+  gst_buffer_map(buffer, &map, GST_MAP_WRITE);
+  auto n = tw::decode_base64(base64, std::span<std::uint8_t>(map.data, map.size));
+  gst_buffer_unmap(buffer, &map);
+  if (!n || *n == 0) {
+    gst_buffer_unref(buffer);
+    return nullptr;
+  }
+  gst_buffer_set_size(buffer, static_cast<gssize>(*n));
+  return buffer;
+}
+
+}  // namespace
+
+CallSession::CallSession(Worker& worker, SoupWebsocketConnection* connection, GSocket* socket)
+    : worker_(worker),
+      connection_(SOUP_WEBSOCKET_CONNECTION(g_object_ref(connection))),
+      socket_(socket ? G_SOCKET(g_object_ref(socket)) : nullptr) {
+  last_inbound_us_ = last_pong_us_ = g_get_monotonic_time();
+}
+
+CallSession::~CallSession() {
+  g_signal_handlers_disconnect_by_data(connection_, this);
+  if (pipeline_) teardown_pipeline();
+  g_object_unref(connection_);
+  if (socket_) g_object_unref(socket_);
+}
+
+void CallSession::attach() {
+  const auto& cfg = worker_.host().config();
+  // libsoup limits each *frame*; a fragmented message is only capped after assembly (below).
+  // The frame cap stays well above MAX_MESSAGE_BYTES so an oversized single frame still
+  // reaches us and is answered 1009 rather than a reset.
+  soup_websocket_connection_set_max_incoming_payload_size(
+      connection_, std::max<guint64>(4 * cfg.max_message_bytes, 1 << 20));
+  soup_websocket_connection_set_keepalive_interval(connection_, cfg.keepalive_interval_seconds);
+  g_signal_connect(connection_, "message", G_CALLBACK(on_message), this);
+  g_signal_connect(connection_, "closed", G_CALLBACK(on_closed), this);
+  g_signal_connect(connection_, "pong", G_CALLBACK(on_pong), this);
+}
+
+void CallSession::on_message(SoupWebsocketConnection*, gint type, GBytes* message, gpointer self) {
+  auto* s = static_cast<CallSession*>(self);
+  const gint64 arrival = g_get_monotonic_time();
+  s->last_inbound_us_ = s->last_pong_us_ = arrival;
+  if (s->state_ != State::kOpen) return;
+  gsize size = 0;
+  const char* data = static_cast<const char*>(g_bytes_get_data(message, &size));
+  if (size > s->worker_.host().config().max_message_bytes) {
+    metrics().messages_rejected("too_large").inc();
+    s->finish(SOUP_WEBSOCKET_CLOSE_TOO_BIG, "message too big", "too_large");
+    return;
+  }
+  if (type == SOUP_WEBSOCKET_DATA_BINARY) {
+    metrics().messages_rejected("binary").inc();
+    s->finish(SOUP_WEBSOCKET_CLOSE_UNSUPPORTED_DATA, "binary data not accepted", "binary");
+    return;
+  }
+  s->handle_text(data, size, arrival);
+}
+
+void CallSession::handle_text(const char* data, gsize size, gint64 arrival_us) {
+  if (size == 4 && std::memcmp(data, "ping", 4) == 0) {
+    soup_websocket_connection_send_text(connection_, "pong");
+    return;
+  }
+  const tw::InboundMessage& msg = worker_.envelope_parser().parse(std::string_view(data, size));
+  switch (msg.kind) {
+    case tw::EventKind::kMedia: {
+      if (!started_) {
+        metrics().messages_rejected("media_before_start").inc();
+        return;
+      }
+      GstBuffer* buffer = decode_payload_to_buffer(msg.media.payload_base64);
+      if (!buffer) {
+        metrics().messages_rejected("bad_base64").inc();
+        return;
+      }
+      const bool outbound = msg.media.track == "outbound";
+      GstFlowReturn ret = GST_FLOW_OK;
+      bool pushed = false;
+      for (auto& in : ingests_) {
+        if (in.outbound_track != outbound) continue;
+        g_signal_emit(in.element, push_media_signal_, 0, buffer,
+                      static_cast<guint64>(msg.media.timestamp_ms), &ret);
+        pushed = true;
+      }
+      gst_buffer_unref(buffer);
+      if (!pushed) {
+        metrics().frames_dropped("no_ingest_for_track").inc();
+        return;
+      }
+      metrics().frames_in().inc();
+      metrics().frame_latency().observe((g_get_monotonic_time() - arrival_us) / 1e6);
+      if (ret != GST_FLOW_OK && ret != GST_FLOW_EOS) metrics().frames_dropped("pipeline_flow").inc();
+      return;
+    }
+    case tw::EventKind::kStart:
+      if (started_) {
+        metrics().messages_rejected("duplicate_start").inc();
+        return;
+      }
+      handle_start(StartInfo{msg.start});
+      return;
+    case tw::EventKind::kMark: {
+      const std::string name(msg.mark);
+      for (auto& in : ingests_) g_signal_emit_by_name(in.element, "push-mark", name.c_str());
+      return;
+    }
+    case tw::EventKind::kDtmf: {
+      const std::string digit(msg.dtmf.digit);
+      for (auto& in : ingests_) {
+        if (!in.outbound_track) g_signal_emit_by_name(in.element, "push-dtmf", digit.c_str());
+      }
+      return;
+    }
+    case tw::EventKind::kStop:
+      finish(SOUP_WEBSOCKET_CLOSE_NORMAL, "stop", "completed");
+      return;
+    case tw::EventKind::kConnected:
+      return;
+    case tw::EventKind::kUnknown:
+      metrics().messages_rejected("unknown_event").inc();
+      return;
+    case tw::EventKind::kMalformed:
+    default:
+      metrics().messages_rejected("malformed_json").inc();
+      return;
+  }
+}
+
+void CallSession::handle_start(const StartInfo& info) {
+  const tw::StartEvent& start = info.start;
+  const auto& cfg = worker_.host().config();
+  started_ = true;
+  stream_sid_ = start.stream_sid;
+  call_sid_ = start.call_sid;
+  auto it = start.custom_parameters.find("pipeline");
+  pipeline_name_ = it != start.custom_parameters.end() && !it->second.empty() ? it->second
+                                                                              : cfg.default_pipeline;
+  auto spec = worker_.host().catalog().find(pipeline_name_);
+  if (!spec) {
+    log::warn("call_refused", {{"call", log::call_id(call_sid_)}, {"reason", "unknown pipeline"},
+                               {"pipeline", pipeline_name_}});
+    finish(SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "unknown pipeline", "unknown_pipeline");
+    return;
+  }
+  pipeline::Variables vars;
+  vars["call.sid"] = start.call_sid;
+  vars["call.stream_sid"] = start.stream_sid;
+  vars["call.account_sid"] = start.account_sid;
+  gchar* uuid = g_uuid_string_random();
+  vars["recording.id"] = uuid;
+  g_free(uuid);
+  for (const auto& [k, v] : start.custom_parameters) vars["param." + k] = v;
+  if (!vars.count("param.organization_id")) vars["param.organization_id"] = "unassigned";
+
+  pipeline::BuildResult built = pipeline::build_pipeline(*spec, vars);
+  pipeline_ = built.pipeline;
+  if (!pipeline_) {
+    metrics().pipeline_errors().inc();
+    log::error("pipeline_build_failed", {{"call", log::call_id(call_sid_)}, {"pipeline", pipeline_name_},
+                                         {"error", built.error}});
+    finish(SOUP_WEBSOCKET_CLOSE_SERVER_ERROR, "pipeline failure", "pipeline_error");
+    return;
+  }
+  // Find the ingest sources and egress sinks the host feeds and drains.
+  GstIterator* it_el = gst_bin_iterate_recurse(GST_BIN(pipeline_));
+  GValue item = G_VALUE_INIT;
+  while (gst_iterator_next(it_el, &item) == GST_ITERATOR_OK) {
+    auto* e = GST_ELEMENT(g_value_get_object(&item));
+    if (is_factory(e, "twiliosrc")) {
+      ingests_.push_back({e, emits_outbound_track(e)});
+    } else if (is_factory(e, "twiliosink")) {
+      g_object_set(e, "stream-sid", stream_sid_.c_str(), nullptr);
+      g_signal_connect(e, "outbound-message", G_CALLBACK(on_outbound), this);
+    }
+    g_value_reset(&item);
+  }
+  g_value_unset(&item);
+  gst_iterator_free(it_el);
+  if (ingests_.empty()) {
+    metrics().pipeline_errors().inc();
+    log::error("pipeline_build_failed", {{"call", log::call_id(call_sid_)}, {"pipeline", pipeline_name_},
+                                         {"error", "pipeline has no twiliosrc to feed"}});
+    finish(SOUP_WEBSOCKET_CLOSE_SERVER_ERROR, "pipeline failure", "pipeline_error");
+    return;
+  }
+  push_media_signal_ = g_signal_lookup("push-media", G_OBJECT_TYPE(ingests_[0].element));
+  end_of_stream_signal_ = g_signal_lookup("end-of-stream", G_OBJECT_TYPE(ingests_[0].element));
+
+  GstBus* bus = gst_element_get_bus(pipeline_);
+  // Attaches to the thread-default context: this worker's loop.
+  bus_watch_ = gst_bus_add_watch(bus, on_bus, this);
+  gst_object_unref(bus);
+  if (gst_element_set_state(pipeline_, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+    metrics().pipeline_errors().inc();
+    log::error("pipeline_start_failed", {{"call", log::call_id(call_sid_)}, {"pipeline", pipeline_name_}});
+    finish(SOUP_WEBSOCKET_CLOSE_SERVER_ERROR, "pipeline failure", "pipeline_error");
+    return;
+  }
+  log::info("call_started", {{"call", log::call_id(call_sid_)}, {"pipeline", pipeline_name_},
+                             {"worker", worker_.index()}});
+}
+
+void CallSession::on_outbound(GstElement*, const gchar* json, gpointer self) {
+  auto* s = static_cast<CallSession*>(self);
+  if (g_main_context_is_owner(s->worker_.context())) {
+    s->send_outbound(json);
+    return;
+  }
+  // Emitted from a streaming thread: hop to the call's loop, keeping the session alive.
+  struct Hop {
+    std::weak_ptr<CallSession> session;
+    std::string json;
+  };
+  auto* hop = new Hop{s->weak_from_this(), json};
+  g_main_context_invoke_full(
+      s->worker_.context(), G_PRIORITY_DEFAULT,
+      [](gpointer data) -> gboolean {
+        auto* h = static_cast<Hop*>(data);
+        if (auto session = h->session.lock()) session->send_outbound(h->json.c_str());
+        return G_SOURCE_REMOVE;
+      },
+      hop, [](gpointer data) { delete static_cast<Hop*>(data); });
+}
+
+void CallSession::send_outbound(const char* json) {
+  if (socket_closed_ ||
+      soup_websocket_connection_get_state(connection_) != SOUP_WEBSOCKET_STATE_OPEN) {
+    return;
+  }
+  const bool is_media = std::strncmp(json, "{\"event\":\"media\"", 16) == 0;
+  // Backpressure: while the kernel send buffer is full, libsoup queues without bound; count
+  // what we queue meanwhile and drop audio beyond the limit (marks and clears always go).
+  const std::size_t len = std::strlen(json);
+  if (socket_ && !g_socket_condition_check(socket_, G_IO_OUT)) {
+    if (is_media && outbound_backlog_bytes_ + len > worker_.host().config().max_outbound_queue_bytes) {
+      metrics().frames_dropped("backpressure").inc();
+      return;
+    }
+    outbound_backlog_bytes_ += len;
+  } else {
+    outbound_backlog_bytes_ = 0;
+  }
+  soup_websocket_connection_send_text(connection_, json);
+  if (is_media) metrics().frames_out().inc();
+}
+
+namespace {
+
+guint attach_timeout(GMainContext* ctx, guint ms, GSourceFunc fn, gpointer data, gint priority) {
+  GSource* src = ms ? g_timeout_source_new(ms) : g_idle_source_new();
+  g_source_set_priority(src, priority);
+  g_source_set_callback(src, fn, data, nullptr);
+  guint id = g_source_attach(src, ctx);
+  g_source_unref(src);
+  return id;
+}
+
+void remove_source(GMainContext* ctx, guint& id) {
+  if (!id) return;
+  if (GSource* s = g_main_context_find_source_by_id(ctx, id)) g_source_destroy(s);
+  id = 0;
+}
+
+const char* const kCallEvents[] = {"mediaflow-transcript", "mediaflow-speech-started",
+                                   "mediaflow-utterance-end", "mediaflow-agent-event",
+                                   "twilio-dtmf", "twilio-mark"};
+
+}  // namespace
+
+gboolean CallSession::on_bus(GstBus*, GstMessage* msg, gpointer self) {
+  auto* s = static_cast<CallSession*>(self);
+  switch (GST_MESSAGE_TYPE(msg)) {
+    case GST_MESSAGE_ERROR: {
+      GError* err = nullptr;
+      gst_message_parse_error(msg, &err, nullptr);
+      metrics().pipeline_errors().inc();
+      log::error("pipeline_error", {{"call", log::call_id(s->call_sid_)}, {"pipeline", s->pipeline_name_},
+                                    {"element", GST_OBJECT_NAME(msg->src)},
+                                    {"error", err ? err->message : "?"}});
+      g_clear_error(&err);
+      if (s->state_ == State::kOpen) {
+        s->finish(SOUP_WEBSOCKET_CLOSE_SERVER_ERROR, "pipeline failure", "pipeline_error");
+      } else if (s->state_ == State::kFinishing) {
+        // A failing pipeline may never deliver EOS: stop waiting for it.
+        remove_source(s->worker_.context(), s->eos_timeout_);
+        s->close_socket();
+      }
+      break;
+    }
+    case GST_MESSAGE_WARNING: {
+      GError* err = nullptr;
+      gst_message_parse_warning(msg, &err, nullptr);
+      log::warn("pipeline_warning", {{"call", log::call_id(s->call_sid_)}, {"element", GST_OBJECT_NAME(msg->src)},
+                                     {"warning", err ? err->message : "?"}});
+      g_clear_error(&err);
+      break;
+    }
+    case GST_MESSAGE_EOS:
+      if (s->state_ == State::kFinishing) {
+        remove_source(s->worker_.context(), s->eos_timeout_);
+        s->close_socket();
+      }
+      break;
+    case GST_MESSAGE_ELEMENT: {
+      const GstStructure* st = gst_message_get_structure(msg);
+      const char* name = gst_structure_get_name(st);
+      if (!std::strcmp(name, "recording-complete")) {
+        metrics().recordings("complete").inc();
+        log::info("recording_complete", {{"call", log::call_id(s->call_sid_)}});
+      } else if (!std::strcmp(name, "recording-failed")) {
+        metrics().recordings("failed").inc();
+        log::warn("recording_failed", {{"call", log::call_id(s->call_sid_)}});
+      } else if (!std::strcmp(name, "mediaflow-vendor-reconnect")) {
+        const char* vendor = gst_structure_get_string(st, "vendor");
+        metrics().vendor_reconnects(vendor ? vendor : "unknown").inc();
+      } else {
+        for (const char* ev : kCallEvents) {
+          if (!std::strcmp(name, ev)) {
+            s->worker_.host().write_call_event(s->transcript_path_, gstutil::structure_to_json(st));
+            break;
+          }
+        }
+      }
+      break;
+    }
+    default:
+      break;
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+void CallSession::finish(unsigned short code, const char* reason, const char* outcome) {
+  if (state_ != State::kOpen) return;
+  state_ = State::kFinishing;
+  close_code_ = code;
+  close_reason_ = reason;
+  outcome_ = outcome;
+  if (pipeline_ && !ingests_.empty()) {
+    for (auto& in : ingests_) g_signal_emit(in.element, end_of_stream_signal_, 0, nullptr);
+    eos_timeout_ = attach_timeout(worker_.context(), kEosTimeoutMs, on_eos_timeout, this, G_PRIORITY_DEFAULT);
+    return;
+  }
+  close_socket();
+}
+
+gboolean CallSession::on_eos_timeout(gpointer self) {
+  auto* s = static_cast<CallSession*>(self);
+  s->eos_timeout_ = 0;
+  log::warn("eos_timeout", {{"call", log::call_id(s->call_sid_)}, {"pipeline", s->pipeline_name_}});
+  s->close_socket();
+  return G_SOURCE_REMOVE;
+}
+
+void CallSession::close_socket() {
+  if (state_ == State::kClosing || state_ == State::kDone) return;
+  state_ = State::kClosing;
+  if (socket_closed_) {
+    teardown_pipeline();
+    maybe_done();
+    return;
+  }
+  // Low priority: libsoup's output source (default priority) writes the frames queued so far
+  // first, so outbound audio produced before the close reaches the caller.
+  attach_timeout(worker_.context(), 0, on_close_when_flushed, this, G_PRIORITY_LOW);
+}
+
+gboolean CallSession::on_close_when_flushed(gpointer self) {
+  auto* s = static_cast<CallSession*>(self);
+  if (s->socket_ && !s->socket_closed_ && !g_socket_condition_check(s->socket_, G_IO_OUT) &&
+      s->flush_attempts_++ < 200) {
+    return G_SOURCE_CONTINUE;  // kernel buffer full: let libsoup drain (bounded: ~200 turns)
+  }
+  s->teardown_pipeline();
+  if (!s->socket_closed_ &&
+      soup_websocket_connection_get_state(s->connection_) == SOUP_WEBSOCKET_STATE_OPEN) {
+    close_websocket(s->connection_, s->close_code_, s->close_reason_.c_str());
+  }
+  s->maybe_done();
+  return G_SOURCE_REMOVE;
+}
+
+void CallSession::teardown_pipeline() {
+  if (!pipeline_) return;
+  remove_source(worker_.context(), eos_timeout_);
+  if (bus_watch_) {
+    GstBus* bus = gst_element_get_bus(pipeline_);
+    gst_bus_remove_watch(bus);
+    gst_object_unref(bus);
+    bus_watch_ = 0;
+  }
+  // Never called from inside a push (we are in an idle/timeout/bus callback of the loop).
+  gst_element_set_state(pipeline_, GST_STATE_NULL);
+  gst_object_unref(pipeline_);
+  pipeline_ = nullptr;
+  ingests_.clear();
+}
+
+void CallSession::on_closed(SoupWebsocketConnection*, gpointer self) {
+  auto* s = static_cast<CallSession*>(self);
+  s->socket_closed_ = true;
+  if (s->state_ == State::kOpen) {
+    s->finish(SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "client gone", "client_gone");
+  } else {
+    s->maybe_done();
+  }
+}
+
+void CallSession::on_pong(SoupWebsocketConnection*, GBytes*, gpointer self) {
+  static_cast<CallSession*>(self)->last_pong_us_ = g_get_monotonic_time();
+}
+
+void CallSession::maybe_done() {
+  if (state_ != State::kClosing || pipeline_ || !socket_closed_) return;
+  state_ = State::kDone;
+  metrics().calls_total(outcome_.c_str()).inc();
+  log::info("call_ended", {{"call", log::call_id(call_sid_)}, {"outcome", outcome_},
+                           {"code", close_code_}});
+  worker_.session_finished(this);
+}
+
+void CallSession::tick(gint64 now_us) {
+  if (state_ != State::kOpen) return;
+  const auto& cfg = worker_.host().config();
+  if (cfg.idle_timeout_seconds && now_us - last_inbound_us_ > gint64(cfg.idle_timeout_seconds) * G_USEC_PER_SEC) {
+    finish(SOUP_WEBSOCKET_CLOSE_NORMAL, "idle", "idle");
+  } else if (cfg.keepalive_interval_seconds && cfg.pong_timeout_seconds &&
+             now_us - last_pong_us_ > gint64(cfg.pong_timeout_seconds) * G_USEC_PER_SEC) {
+    finish(SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "keepalive timeout", "keepalive_timeout");
+  }
+}
+
+}  // namespace mediaflow::server

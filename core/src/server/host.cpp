@@ -1,0 +1,83 @@
+#include <mediaflow/server/host.hpp>
+
+#include "server/event_file_writer.hpp"
+#include "server/reuseport_socket.hpp"
+#include "server/worker.hpp"
+
+#include <mediaflow/log.hpp>
+#include <mediaflow/metrics.hpp>
+
+namespace mediaflow::server {
+
+Host::Host(ServerConfig config, std::shared_ptr<pipeline::PipelineCatalog> catalog)
+    : config_(std::move(config)), catalog_(std::move(catalog)),
+      event_writer_(std::make_unique<EventFileWriter>()) {}
+
+Host::~Host() { stop(); }
+
+bool Host::start(std::string* error) {
+  uint16_t port = config_.port;
+  for (unsigned i = 0; i < config_.workers; ++i) {
+    // The first socket fixes the port (PORT=0 picks one); the others share it via SO_REUSEPORT.
+    GSocket* socket = listen_reuseport(config_.bind, port, error);
+    if (!socket) {
+      stop();
+      return false;
+    }
+    if (i == 0) port = local_port(socket);
+    auto worker = std::make_unique<Worker>(*this, i);
+    if (!worker->start(socket, error)) {
+      stop();
+      return false;
+    }
+    workers_.push_back(std::move(worker));
+  }
+  port_ = port;
+  return true;
+}
+
+void Host::begin_drain(std::function<void()> on_idle) {
+  on_drained_ = std::move(on_idle);
+  draining_.store(true, std::memory_order_release);
+  for (auto& w : workers_) w->begin_drain();
+  check_drained();
+}
+
+void Host::stop() {
+  for (auto& w : workers_) w->stop();
+  workers_.clear();
+  if (event_writer_) event_writer_->flush();
+}
+
+bool Host::try_admit_call() {
+  unsigned n = active_calls_.load(std::memory_order_relaxed);
+  do {
+    if (n >= config_.max_concurrent_calls) return false;
+  } while (!active_calls_.compare_exchange_weak(n, n + 1, std::memory_order_acq_rel));
+  metrics().calls_active().inc();
+  return true;
+}
+
+void Host::admit_call_unconditionally() {
+  active_calls_.fetch_add(1, std::memory_order_acq_rel);
+  metrics().calls_active().inc();
+}
+
+void Host::call_ended() {
+  active_calls_.fetch_sub(1, std::memory_order_acq_rel);
+  metrics().calls_active().dec();
+  check_drained();
+}
+
+void Host::check_drained() {
+  if (!draining() || active_calls() != 0) return;
+  if (drained_fired_.exchange(true)) return;
+  if (on_drained_) on_drained_();
+}
+
+void Host::write_call_event(const std::string& path, std::string json_line) {
+  if (path.empty()) return;
+  event_writer_->append(path, std::move(json_line));
+}
+
+}  // namespace mediaflow::server

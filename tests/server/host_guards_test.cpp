@@ -1,0 +1,116 @@
+// Each guard and each bad input of design.md's contract: the documented close code, or
+// "counted and skipped, the call goes on", with its metric.
+#include "server/host_fixture.hpp"
+
+namespace mediaflow::test {
+namespace {
+
+namespace tw = protocol::twilio;
+
+TEST_F(HostTest, BinaryFrameClosesWith1003) {
+  ASSERT_NO_FATAL_FAILURE(start_host());
+  const auto before = metrics().messages_rejected("binary").value();
+  RawWebSocket ws;
+  ASSERT_EQ(ws.connect(port(), "/rtm/voice"), 101);
+  ASSERT_TRUE(ws.send_frame(2, std::string("\x01\x02\x03", 3)));
+  EXPECT_EQ(ws.wait_close(), 1003);
+  EXPECT_EQ(metrics().messages_rejected("binary").value(), before + 1);
+}
+
+TEST_F(HostTest, OversizedSingleFrameMessageClosesWith1009) {
+  config_.max_message_bytes = 1000;
+  ASSERT_NO_FATAL_FAILURE(start_host());
+  RawWebSocket ws;
+  ASSERT_EQ(ws.connect(port(), "/rtm/voice"), 101);
+  ASSERT_TRUE(ws.send_text(std::string(2000, 'x')));
+  EXPECT_EQ(ws.wait_close(), 1009);
+  EXPECT_GE(metrics().messages_rejected("too_large").value(), 1u);
+}
+
+TEST_F(HostTest, OversizedFragmentedMessageClosesWith1009) {
+  // Each fragment is under the limit; the message is not (libsoup only caps frames).
+  config_.max_message_bytes = 1000;
+  ASSERT_NO_FATAL_FAILURE(start_host());
+  RawWebSocket ws;
+  ASSERT_EQ(ws.connect(port(), "/rtm/voice"), 101);
+  ASSERT_TRUE(ws.send_frame(1, std::string(400, 'a'), /*fin=*/false));
+  ASSERT_TRUE(ws.send_frame(0, std::string(400, 'b'), false));
+  ASSERT_TRUE(ws.send_frame(0, std::string(400, 'c'), true));
+  EXPECT_EQ(ws.wait_close(), 1009);
+}
+
+TEST_F(HostTest, FragmentedMessageUnderTheLimitIsAccepted) {
+  ASSERT_NO_FATAL_FAILURE(start_host());
+  RawWebSocket ws;
+  ASSERT_EQ(ws.connect(port(), "/rtm/voice"), 101);
+  ASSERT_TRUE(ws.send_frame(1, "pi", false));
+  ASSERT_TRUE(ws.send_frame(0, "ng", true));
+  auto f = ws.read_frame();
+  ASSERT_TRUE(f.has_value());
+  EXPECT_EQ(f->payload, "pong");
+}
+
+TEST_F(HostTest, BadInputIsCountedAndSkippedAndTheCallGoesOn) {
+  ASSERT_NO_FATAL_FAILURE(start_host());
+  auto& malformed = metrics().messages_rejected("malformed_json");
+  auto& unknown = metrics().messages_rejected("unknown_event");
+  auto& early = metrics().messages_rejected("media_before_start");
+  auto& b64 = metrics().messages_rejected("bad_base64");
+  const auto m0 = malformed.value(), u0 = unknown.value(), e0 = early.value(), b0 = b64.value();
+
+  RawWebSocket ws;
+  ASSERT_EQ(ws.connect(port(), "/rtm/voice"), 101);
+  std::vector<uint8_t> frame(160, 0x55);
+  ASSERT_TRUE(ws.send_text(tw::encode_inbound_media(1, "MZ1", "inbound", 1, 0, frame)));  // before start
+  ASSERT_TRUE(ws.send_text(start_message("echo")));
+  ASSERT_TRUE(ws.send_text("{not json"));
+  ASSERT_TRUE(ws.send_text(R"({"event":"something-new","streamSid":"MZ1"})"));
+  ASSERT_TRUE(ws.send_text(
+      R"({"event":"media","sequenceNumber":"3","streamSid":"MZ1","media":{"track":"inbound","chunk":"1","timestamp":"0","payload":"@@not base64@@"}})"));
+  auto sent = send_media(ws, 5, 4);
+  ws.send_text(tw::encode_stop(20, "MZ00000000000000000000000000000001", "AC", "CA"));
+  std::vector<uint8_t> back;
+  EXPECT_EQ(read_until_close(ws, &back), 1000);
+  EXPECT_EQ(back, sent);  // the call went on: every good frame came back
+  EXPECT_EQ(malformed.value(), m0 + 1);
+  EXPECT_EQ(unknown.value(), u0 + 1);
+  EXPECT_EQ(early.value(), e0 + 1);
+  EXPECT_EQ(b64.value(), b0 + 1);
+}
+
+TEST_F(HostTest, AtCapacityTheUpgradeIsAcceptedThenClosedWith1013) {
+  config_.max_concurrent_calls = 1;
+  ASSERT_NO_FATAL_FAILURE(start_host());
+  RawWebSocket first, second;
+  ASSERT_EQ(first.connect(port(), "/rtm/voice"), 101);
+  ASSERT_TRUE(eventually([&] { return host_->active_calls() == 1; }));
+  ASSERT_EQ(second.connect(port(), "/rtm/voice"), 101);
+  auto closing = second.wait_close_frame();
+  ASSERT_TRUE(closing.has_value());
+  EXPECT_EQ(closing->close_code(), 1013) << closing->payload.substr(2);
+  EXPECT_GE(metrics().calls_total("capacity").value(), 1u);
+}
+
+TEST_F(HostTest, IdleCallIsClosed1000WithReasonIdle) {
+  config_.idle_timeout_seconds = 1;
+  ASSERT_NO_FATAL_FAILURE(start_host());
+  RawWebSocket ws;
+  ASSERT_EQ(ws.connect(port(), "/rtm/voice"), 101);
+  ASSERT_TRUE(ws.send_text(start_message("echo")));
+  auto f = ws.wait_close_frame(6000);
+  ASSERT_TRUE(f.has_value());
+  EXPECT_EQ(f->close_code(), 1000);
+  EXPECT_EQ(f->payload.substr(2), "idle");
+  EXPECT_TRUE(eventually([&] { return host_->active_calls() == 0; }));
+}
+
+TEST_F(HostTest, UnknownPathIs404) {
+  ASSERT_NO_FATAL_FAILURE(start_host());
+  RawWebSocket ws;
+  EXPECT_EQ(ws.connect(port(), "/rtm/voice/other"), 404);
+  RawWebSocket ws2;
+  EXPECT_EQ(ws2.connect(port(), "/elsewhere"), 404);
+}
+
+}  // namespace
+}  // namespace mediaflow::test
