@@ -17,7 +17,9 @@ TEST(PipelineShipped, EveryShippedPipelineValidates) {
     if (entry.path().extension() != ".json" || entry.path().filename() == "schema.json") continue;
     auto r = mediaflow::pipeline::load_pipeline_file(entry.path());
     EXPECT_TRUE(r.errors.empty()) << mediaflow::pipeline::to_string(r.errors);
-    if (r.spec) EXPECT_EQ(r.spec->name, entry.path().stem().string());
+    if (r.spec) {
+      EXPECT_EQ(r.spec->name, entry.path().stem().string());
+    }
     ++checked;
   }
   EXPECT_GE(checked, 1);
