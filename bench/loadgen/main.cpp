@@ -1,0 +1,250 @@
+// mediaflow-loadgen: N concurrent simulated Twilio calls against a host (default pipeline
+// `echo`), with per-frame round-trip latency, lost/late frames, call setup time, and the
+// host's CPU / RSS / threads sampled from /proc. Prints a summary and one JSON line.
+#include "loadgen/load_run.hpp"
+#include "loadgen/proc_stats.hpp"
+
+#include <mediaflow/dial/host_process.hpp>
+
+#include <sys/resource.h>
+
+#include <atomic>
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+#include <optional>
+#include <string>
+#include <thread>
+
+namespace mb = mediaflow::bench;
+namespace md = mediaflow::dial;
+
+namespace {
+
+constexpr const char* kUsage =
+    "usage: mediaflow-loadgen (--url WS_URL [--host-pid PID] | --spawn) [options]\n\n"
+    "  --url URL         host WebSocket, e.g. ws://127.0.0.1:8080/rtm/voice\n"
+    "  --host-pid PID    sample this process's CPU/RSS/threads from /proc\n"
+    "  --spawn           start `mediaflow serve` from this build (PORT=0, PIPELINES_DIR and\n"
+    "                    PLUGIN_DIR of this tree, MAX_CONCURRENT_CALLS = calls + 10) and sample it\n"
+    "  --binary PATH     mediaflow binary for --spawn (default: the build's)\n"
+    "  --calls N         concurrent calls (default 10)\n"
+    "  --ramp S          start the calls evenly over S seconds (default 1)\n"
+    "  --duration S      audio per call, sent in real time (default 10)\n"
+    "  --pipeline NAME   customParameters.pipeline (default echo)\n"
+    "  --param K=V       more custom parameters (repeatable)\n"
+    "  --header K=V      upgrade request header (repeatable), e.g. x-media-auth=T\n"
+    "  --threads N       client threads, 1 or 2 (default 1)\n"
+    "  --quick           4 calls x 2 s, ramp 0.2 s (smoke test)\n"
+    "  --no-echo-check   do not require every frame back (pipelines other than echo)\n\n"
+    "Exit 0 when every call closed 1000 and (unless --no-echo-check) every frame came back.\n";
+
+constexpr double kLateMs = 40;
+
+std::optional<double> number(const std::string& s) {
+  double v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size() || v < 0) return std::nullopt;
+  return v;
+}
+
+double client_cpu_ms() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
+}
+
+int usage_error(const std::string& msg) {
+  std::fprintf(stderr, "mediaflow-loadgen: %s\n%s", msg.c_str(), kUsage);
+  return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  mb::LoadOptions o;
+  o.custom_parameters["pipeline"] = "echo";
+  bool spawn = false, echo_check = true;
+  pid_t host_pid = 0;
+  std::string binary = std::string(MEDIAFLOW_BUILD_DIR) + "/mediaflow";
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&]() -> std::optional<std::string> {
+      if (i + 1 >= argc) return std::nullopt;
+      return std::string(argv[++i]);
+    };
+    auto num = [&]() -> std::optional<double> {
+      auto v = value();
+      return v ? number(*v) : std::nullopt;
+    };
+    auto kv = [&]() -> std::optional<std::pair<std::string, std::string>> {
+      auto v = value();
+      if (!v || v->find('=') == std::string::npos || (*v)[0] == '=') return std::nullopt;
+      auto eq = v->find('=');
+      return std::make_pair(v->substr(0, eq), v->substr(eq + 1));
+    };
+    if (a == "--help" || a == "-h") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    } else if (a == "--url") {
+      auto v = value();
+      if (!v) return usage_error("--url needs a value");
+      o.url = *v;
+    } else if (a == "--host-pid") {
+      auto v = num();
+      if (!v || *v < 1) return usage_error("--host-pid needs a pid");
+      host_pid = static_cast<pid_t>(*v);
+    } else if (a == "--spawn") {
+      spawn = true;
+    } else if (a == "--binary") {
+      auto v = value();
+      if (!v) return usage_error("--binary needs a path");
+      binary = *v;
+    } else if (a == "--calls") {
+      auto v = num();
+      if (!v || *v < 1) return usage_error("--calls needs a positive number");
+      o.calls = static_cast<unsigned>(*v);
+    } else if (a == "--ramp") {
+      auto v = num();
+      if (!v) return usage_error("--ramp needs seconds");
+      o.ramp_seconds = *v;
+    } else if (a == "--duration") {
+      auto v = num();
+      if (!v || *v <= 0) return usage_error("--duration needs seconds");
+      o.duration_seconds = *v;
+    } else if (a == "--pipeline") {
+      auto v = value();
+      if (!v) return usage_error("--pipeline needs a name");
+      o.custom_parameters["pipeline"] = *v;
+    } else if (a == "--param" || a == "--header") {
+      auto p = kv();
+      if (!p) return usage_error(a + " needs K=V");
+      if (a == "--param") o.custom_parameters[p->first] = p->second;
+      else o.headers.push_back(*p);
+    } else if (a == "--threads") {
+      auto v = num();
+      if (!v || *v < 1 || *v > 2) return usage_error("--threads must be 1 or 2");
+      o.threads = static_cast<unsigned>(*v);
+    } else if (a == "--quick") {
+      o.calls = 4;
+      o.duration_seconds = 2;
+      o.ramp_seconds = 0.2;
+    } else if (a == "--no-echo-check") {
+      echo_check = false;
+    } else {
+      return usage_error("unknown argument " + a);
+    }
+  }
+  if (spawn == !o.url.empty()) return usage_error("give exactly one of --url and --spawn");
+  // One socket per call on each side: lift our soft fd limit to the hard one (a spawned host
+  // inherits it).
+  rlimit nofile{};
+  if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+    nofile.rlim_cur = nofile.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &nofile);
+  }
+
+  md::HostProcess host;
+  if (spawn) {
+    md::HostProcessOptions h;
+    h.binary = binary;
+    h.env = {{"PIPELINES_DIR", std::string(MEDIAFLOW_SOURCE_DIR) + "/pipelines"},
+             {"PLUGIN_DIR", std::string(MEDIAFLOW_BUILD_DIR) + "/plugins"},
+             {"MAX_CONCURRENT_CALLS", std::to_string(o.calls + 10)},
+             {"LOG_LEVEL", "warn"}};
+    std::string error;
+    if (!host.start(h, &error)) {
+      std::fprintf(stderr, "mediaflow-loadgen: %s\n", error.c_str());
+      return 1;
+    }
+    o.url = host.ws_url();
+    host_pid = host.pid();
+  }
+
+  // Host samples: one before the calls (baseline), then every 250 ms while they run.
+  std::optional<mb::ProcSample> before, after;
+  uint64_t rss_peak = 0;
+  unsigned threads_peak = 0;
+  if (host_pid) before = mb::sample_process(host_pid);
+  std::atomic<bool> running{true};
+  std::thread sampler([&] {
+    while (running) {
+      if (host_pid) {
+        if (auto s = mb::sample_process(host_pid)) {
+          rss_peak = std::max(rss_peak, s->rss_kb);
+          threads_peak = std::max(threads_peak, s->threads);
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+  });
+  const double client_cpu_before = client_cpu_ms();
+  const auto t0 = std::chrono::steady_clock::now();
+  std::vector<md::CallResult> results = mb::run_load(o);
+  const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double client_cpu = client_cpu_ms() - client_cpu_before;
+  if (host_pid) after = mb::sample_process(host_pid);
+  running = false;
+  sampler.join();
+  if (spawn) host.stop();
+
+  // Aggregate.
+  uint64_t sent = 0, received = 0, matched = 0, late = 0;
+  unsigned completed = 0, refused = 0, timed_out = 0;
+  std::vector<double> latency, connect, first_echo;
+  std::map<unsigned, unsigned> close_codes;
+  for (const auto& r : results) {
+    sent += r.frames_sent;
+    received += r.frames_received;
+    matched += r.frames_matched;
+    for (double l : r.latency_ms) {
+      latency.push_back(l);
+      if (l > kLateMs) ++late;
+    }
+    if (!r.connected) ++refused;
+    if (r.timed_out) ++timed_out;
+    if (r.connected) ++close_codes[r.close_code];
+    if (r.connected && r.close_code == 1000 && !r.timed_out) ++completed;
+    if (r.connect_ms >= 0) connect.push_back(r.connect_ms);
+    if (r.first_echo_ms >= 0) first_echo.push_back(r.first_echo_ms);
+  }
+  const uint64_t lost = sent - matched;
+  const double call_seconds = o.calls * o.duration_seconds;
+  const double host_cpu = before && after ? after->cpu_ms - before->cpu_ms : -1;
+  const double rss_per_call = before && rss_peak ? (static_cast<double>(rss_peak) - before->rss_kb) / o.calls : -1;
+  auto p = [](const std::vector<double>& v, double q) { return md::percentile(v, q); };
+
+  std::printf("calls %u (ramp %.1f s, %.1f s each, %u client thread%s), wall %.1f s\n", o.calls,
+              o.ramp_seconds, o.duration_seconds, o.threads, o.threads > 1 ? "s" : "", wall_s);
+  std::printf("completed %u, refused %u, timed out %u; close codes:", completed, refused, timed_out);
+  for (auto [code, n] : close_codes) std::printf(" %u×%u", code, n);
+  std::printf("\nframes sent %llu, received %llu, matched %llu, lost %llu, late(>%.0f ms) %llu\n",
+              (unsigned long long)sent, (unsigned long long)received, (unsigned long long)matched,
+              (unsigned long long)lost, kLateMs, (unsigned long long)late);
+  std::printf("round trip ms: p50 %.2f, p99 %.2f, max %.2f\n", p(latency, .5), p(latency, .99), p(latency, 1));
+  std::printf("setup ms: connect p50 %.1f / p99 %.1f; first echo p50 %.1f / p99 %.1f\n", p(connect, .5),
+              p(connect, .99), p(first_echo, .5), p(first_echo, .99));
+  if (host_pid && before) {
+    std::printf("host pid %d: cpu %.0f ms (%.3f ms per call-second), rss %llu → peak %llu kB (%.1f kB per call), threads peak %u\n",
+                host_pid, host_cpu, host_cpu / call_seconds, (unsigned long long)before->rss_kb,
+                (unsigned long long)rss_peak, rss_per_call, threads_peak);
+  }
+  std::printf("client cpu %.0f ms\n", client_cpu);
+  std::printf(
+      "{\"calls\":%u,\"ramp_s\":%.3f,\"duration_s\":%.3f,\"client_threads\":%u,\"wall_s\":%.3f,"
+      "\"completed\":%u,\"refused\":%u,\"timed_out\":%u,\"frames_sent\":%llu,\"frames_received\":%llu,"
+      "\"frames_matched\":%llu,\"frames_lost\":%llu,\"frames_late\":%llu,"
+      "\"latency_ms\":{\"p50\":%.3f,\"p99\":%.3f,\"max\":%.3f},"
+      "\"setup_ms\":{\"connect_p50\":%.3f,\"connect_p99\":%.3f,\"first_echo_p50\":%.3f,\"first_echo_p99\":%.3f},"
+      "\"host\":{\"cpu_ms\":%.1f,\"cpu_ms_per_call_second\":%.4f,\"rss_baseline_kb\":%llu,\"rss_peak_kb\":%llu,"
+      "\"rss_per_call_kb\":%.1f,\"threads_peak\":%u},\"client_cpu_ms\":%.1f}\n",
+      o.calls, o.ramp_seconds, o.duration_seconds, o.threads, wall_s, completed, refused, timed_out,
+      (unsigned long long)sent, (unsigned long long)received, (unsigned long long)matched,
+      (unsigned long long)lost, (unsigned long long)late, p(latency, .5), p(latency, .99), p(latency, 1),
+      p(connect, .5), p(connect, .99), p(first_echo, .5), p(first_echo, .99), host_cpu,
+      host_cpu >= 0 ? host_cpu / call_seconds : -1.0, (unsigned long long)(before ? before->rss_kb : 0),
+      (unsigned long long)rss_peak, rss_per_call, threads_peak, client_cpu);
+
+  const bool ok = completed == o.calls && (!echo_check || lost == 0);
+  return ok ? 0 : 1;
+}

@@ -1,0 +1,185 @@
+#include <mediaflow/protocol/recording_manifest.hpp>
+
+#include <json-glib/json-glib.h>
+
+#include <cstdio>
+#include <ctime>
+
+namespace mediaflow::protocol {
+namespace {
+
+void add_string(JsonBuilder* b, const char* key, const std::string& v) {
+  json_builder_set_member_name(b, key);
+  json_builder_add_string_value(b, v.c_str());
+}
+void add_int(JsonBuilder* b, const char* key, std::int64_t v) {
+  json_builder_set_member_name(b, key);
+  json_builder_add_int_value(b, v);
+}
+
+std::string get_string(JsonObject* o, const char* key) {
+  JsonNode* n = json_object_get_member(o, key);
+  if (!n || JSON_NODE_TYPE(n) != JSON_NODE_VALUE || json_node_get_value_type(n) != G_TYPE_STRING)
+    return {};
+  return json_node_get_string(n);
+}
+std::int64_t get_int(JsonObject* o, const char* key, std::int64_t fallback) {
+  JsonNode* n = json_object_get_member(o, key);
+  if (!n || JSON_NODE_TYPE(n) != JSON_NODE_VALUE) return fallback;
+  const GType t = json_node_get_value_type(n);
+  if (t == G_TYPE_INT64) return json_node_get_int(n);
+  if (t == G_TYPE_DOUBLE) return static_cast<std::int64_t>(json_node_get_double(n));
+  return fallback;
+}
+double get_double(JsonObject* o, const char* key) {
+  JsonNode* n = json_object_get_member(o, key);
+  if (!n || JSON_NODE_TYPE(n) != JSON_NODE_VALUE) return 0;
+  const GType t = json_node_get_value_type(n);
+  if (t == G_TYPE_DOUBLE) return json_node_get_double(n);
+  if (t == G_TYPE_INT64) return static_cast<double>(json_node_get_int(n));
+  return 0;
+}
+JsonArray* get_array(JsonObject* o, const char* key) {
+  JsonNode* n = json_object_get_member(o, key);
+  return n && JSON_NODE_HOLDS_ARRAY(n) ? json_node_get_array(n) : nullptr;
+}
+bool get_bool(JsonObject* o, const char* key) {
+  JsonNode* n = json_object_get_member(o, key);
+  return n && JSON_NODE_TYPE(n) == JSON_NODE_VALUE &&
+         json_node_get_value_type(n) == G_TYPE_BOOLEAN && json_node_get_boolean(n);
+}
+
+}  // namespace
+
+std::string manifest_to_json(const RecordingManifest& m) {
+  JsonBuilder* b = json_builder_new();
+  json_builder_begin_object(b);
+  add_string(b, "call_sid", m.call_sid);
+  add_string(b, "stream_sid", m.stream_sid);
+  add_string(b, "recording_id", m.recording_id);
+  add_string(b, "organization_id", m.organization_id);
+  add_string(b, "started_at", m.started_at);
+  if (m.complete) {
+    json_builder_set_member_name(b, "duration_seconds");
+    json_builder_add_double_value(b, m.duration_seconds);
+  }
+  add_int(b, "sample_rate", m.sample_rate);
+  add_int(b, "channels", m.channels);
+  json_builder_set_member_name(b, "tracks");
+  json_builder_begin_array(b);
+  for (const auto& t : m.tracks) json_builder_add_string_value(b, t.c_str());
+  json_builder_end_array(b);
+  add_string(b, "layout", m.layout);
+  if (m.complete) {
+    add_int(b, "bytes", static_cast<std::int64_t>(m.bytes));
+    add_string(b, "sha256", m.sha256);
+    json_builder_set_member_name(b, "files");
+    json_builder_begin_array(b);
+    for (const auto& f : m.files) {
+      json_builder_begin_object(b);
+      add_string(b, "file", f.file);
+      add_string(b, "track", f.track);
+      add_int(b, "bytes", static_cast<std::int64_t>(f.bytes));
+      add_string(b, "sha256", f.sha256);
+      json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+  }
+  add_string(b, "pipeline", m.pipeline);
+  if (m.complete && m.dropped_buffers) add_int(b, "dropped_buffers", static_cast<std::int64_t>(m.dropped_buffers));
+  if (m.recovered) {
+    json_builder_set_member_name(b, "recovered");
+    json_builder_add_boolean_value(b, TRUE);
+  }
+  if (m.truncated) {
+    json_builder_set_member_name(b, "truncated");
+    json_builder_add_boolean_value(b, TRUE);
+  }
+  json_builder_end_object(b);
+
+  JsonNode* root = json_builder_get_root(b);
+  JsonGenerator* gen = json_generator_new();
+  json_generator_set_pretty(gen, TRUE);
+  json_generator_set_root(gen, root);
+  gchar* text = json_generator_to_data(gen, nullptr);
+  std::string out(text);
+  out.push_back('\n');
+  g_free(text);
+  g_object_unref(gen);
+  json_node_unref(root);
+  g_object_unref(b);
+  return out;
+}
+
+std::optional<RecordingManifest> manifest_from_json(std::string_view json, std::string* error) {
+  JsonParser* parser = json_parser_new();
+  GError* err = nullptr;
+  std::optional<RecordingManifest> out;
+  if (!json_parser_load_from_data(parser, json.data(), static_cast<gssize>(json.size()), &err)) {
+    if (error) *error = err ? err->message : "invalid JSON";
+    g_clear_error(&err);
+  } else if (JsonNode* root = json_parser_get_root(parser); !root || !JSON_NODE_HOLDS_OBJECT(root)) {
+    if (error) *error = "manifest is not a JSON object";
+  } else {
+    JsonObject* o = json_node_get_object(root);
+    RecordingManifest m;
+    m.call_sid = get_string(o, "call_sid");
+    m.stream_sid = get_string(o, "stream_sid");
+    m.recording_id = get_string(o, "recording_id");
+    m.organization_id = get_string(o, "organization_id");
+    m.started_at = get_string(o, "started_at");
+    m.pipeline = get_string(o, "pipeline");
+    if (auto layout = get_string(o, "layout"); !layout.empty()) m.layout = layout;
+    m.sample_rate = static_cast<std::uint32_t>(get_int(o, "sample_rate", m.sample_rate));
+    m.channels = static_cast<std::uint16_t>(get_int(o, "channels", m.channels));
+    if (JsonArray* a = get_array(o, "tracks")) {
+      m.tracks.clear();
+      for (guint i = 0; i < json_array_get_length(a); ++i) {
+        JsonNode* n = json_array_get_element(a, i);
+        if (JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING)
+          m.tracks.emplace_back(json_node_get_string(n));
+      }
+    }
+    m.complete = json_object_has_member(o, "sha256");
+    m.duration_seconds = get_double(o, "duration_seconds");
+    m.bytes = static_cast<std::uint64_t>(get_int(o, "bytes", 0));
+    m.sha256 = get_string(o, "sha256");
+    if (JsonArray* a = get_array(o, "files")) {
+      for (guint i = 0; i < json_array_get_length(a); ++i) {
+        JsonNode* n = json_array_get_element(a, i);
+        if (!JSON_NODE_HOLDS_OBJECT(n)) continue;
+        JsonObject* fo = json_node_get_object(n);
+        m.files.push_back({get_string(fo, "file"), get_string(fo, "track"),
+                           static_cast<std::uint64_t>(get_int(fo, "bytes", 0)), get_string(fo, "sha256")});
+      }
+    }
+    m.dropped_buffers = static_cast<std::uint64_t>(get_int(o, "dropped_buffers", 0));
+    m.recovered = get_bool(o, "recovered");
+    m.truncated = get_bool(o, "truncated");
+    if (m.recording_id.empty()) {
+      if (error) *error = "manifest has no recording_id";
+    } else {
+      out = std::move(m);
+    }
+  }
+  g_object_unref(parser);
+  return out;
+}
+
+std::string format_iso8601_utc(std::chrono::system_clock::time_point t) {
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  int millis = static_cast<int>(ms % 1000);
+  if (millis < 0) {
+    millis += 1000;
+    --secs;
+  }
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
+  return buf;
+}
+
+}  // namespace mediaflow::protocol

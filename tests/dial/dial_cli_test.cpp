@@ -1,0 +1,131 @@
+// `mediaflow dial` as a user runs it: the real binary against the fake Twilio-side host.
+#include "support/fake_twilio_host.hpp"
+#include "support/paths.hpp"
+
+#include <gtest/gtest.h>
+
+#include <glib.h>
+#include <glib/gstdio.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace mediaflow {
+namespace {
+
+struct DialRun {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+DialRun run_dial(std::vector<std::string> args) {
+  std::vector<std::string> argv_s = {test::mediaflow_binary().string(), "dial"};
+  argv_s.insert(argv_s.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (auto& s : argv_s) argv.push_back(s.data());
+  argv.push_back(nullptr);
+  DialRun r;
+  gchar *out = nullptr, *err = nullptr;
+  gint status = 0;
+  GError* error = nullptr;
+  if (!g_spawn_sync(nullptr, argv.data(), nullptr, G_SPAWN_DEFAULT, nullptr, nullptr, &out, &err, &status, &error)) {
+    ADD_FAILURE() << error->message;
+    g_error_free(error);
+    return r;
+  }
+  r.out = out ? out : "";
+  r.err = err ? err : "";
+  g_free(out);
+  g_free(err);
+  r.exit_code = g_spawn_check_wait_status(status, nullptr) ? 0 : (WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+  return r;
+}
+
+std::filesystem::path temp_dir() {
+  gchar* d = g_dir_make_tmp("dial-cli-XXXXXX", nullptr);
+  std::filesystem::path p = d;
+  g_free(d);
+  return p;
+}
+
+TEST(DialCli, ToneCallEchoedAndWrittenAsWav) {
+  test::FakeTwilioHost host;
+  auto dir = temp_dir();
+  auto wav = dir / "back.wav";
+  DialRun r = run_dial({host.url(), "--tone-hz", "440", "--seconds", "0.5", "--fast", "--param",
+                    "pipeline=echo", "--out", wav.string()});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("frames sent 25, received 25"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("round trip (25 frames matched)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("closed 1000"), std::string::npos) << r.out;
+  ASSERT_TRUE(host.wait_closed(1));
+  auto c = host.calls().at(0);
+  EXPECT_EQ(c.start.custom_parameters.at("pipeline"), "echo");
+  EXPECT_EQ(c.start.call_sid.rfind("CA", 0), 0u);
+  EXPECT_EQ(c.start.call_sid.size(), 34u);
+  EXPECT_EQ(c.audio.size(), 4000u);
+  // 0.5 s of PCM16 8 kHz mono after a 44-byte RIFF header.
+  ASSERT_TRUE(std::filesystem::exists(wav));
+  EXPECT_EQ(std::filesystem::file_size(wav), 44u + 8000u);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(DialCli, WavFileIsResampledToMulaw) {
+  auto dir = temp_dir();
+  auto in = dir / "in.wav";
+  // 16 kHz stereo, 0.4 s: the dialer must convert it to 8 kHz mono mu-law.
+  std::string launch = "gst-launch-1.0 -q audiotestsrc num-buffers=4 samplesperbuffer=1600 ! "
+                       "audio/x-raw,format=S16LE,rate=16000,channels=2 ! wavenc ! filesink location=" +
+                       in.string();
+  ASSERT_EQ(std::system(launch.c_str()), 0);
+  test::FakeTwilioHost host;
+  DialRun r = run_dial({host.url(), "--wav", in.string(), "--fast", "--track", "both"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  ASSERT_TRUE(host.wait_closed(1));
+  auto c = host.calls().at(0);
+  EXPECT_EQ(c.audio.size(), 3200u);  // 0.4 s at 8 kHz, 20 frames
+  EXPECT_EQ(c.start.tracks, (std::vector<std::string>{"inbound", "outbound"}));
+  std::filesystem::remove_all(dir);
+}
+
+TEST(DialCli, RefusedCallExitsOneWithTheStatus) {
+  test::FakeHostBehaviour b;
+  b.required_token = "tok";
+  test::FakeTwilioHost host(b);
+  DialRun refused = run_dial({host.url(), "--seconds", "0.1", "--fast"});
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_NE(refused.out.find("HTTP 401"), std::string::npos) << refused.out;
+  DialRun accepted = run_dial({host.url(), "--seconds", "0.1", "--fast", "--token", "tok"});
+  EXPECT_EQ(accepted.exit_code, 0) << accepted.out << accepted.err;
+  DialRun header = run_dial({host.url(), "--seconds", "0.1", "--fast", "--header", "x-media-auth=tok"});
+  EXPECT_EQ(header.exit_code, 0) << header.out << header.err;
+  ASSERT_TRUE(host.wait_closed(2));
+  EXPECT_EQ(host.calls().at(0).path, "/rtm/voice/jwt/tok");
+}
+
+TEST(DialCli, HostThatNeverClosesIsAFailure) {
+  test::FakeHostBehaviour b;
+  b.close_on_stop = false;
+  test::FakeTwilioHost host(b);
+  DialRun r = run_dial({host.url(), "--seconds", "0.1", "--fast", "--timeout", "0.3"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.out.find("did not close"), std::string::npos) << r.out;
+}
+
+TEST(DialCli, BadUsageExitsTwo) {
+  EXPECT_EQ(run_dial({}).exit_code, 2);
+  EXPECT_EQ(run_dial({"ws://127.0.0.1:1/rtm/voice", "--track", "sideways"}).exit_code, 2);
+  EXPECT_EQ(run_dial({"ws://127.0.0.1:1/rtm/voice", "--param", "novalue"}).exit_code, 2);
+  EXPECT_EQ(run_dial({"ws://127.0.0.1:1/rtm/voice", "--bogus"}).exit_code, 2);
+  DialRun missing = run_dial({"ws://127.0.0.1:1/rtm/voice", "--wav", "/nonexistent.wav"});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("no such file"), std::string::npos) << missing.err;
+  DialRun help = run_dial({"--help"});
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.out.find("usage: mediaflow dial URL"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace mediaflow

@@ -1,0 +1,283 @@
+#include "recorder/recorder_test_util.hpp"
+
+#include <mediaflow/protocol/recording_manifest.hpp>
+#include <mediaflow/protocol/recording_path.hpp>
+
+#include <cmath>
+
+namespace mediaflow::test::recorder {
+namespace {
+
+constexpr int kRate = 16000;
+
+std::string fresh_sha256(const fs::path& p) {
+  const std::string bytes = slurp(p);
+  gchar* hex = g_compute_checksum_for_data(G_CHECKSUM_SHA256, reinterpret_cast<const guchar*>(bytes.data()),
+                                           bytes.size());
+  std::string out(hex);
+  g_free(hex);
+  return out;
+}
+
+// First frame whose |sample| in `channel` exceeds a threshold; -1 if none.
+long first_loud_frame(const Wav& w, int channel) {
+  for (std::size_t f = 0; f < w.frames(); ++f)
+    if (std::abs(w.at(f, channel)) > 1000) return static_cast<long>(f);
+  return -1;
+}
+
+// Pushes `seconds` of audio in 20 ms buffers with explicit PTS; tone (1 kHz, loud) where
+// `tone(t)` says so, silence elsewhere.
+template <typename ToneFn>
+void push_track(GstElement* appsrc, double from_s, double to_s, ToneFn tone) {
+  const int per_buffer = kRate / 50;
+  for (long start = std::lround(from_s * kRate); start < std::lround(to_s * kRate); start += per_buffer) {
+    GstBuffer* b = gst_buffer_new_allocate(nullptr, per_buffer * 2, nullptr);
+    GstMapInfo map;
+    gst_buffer_map(b, &map, GST_MAP_WRITE);
+    auto* s = reinterpret_cast<std::int16_t*>(map.data);
+    for (int i = 0; i < per_buffer; ++i) {
+      const double t = double(start + i) / kRate;
+      s[i] = tone(t) ? static_cast<std::int16_t>(12000 * std::sin(2 * M_PI * 1000 * t)) : 0;
+    }
+    gst_buffer_unmap(b, &map);
+    GST_BUFFER_PTS(b) = gst_util_uint64_scale(start, GST_SECOND, kRate);
+    GST_BUFFER_DURATION(b) = gst_util_uint64_scale(per_buffer, GST_SECOND, kRate);
+    // Signals, not gst_app_src_*: the test binary does not link gstreamer-app.
+    GstFlowReturn ret = GST_FLOW_ERROR;
+    g_signal_emit_by_name(appsrc, "push-buffer", b, &ret);
+    gst_buffer_unref(b);
+    ASSERT_EQ(ret, GST_FLOW_OK);
+  }
+}
+
+void end_of_stream(GstElement* appsrc) {
+  GstFlowReturn ret;
+  g_signal_emit_by_name(appsrc, "end-of-stream", &ret);
+}
+guint64 level_bytes(GstElement* appsrc) {
+  guint64 v = 0;
+  g_object_get(appsrc, "current-level-bytes", &v, nullptr);
+  return v;
+}
+
+const std::string kAppCaps = "caps=audio/x-raw,format=S16LE,channels=1,layout=interleaved,rate=16000 "
+                             "format=time max-bytes=0 block=false";
+
+TEST_F(RecorderPipelineTest, TenSecondsWithUnlinkedAgentGiveTenSecondsAndSilentRightChannel) {
+  const fs::path root = tmp.path / "rec";
+  GstElement* p = launch(
+      "audiotestsrc is-live=false num-buffers=100 samplesperbuffer=1600 volume=0.5 ! "
+      "audio/x-raw,format=S16LE,rate=16000,channels=1 ! "
+      "callrecorder name=rec root=" + root.string() +
+      " organization-id=org1 call-sid=CA1 stream-sid=MZ1 recording-id=r1 pipeline-name=default");
+  ASSERT_TRUE(p);
+  BusLog log;
+  run_to_eos(p, log);
+  gst_object_unref(p);
+  EXPECT_TRUE(log.eos);
+  EXPECT_TRUE(log.warnings.empty()) << log.warnings.front();
+
+  const fs::path wav_path = root / "org/org1/recordings/CA1/r1.wav";
+  const fs::path manifest_path = root / "org/org1/recordings/CA1/r1.json";
+  ASSERT_TRUE(fs::exists(wav_path));
+  const Wav w = read_wav(wav_path);
+  EXPECT_EQ(w.info.format.channels, 2);
+  EXPECT_EQ(w.info.format.sample_rate, 16000u);
+  EXPECT_NEAR(w.seconds(), 10.00, 0.02);
+  long loud_left = 0, loud_right = 0;
+  for (std::size_t f = 0; f < w.frames(); ++f) {
+    loud_left += w.at(f, 0) != 0;
+    loud_right += w.at(f, 1) != 0;
+  }
+  EXPECT_GT(loud_left, static_cast<long>(w.frames() / 2));
+  EXPECT_EQ(loud_right, 0);
+
+  // Nothing half-done left behind.
+  EXPECT_TRUE(files_ending(root, ".part").empty());
+  EXPECT_TRUE(files_ending(root, ".tmp").empty());
+
+  std::string why;
+  auto m = protocol::manifest_from_json(slurp(manifest_path), &why);
+  ASSERT_TRUE(m) << why;
+  EXPECT_EQ(m->sha256, fresh_sha256(wav_path));
+  EXPECT_EQ(m->bytes, fs::file_size(wav_path));
+  EXPECT_NEAR(m->duration_seconds, double(w.frames()) / 16000, 1e-9);
+  EXPECT_EQ(m->call_sid, "CA1");
+  EXPECT_EQ(m->stream_sid, "MZ1");
+  EXPECT_EQ(m->organization_id, "org1");
+  EXPECT_EQ(m->pipeline, "default");
+  EXPECT_EQ(m->sample_rate, 16000u);
+  EXPECT_EQ(m->channels, 2);
+  EXPECT_FALSE(m->recovered);
+  EXPECT_EQ(m->started_at.size(), 24u);
+  EXPECT_EQ(m->started_at.back(), 'Z');
+
+  const GstStructure* done = log.find("recording-complete");
+  ASSERT_NE(done, nullptr);
+  EXPECT_STREQ(gst_structure_get_string(done, "sha256"), m->sha256.c_str());
+  EXPECT_STREQ(gst_structure_get_string(done, "recording_id"), "r1");
+  EXPECT_STREQ(gst_structure_get_string(done, "location"), wav_path.c_str());
+  EXPECT_STREQ(gst_structure_get_string(done, "manifest"), manifest_path.c_str());
+  double duration = 0;
+  EXPECT_TRUE(gst_structure_get_double(done, "duration_seconds", &duration));
+  EXPECT_DOUBLE_EQ(duration, m->duration_seconds);
+  EXPECT_EQ(log.find("recording-failed"), nullptr);
+}
+
+// Caller tone at 2.00 s, agent tone at 5.00 s; the agent sends nothing before its tone.
+void record_tones(RecorderPipelineTest* t, GstElement* p) {
+  GstElement* caller = gst_bin_get_by_name(GST_BIN(p), "caller");
+  GstElement* agent = gst_bin_get_by_name(GST_BIN(p), "agent");
+  ASSERT_EQ(gst_element_set_state(p, GST_STATE_PAUSED), GST_STATE_CHANGE_SUCCESS);
+  push_track(agent, 5.0, 6.0, [](double) { return true; });
+  push_track(caller, 0.0, 8.0, [](double s) { return s >= 2.0 && s < 3.0; });
+  end_of_stream(agent);
+  end_of_stream(caller);
+  gst_object_unref(caller);
+  gst_object_unref(agent);
+  (void)t;
+}
+
+TEST_F(RecorderPipelineTest, TonesLandAtTheirCallOffsetsInTheirChannels) {
+  const fs::path root = tmp.path / "rec";
+  GstElement* p = launch("appsrc name=caller " + kAppCaps + " ! rec.caller  appsrc name=agent " + kAppCaps +
+                         " ! rec.agent  callrecorder name=rec call-sid=CA2 recording-id=r2 root=" + root.string());
+  ASSERT_TRUE(p);
+  record_tones(this, p);
+  BusLog log;
+  run_to_eos(p, log);
+  gst_object_unref(p);
+  ASSERT_TRUE(log.eos) << log.error;
+
+  const Wav w = read_wav(root / "org/unassigned/recordings/CA2/r2.wav");
+  EXPECT_NEAR(w.seconds(), 8.0, 0.02);
+  EXPECT_NEAR(first_loud_frame(w, 0) / double(kRate), 2.00, 0.02);
+  EXPECT_NEAR(first_loud_frame(w, 1) / double(kRate), 5.00, 0.02);
+  // And nowhere else: the caller's tone ends at 3 s, the agent's at 6 s.
+  for (std::size_t f = 3 * kRate + 320; f < w.frames(); ++f) ASSERT_LE(std::abs(w.at(f, 0)), 1000) << f;
+  for (std::size_t f = 6 * kRate + 320; f < w.frames(); ++f) ASSERT_LE(std::abs(w.at(f, 1)), 1000) << f;
+}
+
+TEST_F(RecorderPipelineTest, PerTrackLayoutWritesTwoMonoFilesAlignedInTime) {
+  const fs::path root = tmp.path / "rec";
+  GstElement* p = launch("appsrc name=caller " + kAppCaps + " ! rec.caller  appsrc name=agent " + kAppCaps +
+                         " ! rec.agent  callrecorder name=rec layout=per-track call-sid=CA3 recording-id=r3 root=" +
+                         root.string());
+  ASSERT_TRUE(p);
+  record_tones(this, p);
+  BusLog log;
+  run_to_eos(p, log);
+  gst_object_unref(p);
+  ASSERT_TRUE(log.eos) << log.error;
+
+  const fs::path dir = root / "org/unassigned/recordings/CA3";
+  const Wav caller = read_wav(dir / "r3.caller.wav");
+  const Wav agent = read_wav(dir / "r3.agent.wav");
+  EXPECT_EQ(caller.info.format.channels, 1);
+  EXPECT_EQ(caller.frames(), agent.frames());
+  EXPECT_NEAR(first_loud_frame(caller, 0) / double(kRate), 2.00, 0.02);
+  EXPECT_NEAR(first_loud_frame(agent, 0) / double(kRate), 5.00, 0.02);
+  auto m = protocol::manifest_from_json(slurp(dir / "r3.json"));
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->layout, "per-track");
+  ASSERT_EQ(m->files.size(), 2u);
+  EXPECT_EQ(m->files[1].file, "r3.agent.wav");
+  EXPECT_EQ(m->files[1].sha256, fresh_sha256(dir / "r3.agent.wav"));
+  EXPECT_EQ(m->bytes, fs::file_size(dir / "r3.caller.wav") + fs::file_size(dir / "r3.agent.wav"));
+}
+
+TEST_F(RecorderPipelineTest, HostileIdentifiersStayInsideTheRoot) {
+  const fs::path root = tmp.path / "rec";
+  GstElement* p = launch("audiotestsrc num-buffers=5 samplesperbuffer=1600 ! audio/x-raw,rate=16000,channels=1 ! "
+                         "callrecorder name=rec root=" + root.string());
+  ASSERT_TRUE(p);
+  GstElement* rec = gst_bin_get_by_name(GST_BIN(p), "rec");
+  const std::string big(10 * 1024, 'x');
+  g_object_set(rec, "organization-id", "../../../etc", "call-sid", ("a/b\\c\x01\n../" + big).c_str(),
+               "recording-id", "../☎️ évidence", nullptr);
+  gst_object_unref(rec);
+  BusLog log;
+  run_to_eos(p, log);
+  gst_object_unref(p);
+  ASSERT_TRUE(log.eos);
+  EXPECT_TRUE(log.warnings.empty());
+
+  // Nothing outside the root was created; the recording is in there, cleaned, whole.
+  std::vector<fs::path> top;
+  for (const auto& e : fs::directory_iterator(tmp.path)) top.push_back(e.path());
+  EXPECT_EQ(top, std::vector<fs::path>{root});
+  const auto wavs = files_ending(root, ".wav");
+  ASSERT_EQ(wavs.size(), 1u);
+  EXPECT_TRUE(protocol::path_is_inside(root, wavs[0]));
+  EXPECT_EQ(fs::relative(wavs[0], root).begin()->string(), "org");
+  for (const auto& part : fs::relative(wavs[0], root)) EXPECT_LE(part.string().size(), 64u) << part;
+  EXPECT_NEAR(read_wav(wavs[0]).seconds(), 0.5, 0.001);
+  auto m = protocol::manifest_from_json(slurp(wavs[0].parent_path() / (wavs[0].stem().string() + ".json")));
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->organization_id, "../../../etc");  // the manifest keeps the value as given
+}
+
+TEST_F(RecorderPipelineTest, UnwritableRootWarnsAndTheCallStillReachesEos) {
+  // Tests may run as root, which ignores permissions: a root below a regular file fails
+  // (ENOTDIR) for everyone.
+  const fs::path blocker = tmp.path / "not-a-folder";
+  std::ofstream(blocker) << "x";
+  GstElement* p = launch("audiotestsrc num-buffers=20 samplesperbuffer=1600 ! audio/x-raw,rate=16000,channels=1 ! "
+                         "callrecorder root=" + (blocker / "rec").string());
+  ASSERT_TRUE(p);
+  BusLog log;
+  run_to_eos(p, log);
+  gst_object_unref(p);
+  EXPECT_TRUE(log.eos);
+  EXPECT_TRUE(log.error.empty()) << log.error;
+  ASSERT_EQ(log.warnings.size(), 1u);
+  EXPECT_NE(log.warnings[0].find("Recording failed"), std::string::npos) << log.warnings[0];
+  const GstStructure* failed = log.find("recording-failed");
+  ASSERT_NE(failed, nullptr);
+  EXPECT_STREQ(gst_structure_get_string(failed, "reason"), "open-failed");
+  EXPECT_EQ(log.find("recording-complete"), nullptr);
+}
+
+TEST_F(RecorderPipelineTest, ExistingRecordingIsNeverOverwritten) {
+  const fs::path root = tmp.path / "rec";
+  const fs::path wav = root / "org/unassigned/recordings/CA9/same.wav";
+  fs::create_directories(wav.parent_path());
+  std::ofstream(wav) << "evidence";
+  GstElement* p = launch("audiotestsrc num-buffers=5 ! audio/x-raw,rate=16000,channels=1 ! "
+                         "callrecorder call-sid=CA9 recording-id=same root=" + root.string());
+  BusLog log;
+  run_to_eos(p, log);
+  gst_object_unref(p);
+  EXPECT_TRUE(log.eos);
+  const GstStructure* failed = log.find("recording-failed");
+  ASSERT_NE(failed, nullptr);
+  EXPECT_STREQ(gst_structure_get_string(failed, "reason"), "exists");
+  EXPECT_EQ(slurp(wav), "evidence");
+}
+
+TEST_F(RecorderPipelineTest, StoppingWithoutEosStillFinalisesTheRecording) {
+  const fs::path root = tmp.path / "rec";
+  GstElement* p = launch("appsrc name=caller " + kAppCaps + " ! callrecorder name=rec call-sid=CA4 recording-id=r4 root=" +
+                         root.string());
+  GstElement* caller = gst_bin_get_by_name(GST_BIN(p), "caller");
+  ASSERT_NE(gst_element_set_state(p, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+  push_track(caller, 0.0, 1.0, [](double) { return true; });
+  // Wait until the recorder has consumed the data (appsrc queue drained), then hang up.
+  for (int i = 0; i < 200 && level_bytes(caller) > 0; ++i) g_usleep(10000);
+  g_usleep(50000);
+  gst_object_unref(caller);
+  gst_element_set_state(p, GST_STATE_NULL);
+  gst_object_unref(p);
+
+  const fs::path dir = root / "org/unassigned/recordings/CA4";
+  ASSERT_TRUE(fs::exists(dir / "r4.wav"));
+  EXPECT_NEAR(read_wav(dir / "r4.wav").seconds(), 1.0, 0.02);
+  auto m = protocol::manifest_from_json(slurp(dir / "r4.json"));
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->sha256, fresh_sha256(dir / "r4.wav"));
+  EXPECT_TRUE(files_ending(root, ".part").empty());
+}
+
+}  // namespace
+}  // namespace mediaflow::test::recorder

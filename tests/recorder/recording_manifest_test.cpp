@@ -1,0 +1,94 @@
+#include <mediaflow/protocol/recording_manifest.hpp>
+
+#include <json-glib/json-glib.h>
+#include <gtest/gtest.h>
+
+namespace {
+using namespace mediaflow::protocol;
+
+RecordingManifest sample() {
+  RecordingManifest m;
+  m.call_sid = "CA\"quote\\back\nline";
+  m.stream_sid = "MZ1";
+  m.recording_id = "rec-1";
+  m.organization_id = "org ☎";
+  m.started_at = "2024-05-01T12:00:00.123Z";
+  m.pipeline = "default";
+  m.complete = true;
+  m.duration_seconds = 10.0;
+  m.bytes = 640044;
+  m.sha256 = std::string(64, 'a');
+  m.files = {{"rec-1.wav", "caller+agent", 640044, std::string(64, 'a')}};
+  return m;
+}
+
+TEST(RecorderManifest, RoundTripsEveryField) {
+  const auto m = sample();
+  std::string why;
+  auto back = manifest_from_json(manifest_to_json(m), &why);
+  ASSERT_TRUE(back) << why;
+  EXPECT_EQ(back->call_sid, m.call_sid);
+  EXPECT_EQ(back->organization_id, m.organization_id);
+  EXPECT_EQ(back->started_at, m.started_at);
+  EXPECT_DOUBLE_EQ(back->duration_seconds, 10.0);
+  EXPECT_EQ(back->sample_rate, 16000u);
+  EXPECT_EQ(back->channels, 2);
+  EXPECT_EQ(back->tracks, (std::vector<std::string>{"caller", "agent"}));
+  EXPECT_EQ(back->bytes, 640044u);
+  EXPECT_EQ(back->sha256, m.sha256);
+  ASSERT_EQ(back->files.size(), 1u);
+  EXPECT_EQ(back->files[0].file, "rec-1.wav");
+  EXPECT_TRUE(back->complete);
+  EXPECT_FALSE(back->recovered);
+}
+
+TEST(RecorderManifest, ContractFieldNamesAndTypes) {
+  auto m = sample();
+  m.recovered = true;
+  const std::string json = manifest_to_json(m);
+  JsonParser* p = json_parser_new();
+  ASSERT_TRUE(json_parser_load_from_data(p, json.c_str(), -1, nullptr));
+  JsonObject* o = json_node_get_object(json_parser_get_root(p));
+  for (const char* k : {"call_sid", "stream_sid", "recording_id", "organization_id", "started_at", "sha256", "pipeline"})
+    EXPECT_EQ(json_node_get_value_type(json_object_get_member(o, k)), G_TYPE_STRING) << k;
+  for (const char* k : {"sample_rate", "channels", "bytes"})
+    EXPECT_EQ(json_node_get_value_type(json_object_get_member(o, k)), G_TYPE_INT64) << k;
+  EXPECT_EQ(json_node_get_value_type(json_object_get_member(o, "duration_seconds")), G_TYPE_DOUBLE);
+  EXPECT_TRUE(json_object_get_boolean_member(o, "recovered"));
+  EXPECT_FALSE(json_object_has_member(o, "truncated"));
+  g_object_unref(p);
+}
+
+TEST(RecorderManifest, SidecarFormLeavesResultsOut) {
+  auto m = sample();
+  m.complete = false;
+  const std::string json = manifest_to_json(m);
+  EXPECT_EQ(json.find("sha256"), std::string::npos);
+  EXPECT_EQ(json.find("duration_seconds"), std::string::npos);
+  auto back = manifest_from_json(json);
+  ASSERT_TRUE(back);
+  EXPECT_FALSE(back->complete);
+  EXPECT_EQ(back->pipeline, "default");
+}
+
+TEST(RecorderManifest, MalformedInputIsRefusedWithReason) {
+  std::string why;
+  EXPECT_FALSE(manifest_from_json("{not json", &why));
+  EXPECT_FALSE(why.empty());
+  EXPECT_FALSE(manifest_from_json("[1,2]", &why));
+  EXPECT_EQ(why, "manifest is not a JSON object");
+  EXPECT_FALSE(manifest_from_json(R"({"call_sid":"x"})", &why));
+  EXPECT_EQ(why, "manifest has no recording_id");
+  // Wrong types are ignored, not trusted.
+  auto m = manifest_from_json(R"({"recording_id":"r","tracks":"nope","files":7,"sample_rate":"x"})");
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->sample_rate, 16000u);
+}
+
+TEST(RecorderManifest, FormatsIso8601Utc) {
+  using namespace std::chrono;
+  const system_clock::time_point t{milliseconds(1714564800123)};
+  EXPECT_EQ(format_iso8601_utc(t), "2024-05-01T12:00:00.123Z");
+}
+
+}  // namespace

@@ -1,0 +1,336 @@
+#include "support/fake_deepgram.hpp"
+
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+namespace mediaflow::test {
+
+namespace {
+
+struct LiveConnection {
+  FakeDeepgram::Impl* impl = nullptr;
+  std::size_t index = 0;  // into Impl::records
+  SoupWebsocketConnection* ws = nullptr;
+  std::size_t bytes_per_second = 32000;
+  std::size_t bytes = 0;
+  std::size_t halves_answered = 0;  // half seconds of audio already answered
+  std::size_t final_bytes = 0;      // audio covered by final results
+  bool vad_events = false;
+  bool utterance_end = false;
+  bool dropped = false;
+};
+
+std::string fmt_double(double v) {
+  char buf[G_ASCII_DTOSTR_BUF_SIZE];
+  return g_ascii_formatd(buf, sizeof buf, "%.3f", v);
+}
+
+std::string word_json(const std::string& word, const std::string& punctuated, double start, double end) {
+  return R"({"word":")" + word + R"(","start":)" + fmt_double(start) + R"(,"end":)" + fmt_double(end) +
+         R"(,"confidence":0.9,"punctuated_word":")" + punctuated + R"("})";
+}
+
+std::string results_json(const std::string& transcript, const std::string& words, double start, double duration,
+                         bool is_final, bool speech_final, bool from_finalize) {
+  return R"({"type":"Results","channel_index":[0,1],"duration":)" + fmt_double(duration) + R"(,"start":)" +
+         fmt_double(start) + R"(,"is_final":)" + (is_final ? "true" : "false") + R"(,"speech_final":)" +
+         (speech_final ? "true" : "false") + R"(,"from_finalize":)" + (from_finalize ? "true" : "false") +
+         R"(,"channel":{"alternatives":[{"transcript":")" + transcript + R"(","confidence":0.9,"words":[)" + words +
+         R"(]}]},"metadata":{"request_id":"fake"}})";
+}
+
+}  // namespace
+
+struct FakeDeepgram::Impl {
+  std::string api_key;
+  GMainContext* context = nullptr;
+  GMainLoop* loop = nullptr;
+  SoupServer* server = nullptr;
+  std::thread thread;
+  std::uint16_t port = 0;
+
+  mutable std::mutex mutex;  // guards records, counters and hooks below
+  std::vector<Connection> records;
+  int handshakes = 0;
+  std::size_t drop_after = 0;
+  unsigned refuse_status = 0;
+  bool garbage = false;
+  bool stalled = false;
+
+  std::vector<LiveConnection*> live;  // server thread only
+
+  void send(LiveConnection* c, const std::string& text) {
+    if (soup_websocket_connection_get_state(c->ws) == SOUP_WEBSOCKET_STATE_OPEN)
+      soup_websocket_connection_send_text(c->ws, text.c_str());
+  }
+
+  void answer_audio(LiveConnection* c, bool garbage_on) {
+    const std::size_t half = c->bytes_per_second / 2;
+    while (half && c->bytes >= (c->halves_answered + 1) * half) {
+      const std::size_t k = ++c->halves_answered;
+      const std::size_t n = (k - 1) / 2;
+      const double N = static_cast<double>(n);
+      const std::string text = "second " + std::to_string(n);
+      if (k % 2 == 1) {
+        if (c->vad_events && n % 2 == 0)
+          send(c, R"({"type":"SpeechStarted","channel":[0,1],"timestamp":)" + fmt_double(N + 0.1) + "}");
+        send(c, results_json(text, word_json("second", "Second", N + 0.1, N + 0.4), N, 0.5, false, false, false));
+      } else {
+        const bool speech_final = n % 2 == 1;
+        const std::string words = word_json("second", "Second", N + 0.1, N + 0.4) + "," +
+                                  word_json(std::to_string(n), std::to_string(n) + ".", N + 0.5, N + 0.9);
+        send(c, results_json(text, words, N, 1.0, true, speech_final, false));
+        c->final_bytes = k * half;
+        if (speech_final && c->utterance_end)
+          send(c, R"({"type":"UtteranceEnd","channel":[0,1],"last_word_end":)" + fmt_double(N + 0.9) + "}");
+        if (garbage_on) {
+          send(c, "this is not json {");
+          send(c, R"({"type":"Mystery","value":1})");
+        }
+      }
+    }
+  }
+
+  // Final result for audio not yet covered by one (Finalize / CloseStream).
+  void flush_partial(LiveConnection* c, bool from_finalize) {
+    if (c->bytes <= c->final_bytes) return;
+    const double start = static_cast<double>(c->final_bytes) / static_cast<double>(c->bytes_per_second);
+    const double duration = static_cast<double>(c->bytes - c->final_bytes) / static_cast<double>(c->bytes_per_second);
+    send(c, results_json("partial", word_json("partial", "Partial.", start, start + duration), start, duration, true,
+                         true, from_finalize));
+    c->final_bytes = c->bytes;
+    const std::size_t half = c->bytes_per_second / 2;
+    c->halves_answered = half ? (c->bytes + half - 1) / half : 0;
+  }
+
+  static void on_request(SoupServer*, SoupServerMessage* msg, const char*, GHashTable*, gpointer data) {
+    auto* self = static_cast<Impl*>(data);
+    const char* auth = soup_message_headers_get_one(soup_server_message_get_request_headers(msg), "Authorization");
+    std::lock_guard lock(self->mutex);
+    ++self->handshakes;
+    unsigned refuse = self->refuse_status;
+    if (!refuse && (!auth || std::string(auth) != "Token " + self->api_key)) refuse = SOUP_STATUS_UNAUTHORIZED;
+    if (refuse) {
+      soup_server_message_set_status(msg, refuse, nullptr);
+      soup_message_headers_replace(soup_server_message_get_response_headers(msg), "dg-error",
+                                   refuse == 401 ? "Invalid credentials." : "Refused by test hook.");
+      soup_message_headers_replace(soup_server_message_get_response_headers(msg), "dg-request-id", "fake");
+    }
+  }
+
+  static void on_websocket(SoupServer*, SoupServerMessage* msg, const char*, SoupWebsocketConnection* ws,
+                           gpointer data) {
+    auto* self = static_cast<Impl*>(data);
+    auto* c = new LiveConnection;
+    c->impl = self;
+    c->ws = SOUP_WEBSOCKET_CONNECTION(g_object_ref(ws));
+    soup_websocket_connection_set_max_incoming_payload_size(ws, 0);
+    Connection record;
+    GUri* uri = soup_server_message_get_uri(msg);
+    if (const char* q = g_uri_get_query(uri)) {
+      GHashTable* params = g_uri_parse_params(q, -1, "&", G_URI_PARAMS_NONE, nullptr);
+      if (params) {
+        GHashTableIter it;
+        gpointer k, v;
+        g_hash_table_iter_init(&it, params);
+        while (g_hash_table_iter_next(&it, &k, &v))
+          record.query[static_cast<char*>(k)] = static_cast<char*>(v);
+        g_hash_table_unref(params);
+      }
+    }
+    if (const char* auth =
+            soup_message_headers_get_one(soup_server_message_get_request_headers(msg), "Authorization"))
+      record.authorization = auth;
+    const int rate = record.query.count("sample_rate") ? std::atoi(record.query["sample_rate"].c_str()) : 16000;
+    const bool mulaw = record.query.count("encoding") && record.query["encoding"] == "mulaw";
+    c->bytes_per_second = static_cast<std::size_t>(rate) * (mulaw ? 1 : 2);
+    c->vad_events = record.query.count("vad_events") && record.query["vad_events"] == "true";
+    c->utterance_end = record.query.count("utterance_end_ms") > 0;
+    {
+      std::lock_guard lock(self->mutex);
+      c->index = self->records.size();
+      self->records.push_back(std::move(record));
+    }
+    self->live.push_back(c);
+    g_signal_connect(ws, "message", G_CALLBACK(on_message), c);
+    g_signal_connect(ws, "closed", G_CALLBACK(on_closed), c);
+  }
+
+  static void on_message(SoupWebsocketConnection*, gint type, GBytes* message, gpointer data) {
+    auto* c = static_cast<LiveConnection*>(data);
+    Impl* self = c->impl;
+    if (c->dropped) return;
+    gsize size = 0;
+    const auto* bytes = static_cast<const std::uint8_t*>(g_bytes_get_data(message, &size));
+    bool stalled, garbage, drop = false;
+    std::string control;
+    {
+      std::lock_guard lock(self->mutex);
+      stalled = self->stalled;
+      garbage = self->garbage;
+      Connection& rec = self->records[c->index];
+      if (type == SOUP_WEBSOCKET_DATA_BINARY) {
+        rec.audio.insert(rec.audio.end(), bytes, bytes + size);
+        c->bytes += size;
+        drop = c->index == 0 && self->drop_after && c->bytes >= self->drop_after;
+      } else {
+        control.assign(reinterpret_cast<const char*>(bytes), size);
+        JsonParser* parser = json_parser_new();
+        std::string kind;
+        if (json_parser_load_from_data(parser, control.c_str(), -1, nullptr) &&
+            JSON_NODE_HOLDS_OBJECT(json_parser_get_root(parser))) {
+          JsonObject* o = json_node_get_object(json_parser_get_root(parser));
+          if (json_object_has_member(o, "type")) kind = json_object_get_string_member(o, "type");
+        }
+        g_object_unref(parser);
+        control = kind;
+        if (kind == "KeepAlive") ++rec.keepalives;
+        if (kind == "Finalize") rec.finalize = true;
+        if (kind == "CloseStream") rec.close_stream = true;
+      }
+    }
+    if (stalled) return;
+    if (type == SOUP_WEBSOCKET_DATA_BINARY) {
+      self->answer_audio(c, garbage);
+      if (drop) {
+        c->dropped = true;
+        soup_websocket_connection_close(c->ws, SOUP_WEBSOCKET_CLOSE_SERVER_ERROR, "NET-0001");
+      }
+    } else if (control == "Finalize") {
+      self->flush_partial(c, true);
+    } else if (control == "CloseStream") {
+      self->flush_partial(c, false);
+      const double duration = static_cast<double>(c->bytes) / static_cast<double>(c->bytes_per_second);
+      self->send(c, R"({"type":"Metadata","request_id":"fake","sha256":"0","created":"2024-08-29T22:37:55.202Z","duration":)" +
+                        fmt_double(duration) + R"(,"channels":1})");
+      soup_websocket_connection_close(c->ws, SOUP_WEBSOCKET_CLOSE_NORMAL, nullptr);
+    }
+  }
+
+  static void on_closed(SoupWebsocketConnection*, gpointer data) {
+    auto* c = static_cast<LiveConnection*>(data);
+    std::lock_guard lock(c->impl->mutex);
+    c->impl->records[c->index].closed = true;
+  }
+
+  void close_all() {
+    for (LiveConnection* c : live) {
+      g_signal_handlers_disconnect_by_data(c->ws, c);
+      if (soup_websocket_connection_get_state(c->ws) == SOUP_WEBSOCKET_STATE_OPEN)
+        soup_websocket_connection_close(c->ws, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, nullptr);
+      g_object_unref(c->ws);
+      delete c;
+    }
+    live.clear();
+  }
+};
+
+FakeDeepgram::FakeDeepgram(std::string api_key) : impl_(std::make_unique<Impl>()) {
+  impl_->api_key = std::move(api_key);
+}
+
+FakeDeepgram::~FakeDeepgram() { stop(); }
+
+std::uint16_t FakeDeepgram::start(std::uint16_t port) {
+  if (impl_->thread.joinable()) return impl_->port;
+  impl_->context = g_main_context_new();
+  impl_->loop = g_main_loop_new(impl_->context, FALSE);
+  std::mutex m;
+  std::condition_variable cv;
+  bool ready = false;
+  impl_->thread = std::thread([this, port, &m, &cv, &ready] {
+    Impl* d = impl_.get();
+    g_main_context_push_thread_default(d->context);
+    d->server = soup_server_new(nullptr, nullptr);
+    soup_server_remove_websocket_extension(d->server, SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
+    soup_server_add_handler(d->server, "/v1/listen", &Impl::on_request, d, nullptr);
+    soup_server_add_websocket_handler(d->server, "/v1/listen", nullptr, nullptr, &Impl::on_websocket, d, nullptr);
+    GError* error = nullptr;
+    if (soup_server_listen_local(d->server, port, SOUP_SERVER_LISTEN_IPV4_ONLY, &error)) {
+      GSList* uris = soup_server_get_uris(d->server);
+      if (uris) d->port = static_cast<std::uint16_t>(g_uri_get_port(static_cast<GUri*>(uris->data)));
+      g_slist_free_full(uris, reinterpret_cast<GDestroyNotify>(g_uri_unref));
+    } else {
+      g_printerr("fake deepgram: cannot listen: %s\n", error->message);
+      g_clear_error(&error);
+    }
+    {
+      std::lock_guard lock(m);
+      ready = true;
+    }
+    cv.notify_all();
+    g_main_loop_run(d->loop);
+    d->close_all();
+    soup_server_disconnect(d->server);
+    g_clear_object(&d->server);
+    while (g_main_context_iteration(d->context, FALSE)) {
+    }
+    g_main_context_pop_thread_default(d->context);
+  });
+  std::unique_lock lock(m);
+  cv.wait(lock, [&] { return ready; });
+  return impl_->port;
+}
+
+void FakeDeepgram::stop() {
+  if (!impl_->thread.joinable()) return;
+  g_main_context_invoke(impl_->context, [](gpointer loop) -> gboolean {
+    g_main_loop_quit(static_cast<GMainLoop*>(loop));
+    return G_SOURCE_REMOVE;
+  }, impl_->loop);
+  impl_->thread.join();
+  g_main_loop_unref(impl_->loop);
+  g_main_context_unref(impl_->context);
+  impl_->loop = nullptr;
+  impl_->context = nullptr;
+}
+
+std::uint16_t FakeDeepgram::port() const { return impl_->port; }
+
+std::string FakeDeepgram::url() const { return "ws://127.0.0.1:" + std::to_string(impl_->port) + "/v1/listen"; }
+
+void FakeDeepgram::drop_after_bytes(std::size_t bytes) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->drop_after = bytes;
+}
+
+void FakeDeepgram::refuse_with_status(unsigned status) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->refuse_status = status;
+}
+
+void FakeDeepgram::send_garbage(bool on) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->garbage = on;
+}
+
+void FakeDeepgram::stall(bool on) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->stalled = on;
+}
+
+int FakeDeepgram::handshakes() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->handshakes;
+}
+
+std::vector<FakeDeepgram::Connection> FakeDeepgram::connections() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->records;
+}
+
+bool FakeDeepgram::wait_until(const std::function<bool()>& predicate, int timeout_ms) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  while (!predicate()) {
+    if (std::chrono::steady_clock::now() >= deadline) return predicate();
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return true;
+}
+
+}  // namespace mediaflow::test
