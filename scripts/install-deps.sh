@@ -11,6 +11,8 @@ PACKAGES=(
   libgtest-dev
   # test and demo tools: synthetic speech and an independent WAV reader
   espeak-ng gstreamer1.0-espeak sox
+  # an independent JSON Schema (2020-12) validator for pipelines/schema.json
+  python3-jsonschema
 )
 
 missing=()

@@ -48,6 +48,7 @@ class HostTest : public ::testing::Test {
 
   uint16_t port() const { return host_->port(); }
 
+ public:
   // Polls until `pred` holds or `timeout_ms` passes.
   template <typename Pred>
   static bool eventually(Pred pred, int timeout_ms = 5000) {
@@ -110,6 +111,7 @@ class HostTest : public ::testing::Test {
     return code;
   }
 
+ protected:
   server::ServerConfig config_;
   std::shared_ptr<pipeline::PipelineCatalog> catalog_;
   std::unique_ptr<server::Host> host_;

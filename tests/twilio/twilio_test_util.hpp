@@ -211,10 +211,26 @@ inline SpawnResult spawn(const std::vector<std::string>& argv, const std::vector
   return r;
 }
 
+// The sanitizer runtime this test process runs with ("" in a plain build): a system tool
+// (gst-launch-1.0) loading our ASan-built plugin needs it preloaded.
+inline std::string asan_runtime() {
+  std::ifstream maps("/proc/self/maps");
+  for (std::string line; std::getline(maps, line);) {
+    const auto slash = line.find('/');
+    if (slash != std::string::npos && line.find("/libasan.so", slash) != std::string::npos) return line.substr(slash);
+  }
+  return "";
+}
+
 // Environment for a spawned gst tool: our plugins on GST_PLUGIN_PATH, a registry of its own.
 inline std::vector<std::string> gst_tool_env(const TempDir& dir) {
-  return {"GST_PLUGIN_PATH=" + mediaflow::test::plugin_dir().string(),
-          "GST_REGISTRY=" + (dir / "registry.bin").string(), "GST_REGISTRY_FORK=no"};
+  std::vector<std::string> env = {"GST_PLUGIN_PATH=" + mediaflow::test::plugin_dir().string(),
+                                  "GST_REGISTRY=" + (dir / "registry.bin").string(), "GST_REGISTRY_FORK=no"};
+  if (const std::string asan = asan_runtime(); !asan.empty()) {
+    env.push_back("LD_PRELOAD=" + asan);
+    env.push_back("ASAN_OPTIONS=detect_leaks=0");  // the gst tools themselves are not leak-clean
+  }
+  return env;
 }
 
 }  // namespace mediaflow::test::twilio_util

@@ -45,13 +45,13 @@ std::string describe_type(GParamSpec* p) {
     case G_TYPE_ULONG: return "ulong" + range(G_PARAM_SPEC_ULONG(p));
     case G_TYPE_DOUBLE: {
       char lo[G_ASCII_DTOSTR_BUF_SIZE], hi[G_ASCII_DTOSTR_BUF_SIZE];
-      return std::string("double [") + g_ascii_formatd(lo, sizeof lo, "%g", G_PARAM_SPEC_DOUBLE(p)->minimum) + ", " +
-             g_ascii_formatd(hi, sizeof hi, "%g", G_PARAM_SPEC_DOUBLE(p)->maximum) + "]";
+      return std::string("double [") + g_ascii_formatd(lo, sizeof lo, "%.12g", G_PARAM_SPEC_DOUBLE(p)->minimum) + ", " +
+             g_ascii_formatd(hi, sizeof hi, "%.12g", G_PARAM_SPEC_DOUBLE(p)->maximum) + "]";
     }
     case G_TYPE_FLOAT: {
       char lo[G_ASCII_DTOSTR_BUF_SIZE], hi[G_ASCII_DTOSTR_BUF_SIZE];
-      return std::string("float [") + g_ascii_formatd(lo, sizeof lo, "%g", G_PARAM_SPEC_FLOAT(p)->minimum) + ", " +
-             g_ascii_formatd(hi, sizeof hi, "%g", G_PARAM_SPEC_FLOAT(p)->maximum) + "]";
+      return std::string("float [") + g_ascii_formatd(lo, sizeof lo, "%.12g", G_PARAM_SPEC_FLOAT(p)->minimum) + ", " +
+             g_ascii_formatd(hi, sizeof hi, "%.12g", G_PARAM_SPEC_FLOAT(p)->maximum) + "]";
     }
     case G_TYPE_BOOLEAN: return "boolean";
     case G_TYPE_STRING: return "string";

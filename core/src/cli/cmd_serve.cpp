@@ -1,6 +1,8 @@
 #include "cli/commands.hpp"
 
 #include <mediaflow/log.hpp>
+#include <mediaflow/metrics.hpp>
+#include <mediaflow/recording_recovery.hpp>
 #include <mediaflow/pipeline/catalog.hpp>
 #include <mediaflow/server/host.hpp>
 
@@ -23,6 +25,23 @@ void log_reload(const pipeline::ReloadReport& r) {
   for (const auto& name : r.kept) log::warn("pipeline_kept_previous", {{"pipeline", name}});
   log::info("pipelines_loaded", {{"loaded", r.loaded.size()}, {"refused", r.errors.size()},
                                  {"removed", r.removed.size()}});
+}
+
+// A previous host that crashed leaves `.wav.part` files: finalise them before taking calls
+// (nothing records under the root yet, so recovery cannot race a live recording).
+void recover_leftover_recordings(const std::filesystem::path& root) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(root, ec)) return;
+  RecoveryReport r = recover_recordings(root);
+  for (const auto& rec : r.recovered) {
+    metrics().recordings("recovered").inc();
+    log::info("recording_recovered", {{"call", log::call_id(rec.call_sid)},
+                                      {"duration_s", rec.duration_seconds}});
+  }
+  for (const auto& f : r.failures) {
+    metrics().recordings("recovery_failed").inc();
+    log::warn("recording_recovery_failed", {{"file", f.file.filename().string()}, {"reason", f.reason}});
+  }
 }
 
 gboolean on_sigterm(gpointer data) {
@@ -73,6 +92,7 @@ int cmd_serve(const Args& args) {
     std::fprintf(stderr, "mediaflow serve: %s\n", e.what());
     return 2;
   }
+  log::init_from_env();
   if (!init_media()) return 1;
   auto catalog = std::make_shared<pipeline::PipelineCatalog>(config.pipelines_dir);
   log_reload(catalog->reload());
@@ -80,6 +100,8 @@ int cmd_serve(const Args& args) {
     log::error("startup_failed", {{"error", "DEFAULT_PIPELINE '" + config.default_pipeline + "' not found"}});
     return 1;
   }
+
+  recover_leftover_recordings(config.recordings_dir);
 
   server::Host host(config, catalog);
   std::string error;

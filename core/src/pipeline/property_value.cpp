@@ -53,7 +53,7 @@ std::string range_text(T lo, T hi) {
 
 std::string double_text(double d) {
   char buf[G_ASCII_DTOSTR_BUF_SIZE];
-  return g_ascii_formatd(buf, sizeof buf, "%g", d);
+  return g_ascii_formatd(buf, sizeof buf, "%.12g", d);
 }
 
 // Integer-like property types, with their bounds as long double (exact for the ranges used).

@@ -1,5 +1,6 @@
 #include "server/call_session.hpp"
 
+#include "server/transcript_location.hpp"
 #include "server/websocket_close.hpp"
 #include "server/worker.hpp"
 
@@ -240,6 +241,10 @@ void CallSession::handle_start(const StartInfo& info) {
     finish(SOUP_WEBSOCKET_CLOSE_SERVER_ERROR, "pipeline failure", "pipeline_error");
     return;
   }
+  transcript_path_ = transcript_location(pipeline_, cfg.recordings_dir,
+                                         {vars["param.organization_id"], start.call_sid,
+                                          start.stream_sid, vars["recording.id"]})
+                         .string();
   push_media_signal_ = g_signal_lookup("push-media", G_OBJECT_TYPE(ingests_[0].element));
   end_of_stream_signal_ = g_signal_lookup("end-of-stream", G_OBJECT_TYPE(ingests_[0].element));
 
