@@ -3,6 +3,7 @@
 #include "support/asr_run.hpp"
 #include "support/fake_deepgram.hpp"
 #include "support/paths.hpp"
+#include "support/spoken_audio.hpp"
 
 #include <mediaflow/plugin_registry.hpp>
 
@@ -30,6 +31,9 @@ struct AsrSetup {
   std::string element;  // factory name
   // Prepares the environment and configures `element`.
   std::function<std::unique_ptr<AsrFixture>(GstElement* element)> prepare;
+  // `seconds` of 16 kHz S16LE speech for this element. Unset: a deterministic synthetic
+  // signal, enough for a faked vendor; a real recogniser needs real words.
+  std::function<std::vector<std::uint8_t>(double seconds)> speech = {};
 };
 
 // Keeps ctest names readable (gtest would print the struct's bytes).
@@ -53,6 +57,18 @@ std::vector<AsrSetup> asr_setups() {
                       nullptr);
          return f;
        }},
+      // Offline, no vendor: a yes/no grammar so the decoder starts in milliseconds.
+      {"pocketsphinx", "sphinxasr",
+       [](GstElement* e) -> std::unique_ptr<AsrFixture> {
+         g_object_set(e, "keywords", "yes, no", nullptr);
+         return std::make_unique<AsrFixture>();
+       },
+       [](double seconds) {
+         // espeak-ng saying the keywords, one every 1.2 s from 0.3 s.
+         std::vector<std::pair<double, std::string>> words;
+         for (double t = 0.3; t < seconds; t += 1.2) words.emplace_back(t, words.size() % 2 ? "no" : "yes");
+         return mediaflow::test::speech_at(words, seconds);
+       }},
   };
 }
 
@@ -74,7 +90,8 @@ class AsrConformance : public ::testing::TestWithParam<AsrSetup> {
 
   static AsrInput speech(double seconds) {
     AsrInput in;
-    in.audio = mediaflow::test::test_speech_s16(seconds);
+    const auto& make = GetParam().speech;
+    in.audio = make ? make(seconds) : mediaflow::test::test_speech_s16(seconds);
     return in;
   }
 
