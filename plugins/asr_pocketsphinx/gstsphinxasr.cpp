@@ -43,6 +43,7 @@
 #include "keyword_grammar.hpp"
 
 #include <pocketsphinx.h>
+#include <sphinxbase/err.h>
 
 #include <glib/gstdio.h>
 
@@ -553,4 +554,7 @@ static void gst_sphinx_asr_class_init(GstSphinxAsrClass* klass) {
   element_class->change_state = GST_DEBUG_FUNCPTR(gst_sphinx_asr_change_state);
   bin_class->handle_message = GST_DEBUG_FUNCPTR(gst_sphinx_asr_handle_message);
   GST_DEBUG_CATEGORY_INIT(gst_sphinx_asr_debug, "sphinxasr", 0, "offline speech recognition (pocketsphinx)");
+  // pocketsphinx prints its whole configuration to stderr at every decoder start: keep the
+  // host's log (JSON lines) clean. Process-wide; errors surface as element errors.
+  err_set_logfp(nullptr);
 }
