@@ -287,7 +287,7 @@ void handle_interruption(GstElevenLabsAgent* self, Running* run, std::uint64_t e
   // Out-of-band: overtakes anything downstream still holds; twiliosink sends `clear`.
   gst_pad_push_event(self->srcpad, gu::make_interruption_event(event_id));
   // What was scheduled ahead of the call's time was cleared: new speech starts now.
-  run->next_pts = std::min(run->next_pts, std::max(run->input_end_ns.load(), guint64(0)));
+  run->next_pts = std::min(run->next_pts, run->input_end_ns.load());
   std::vector<el::Heard> cut;
   {
     std::lock_guard lock(run->heard_lock);
