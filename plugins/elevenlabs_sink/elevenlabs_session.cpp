@@ -206,6 +206,19 @@ void Session::on_closed() {
   why += ")";
   g_signal_handlers_disconnect_by_data(ws_, this);
   g_clear_object(&ws_);
+  if (code == SOUP_WEBSOCKET_CLOSE_NORMAL && events_.ended && !failed_ && !shut_down_) {
+    // The agent said goodbye: not a failure. Stop watching and hand over.
+    failed_ = true;
+    auto keep = shared_from_this();
+    if (watchdog_) {
+      g_source_destroy(watchdog_);
+      g_source_unref(watchdog_);
+      watchdog_ = nullptr;
+    }
+    auto handler = events_.ended;
+    handler();
+    return;
+  }
   fail(why);
 }
 

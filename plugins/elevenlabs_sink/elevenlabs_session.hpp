@@ -34,6 +34,9 @@ struct SessionEvents {
   std::function<void(const ServerMessage&)> message;
   // The conversation cannot go on (refused, dropped, stalled, garbage). Emitted once.
   std::function<void(const std::string& why)> failed;
+  // The agent ended the conversation itself (a normal 1000 close). Emitted once, instead of
+  // `failed`; when unset, a normal close is reported as a failure.
+  std::function<void()> ended;
   std::shared_ptr<void> owner;  // released on shutdown
 };
 

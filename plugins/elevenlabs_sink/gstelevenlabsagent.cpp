@@ -223,6 +223,17 @@ void fail(GstElevenLabsAgent* self, const std::string& why) {
   }
 }
 
+// On the loop. The agent closed the conversation normally (it said goodbye): tell the host to
+// hang up (`mediaflow-hangup`, see docs/architecture.md) rather than report a failure. The host
+// finishes the call, so what the agent already sent is flushed to the caller first.
+void conversation_ended(GstElevenLabsAgent* self) {
+  Running* run = self->running;
+  if (!run || run->silent) return;
+  run->silent = true;
+  post(self, agent_event("conversation_ended", ""));
+  post(self, gst_structure_new("mediaflow-hangup", "reason", G_TYPE_STRING, "agent ended the conversation", nullptr));
+}
+
 // Both formats known: the caller audio must be what the agent expects. Any thread.
 std::optional<std::string> input_mismatch(Running* run) {
   std::lock_guard lock(run->input_lock);
@@ -287,7 +298,7 @@ void handle_interruption(GstElevenLabsAgent* self, Running* run, std::uint64_t e
   // Out-of-band: overtakes anything downstream still holds; twiliosink sends `clear`.
   gst_pad_push_event(self->srcpad, gu::make_interruption_event(event_id));
   // What was scheduled ahead of the call's time was cleared: new speech starts now.
-  run->next_pts = std::min(run->next_pts, std::max(run->input_end_ns.load(), guint64(0)));
+  run->next_pts = std::min(run->next_pts, run->input_end_ns.load());
   std::vector<el::Heard> cut;
   {
     std::lock_guard lock(run->heard_lock);
@@ -440,6 +451,7 @@ static bool start_running(GstElevenLabsAgent* self) {
   events.owner = std::shared_ptr<void>(gst_object_ref(self), gst_object_unref);
   events.message = [self](const el::ServerMessage& m) { handle_message(self, m); };
   events.failed = [self](const std::string& why) { fail(self, why); };
+  events.ended = [self] { conversation_ended(self); };
   run->session = el::Session::create(std::move(config), std::move(events));
   run->loop->invoke([s = run->session] { s->start(); });
   return true;

@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+#include <mutex>
+
 namespace mediaflow::test {
 namespace {
 
@@ -301,6 +303,36 @@ TEST_F(ElevenLabsAgent, PcmInputIsSentAsIs) {
   }, 4000));
   EXPECT_EQ(fake_.conversations()[0].user_audio, pcm);
   EXPECT_TRUE(call.errors().empty());
+}
+
+TEST_F(ElevenLabsAgent, AgentAudioIsTimedFromTheCallsRunningTime) {
+  AgentCall call(make_agent(), kMulawCaps, 8000);
+  std::mutex m;
+  std::vector<GstClockTime> pts;
+  GstElement* sink = gst_bin_get_by_name(GST_BIN(call.pipeline()), "sink");
+  GstPad* pad = gst_element_get_static_pad(sink, "sink");
+  gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, [](GstPad*, GstPadProbeInfo* info, gpointer d) {
+    auto* v = static_cast<std::pair<std::mutex*, std::vector<GstClockTime>*>*>(d);
+    std::lock_guard lock(*v->first);
+    v->second->push_back(GST_BUFFER_PTS(GST_PAD_PROBE_INFO_BUFFER(info)));
+    return GST_PAD_PROBE_OK;
+  }, new std::pair<std::mutex*, std::vector<GstClockTime>*>(&m, &pts), [](gpointer d) {
+    delete static_cast<std::pair<std::mutex*, std::vector<GstClockTime>*>*>(d);
+  });
+  gst_object_unref(pad);
+  gst_object_unref(sink);
+  call.start();
+  call.push_chunks(caller_mulaw(8000, 1), 160);  // the call is 1 s old
+  ASSERT_TRUE(wait_conversation());
+  fake_.send_audio(0, FakeElevenLabs::agent_audio("ulaw_8000", 200, 1), 1);
+  fake_.send_audio(0, FakeElevenLabs::agent_audio("ulaw_8000", 200, 2), 1);
+  ASSERT_TRUE(call.wait([&] {
+    std::lock_guard lock(m);
+    return pts.size() >= 2;
+  }));
+  std::lock_guard lock(m);
+  EXPECT_EQ(pts[0], GST_SECOND);                       // starts at the call's "now"
+  EXPECT_EQ(pts[1], GST_SECOND + 200 * GST_MSECOND);  // continues without overlap
 }
 
 }  // namespace

@@ -149,5 +149,25 @@ TEST_F(ElevenLabsHost, RefusedAgentClosesTheCall1011WithRecordingFinalised) {
   EXPECT_EQ(recordings_with(".wav").size(), 1u);
 }
 
+TEST_F(ElevenLabsHost, AgentEndingTheConversationHangsUpNormallyAfterItsLastAudio) {
+  ASSERT_NO_FATAL_FAILURE(start_host());
+  const auto hangups = metrics().calls_total("hangup").value();
+  const auto errors = metrics().pipeline_errors().value();
+  RawWebSocket ws;
+  ASSERT_EQ(ws.connect(port(), "/rtm/voice"), 101);
+  ASSERT_TRUE(ws.send_text(start_message("agent-elevenlabs")));
+  send_media(ws, 5, 1);
+  ASSERT_TRUE(FakeElevenLabs::wait_until([&] { return !fake_.conversations().empty() && fake_.conversations()[0].metadata_sent; }, 4000));
+  const std::vector<uint8_t> goodbye(800, 0x42);  // 100 ms of agent audio
+  fake_.send_audio(0, goodbye, 1);
+  ASSERT_TRUE(read_until(ws, [&](const auto& rs) { return media_after(rs, 0).size() >= goodbye.size(); }));
+  fake_.close(0, 1000);  // the agent said goodbye and ended the conversation
+  EXPECT_EQ(ws.wait_close(8000), 1000);
+  EXPECT_EQ(media_after(received_, 0), goodbye);
+  EXPECT_TRUE(eventually([&] { return metrics().calls_total("hangup").value() == hangups + 1; }));
+  EXPECT_EQ(metrics().pipeline_errors().value(), errors) << "a goodbye is not a pipeline failure";
+  ASSERT_TRUE(eventually([&] { return recordings_with(".json").size() == 1; }));
+}
+
 }  // namespace
 }  // namespace mediaflow::test
