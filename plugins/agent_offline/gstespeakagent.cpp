@@ -125,7 +125,9 @@ struct _GstEspeakAgent {
   GstSegment segment;
   gint bytes_per_second;
   bool src_started;
-  // Between READY→PAUSED and PAUSED→READY.
+  // Between READY→PAUSED and PAUSED→READY; bus handlers use it under `handler_lock`, so
+  // stopping waits for a handler running on another element's thread.
+  GMutex handler_lock;
   Conversation* conversation;
   GstBus* bus;
   gulong bus_handler;
@@ -167,8 +169,8 @@ void say_locked(Conversation& c, std::string text) {
   c.wake.notify_one();
 }
 
-void synthesis_worker(GstEspeakAgent* self) {
-  Conversation& c = *self->conversation;
+void synthesis_worker(GstEspeakAgent* self, Conversation* conversation) {
+  Conversation& c = *conversation;
   GST_OBJECT_LOCK(self);
   const std::string voice = self->voice ? self->voice : kDefaultVoice;
   const int wpm = self->words_per_minute;
@@ -228,11 +230,7 @@ void barge_in(GstEspeakAgent* self, std::unique_lock<std::mutex>& lock) {
 }
 
 // sync-message::element on the pipeline's bus: the posting element's thread.
-void on_sync_message(GstBus*, GstMessage* message, gpointer data) {
-  auto* self = GST_ESPEAK_AGENT(data);
-  if (GST_MESSAGE_SRC(message) == GST_OBJECT(self)) return;
-  const GstStructure* s = gst_message_get_structure(message);
-  if (!s || !self->conversation) return;
+void handle_asr_message(GstEspeakAgent* self, const GstStructure* s) {
   Conversation& c = *self->conversation;
   std::unique_lock lock(c.mutex);
   if (gst_structure_has_name(s, "mediaflow-speech-started")) {
@@ -248,6 +246,16 @@ void on_sync_message(GstBus*, GstMessage* message, gpointer data) {
   } else if (gst_structure_has_name(s, "mediaflow-utterance-end")) {
     answer(self, lock);
   }
+}
+
+void on_sync_message(GstBus*, GstMessage* message, gpointer data) {
+  auto* self = GST_ESPEAK_AGENT(data);
+  if (GST_MESSAGE_SRC(message) == GST_OBJECT(self)) return;  // our own events (posted below)
+  const GstStructure* s = gst_message_get_structure(message);
+  if (!s || !g_str_has_prefix(gst_structure_get_name(s), "mediaflow-")) return;
+  g_mutex_lock(&self->handler_lock);
+  if (self->conversation) handle_asr_message(self, s);
+  g_mutex_unlock(&self->handler_lock);
 }
 
 GstBus* top_level_bus(GstElement* element) {
@@ -276,7 +284,7 @@ void start_conversation(GstEspeakAgent* self) {
     std::lock_guard lock(self->conversation->mutex);
     if (!greeting.empty()) say_locked(*self->conversation, greeting);
   }
-  self->conversation->worker = std::thread(synthesis_worker, self);
+  self->conversation->worker = std::thread(synthesis_worker, self, self->conversation);
 }
 
 void stop_conversation(GstEspeakAgent* self) {
@@ -286,7 +294,11 @@ void stop_conversation(GstEspeakAgent* self) {
     gst_clear_object(&self->bus);
     self->bus_handler = 0;
   }
-  if (Conversation* c = self->conversation) {
+  g_mutex_lock(&self->handler_lock);
+  Conversation* c = self->conversation;
+  self->conversation = nullptr;
+  g_mutex_unlock(&self->handler_lock);
+  if (c) {
     {
       std::lock_guard lock(c->mutex);
       c->stopping = true;
@@ -294,7 +306,6 @@ void stop_conversation(GstEspeakAgent* self) {
     c->wake.notify_all();
     if (c->worker.joinable()) c->worker.join();
     delete c;
-    self->conversation = nullptr;
   }
 }
 
@@ -480,6 +491,7 @@ static void gst_espeak_agent_finalize(GObject* object) {
   g_free(self->greeting);
   g_free(self->reply_template);
   g_free(self->voice);
+  g_mutex_clear(&self->handler_lock);
   G_OBJECT_CLASS(gst_espeak_agent_parent_class)->finalize(object);
 }
 
@@ -488,6 +500,7 @@ static void gst_espeak_agent_init(GstEspeakAgent* self) {
   self->reply_template = g_strdup(kDefaultReplyTemplate);
   self->voice = g_strdup(kDefaultVoice);
   self->words_per_minute = kDefaultWordsPerMinute;
+  g_mutex_init(&self->handler_lock);
   self->conversation = nullptr;
   self->bus = nullptr;
   self->bus_handler = 0;
