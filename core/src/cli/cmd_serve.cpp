@@ -109,9 +109,9 @@ int cmd_serve(const Args& args) {
     log::error("startup_failed", {{"error", error}});
     return 1;
   }
+  // Signal handlers before "listening": whoever waits for that line may signal us at once.
   GMainLoop* loop = g_main_loop_new(nullptr, FALSE);
   ServeState st{&host, catalog.get(), loop};
-  // Handlers before "listening": whoever waits for that line may signal at once.
   g_unix_signal_add(SIGTERM, on_sigterm, &st);
   g_unix_signal_add(SIGINT, on_sigterm, &st);
   g_unix_signal_add(SIGHUP, on_sighup, &st);
