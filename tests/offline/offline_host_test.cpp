@@ -3,6 +3,10 @@
 // answer back as media frames, and the host writes the transcript and agent events beside
 // the recording.
 #include "server/host_fixture.hpp"
+#include "support/host_process.hpp"
+
+#include <mediaflow/dial/twilio_caller.hpp>
+#include "support/mulaw.hpp"
 #include "support/spoken_audio.hpp"
 #include "support/test_files.hpp"
 
@@ -15,21 +19,7 @@ namespace {
 
 namespace tw = protocol::twilio;
 
-// 16 kHz S16LE → 8 kHz G.711 mu-law (pairs averaged; reference encoder), as a phone sends it.
-std::vector<std::uint8_t> to_mulaw_8k(const std::vector<std::uint8_t>& s16) {
-  std::vector<std::uint8_t> out;
-  for (std::size_t i = 0; i + 3 < s16.size(); i += 4) {
-    const int a = std::int16_t(s16[i] | (s16[i + 1] << 8)), b = std::int16_t(s16[i + 2] | (s16[i + 3] << 8));
-    const int s = (a + b) / 2;
-    const int sign = s < 0 ? 0x80 : 0;
-    const int mag = std::min(std::abs(s), 32635) + 0x84;
-    int exp = 7;
-    for (int m = 0x4000; (mag & m) == 0 && exp > 0; m >>= 1) --exp;
-    const int mant = (mag >> (exp + 3)) & 0x0F;
-    out.push_back(std::uint8_t(~(sign | (exp << 4) | mant)));
-  }
-  return out;
-}
+std::vector<std::uint8_t> to_mulaw_8k(const std::vector<std::uint8_t>& s16) { return s16_16k_to_mulaw_8k(s16); }
 
 class OfflineHost : public HostTest {
  protected:
@@ -71,6 +61,26 @@ TEST_F(OfflineHost, DefaultPipelineHearsYesAndAnswers) {
   EXPECT_NE(text.find(R"("kind":"user_transcript","text":"yes")"), std::string::npos) << text;
   EXPECT_NE(text.find(R"("kind":"agent_response","text":"You said yes.")"), std::string::npos) << text;
   EXPECT_EQ(files_ending(recordings_.path, ".wav").size(), 1u) << "both tracks recorded";
+}
+
+// The same through a spawned `mediaflow serve` and the `mediaflow dial` client code, paced in
+// real time like Twilio.
+TEST(OfflineDial, DialedCallerSayingYesIsAnsweredByTheOfflineAgent) {
+  auto host = start_host();
+  ASSERT_TRUE(host);
+  dial::CallerOptions o;
+  o.url = host->ws_url();
+  o.audio = to_mulaw_8k(speech_at({{1.0, "yes"}}, 4.5));
+  o.realtime = true;
+  dial::CallResult r = dial::run_call(o);
+  EXPECT_EQ(r.close_code, 1000) << r.error;
+  // The greeting, then "You said yes." (together well over 2 s of agent audio).
+  EXPECT_GT(r.bytes_received, std::uint64_t(8000 * 2));
+  // The host wrote what the agent heard and said beside the call's recording.
+  EXPECT_TRUE(HostTest::eventually([&] {
+    auto transcripts = files_ending(host->recordings_dir, "transcript.jsonl");
+    return !transcripts.empty() && slurp(transcripts[0]).find("You said yes.") != std::string::npos;
+  }));
 }
 
 }  // namespace
