@@ -69,3 +69,35 @@ TEST_F(PluginRegistryTest, MissingDirectoryIsReportedNotFatal) {
 }
 
 }  // namespace
+
+namespace {
+
+// GStreamer itself already knows our plugins (GST_PLUGIN_PATH points at PLUGIN_DIR): the host
+// must use those factories and register nothing a second time.
+TEST(PluginRegistryWithGstPluginPath, SameFolderOnGstPluginPathIsNotRegisteredTwice) {
+  setenv("GST_PLUGIN_PATH", MEDIAFLOW_PLUGIN_BUILD_DIR, 1);
+  // A registry of its own, so the suite's shared cache never holds GST_PLUGIN_PATH's view.
+  const std::string registry = std::string(MEDIAFLOW_BUILD_DIR) + "/tests/gst-registry-plugin-path.bin";
+  setenv("GST_REGISTRY", registry.c_str(), 1);
+  gst_init(nullptr, nullptr);
+  ASSERT_NE(gst_registry_lookup_feature(gst_registry_get(), "twiliosrc"), nullptr)
+      << "GStreamer found the plugin through GST_PLUGIN_PATH";
+  auto report = mediaflow::load_plugins(MEDIAFLOW_PLUGIN_BUILD_DIR);
+  EXPECT_TRUE(report.errors.empty()) << report.errors[0].message();
+  bool saw_twilio = false;
+  for (const auto& p : report.loaded) {
+    for (const auto& e : p.elements) {
+      EXPECT_FALSE(e.registered_here) << e.name << " registered although GStreamer had it";
+      saw_twilio |= e.name == "twiliosrc";
+    }
+  }
+  EXPECT_TRUE(saw_twilio);
+  // The factories work (a double registration leaves a broken class: CRITICALs, null elements).
+  for (const char* name : {"twiliosrc", "twiliosink", "callrecorder"}) {
+    GstElement* e = gst_element_factory_make(name, nullptr);
+    ASSERT_NE(e, nullptr) << name;
+    gst_object_unref(e);
+  }
+}
+
+}  // namespace

@@ -1,5 +1,6 @@
 // The load generator's quick mode as a smoke test: correctness only (every frame of every call
 // comes back, every call closes 1000), never speed.
+#include "support/spawn.hpp"
 #include "support/fake_twilio_host.hpp"
 #include "support/host_process.hpp"
 #include "support/paths.hpp"
@@ -15,32 +16,11 @@
 namespace mediaflow {
 namespace {
 
-struct LoadgenRun {
-  int exit_code = -1;
-  std::string out, err;
-};
+using LoadgenRun = test::ProcessResult;
 
 LoadgenRun run_loadgen(std::vector<std::string> args) {
-  std::vector<std::string> argv_s = {(test::build_dir() / "mediaflow-loadgen").string()};
-  argv_s.insert(argv_s.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& s : argv_s) argv.push_back(s.data());
-  argv.push_back(nullptr);
-  LoadgenRun r;
-  gchar *out = nullptr, *err = nullptr;
-  gint status = 0;
-  GError* error = nullptr;
-  if (!g_spawn_sync(nullptr, argv.data(), nullptr, G_SPAWN_DEFAULT, nullptr, nullptr, &out, &err, &status, &error)) {
-    ADD_FAILURE() << error->message;
-    g_error_free(error);
-    return r;
-  }
-  r.out = out ? out : "";
-  r.err = err ? err : "";
-  g_free(out);
-  g_free(err);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  args.insert(args.begin(), (test::build_dir() / "mediaflow-loadgen").string());
+  return test::run_process(args);
 }
 
 long long json_number(const std::string& text, const std::string& key) {

@@ -1,4 +1,5 @@
 // `mediaflow dial` as a user runs it: the real binary against the fake Twilio-side host.
+#include "support/spawn.hpp"
 #include "support/fake_twilio_host.hpp"
 #include "support/paths.hpp"
 
@@ -15,32 +16,11 @@
 namespace mediaflow {
 namespace {
 
-struct DialRun {
-  int exit_code = -1;
-  std::string out, err;
-};
+using DialRun = test::ProcessResult;
 
 DialRun run_dial(std::vector<std::string> args) {
-  std::vector<std::string> argv_s = {test::mediaflow_binary().string(), "dial"};
-  argv_s.insert(argv_s.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& s : argv_s) argv.push_back(s.data());
-  argv.push_back(nullptr);
-  DialRun r;
-  gchar *out = nullptr, *err = nullptr;
-  gint status = 0;
-  GError* error = nullptr;
-  if (!g_spawn_sync(nullptr, argv.data(), nullptr, G_SPAWN_DEFAULT, nullptr, nullptr, &out, &err, &status, &error)) {
-    ADD_FAILURE() << error->message;
-    g_error_free(error);
-    return r;
-  }
-  r.out = out ? out : "";
-  r.err = err ? err : "";
-  g_free(out);
-  g_free(err);
-  r.exit_code = g_spawn_check_wait_status(status, nullptr) ? 0 : (WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-  return r;
+  args.insert(args.begin(), {test::mediaflow_binary().string(), "dial"});
+  return test::run_process(args);
 }
 
 std::filesystem::path temp_dir() {

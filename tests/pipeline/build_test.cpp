@@ -42,7 +42,7 @@ TEST_F(PipelineBuild, StockPipelineRunsToEosAndWritesTheExpectedWav) {
   TempDir dir;
   auto spec = load(kWavPipeline);
   ASSERT_NE(spec, nullptr);
-  auto built = build_pipeline(*spec, {{"param.dir", dir.path().string()}, {"call.sid", "CA123"}});
+  auto built = build_pipeline(*spec, {{"param.dir", dir.path.string()}, {"call.sid", "CA123"}});
   ASSERT_NE(built.pipeline, nullptr) << built.error;
   // Elements are named after their nodes; enum nick from the default was applied.
   GstElement* src = gst_bin_get_by_name(GST_BIN(built.pipeline), "src");
@@ -53,7 +53,7 @@ TEST_F(PipelineBuild, StockPipelineRunsToEosAndWritesTheExpectedWav) {
   gst_object_unref(src);
   EXPECT_EQ(play_to_eos(built.pipeline), "");
   gst_object_unref(built.pipeline);
-  auto wav = dir.path() / "CA123.wav";
+  auto wav = dir.path / "CA123.wav";
   ASSERT_TRUE(std::filesystem::exists(wav));
   EXPECT_EQ(wav_data_bytes(wav), 100u * 160u * 2u);
 }
@@ -98,7 +98,7 @@ TEST_F(PipelineBuild, TeeRequestPadsAndNamedPadsBothWork) {
     {"from": "t", "to": "q1"}, {"from": "q1", "to": "fake"},
     {"from": "t.src_7", "to": "q2.sink"}, {"from": "q2", "to": "enc"}, {"from": "enc.src", "to": "file"}]})");
   ASSERT_NE(spec, nullptr);
-  auto out = dir.path() / "tee.wav";
+  auto out = dir.path / "tee.wav";
   auto built = build_pipeline(*spec, {{"param.out", out.string()}});
   ASSERT_NE(built.pipeline, nullptr) << built.error;
   GstElement* tee = gst_bin_get_by_name(GST_BIN(built.pipeline), "t");
@@ -118,7 +118,7 @@ TEST_F(PipelineBuild, SometimesPadsAreLinkedWhenTheyAppear) {
   TempDir dir;
   // First a WAV file, then a pipeline that parses it (wavparse's source pad appears later).
   auto writer = load(kWavPipeline);
-  auto w = build_pipeline(*writer, {{"param.dir", dir.path().string()}, {"call.sid", "in"}});
+  auto w = build_pipeline(*writer, {{"param.dir", dir.path.string()}, {"call.sid", "in"}});
   ASSERT_NE(w.pipeline, nullptr) << w.error;
   ASSERT_EQ(play_to_eos(w.pipeline), "");
   gst_object_unref(w.pipeline);
@@ -130,8 +130,8 @@ TEST_F(PipelineBuild, SometimesPadsAreLinkedWhenTheyAppear) {
   {"name": "sink", "element": "filesink", "properties": {"location": "${param.out}"}}],
   "links": [{"from": "src", "to": "parse"}, {"from": "parse", "to": "enc"}, {"from": "enc", "to": "sink"}]})");
   ASSERT_NE(spec, nullptr);
-  auto out = dir.path() / "copy.wav";
-  auto built = build_pipeline(*spec, {{"param.in", (dir.path() / "in.wav").string()}, {"param.out", out.string()}});
+  auto out = dir.path / "copy.wav";
+  auto built = build_pipeline(*spec, {{"param.in", (dir.path / "in.wav").string()}, {"param.out", out.string()}});
   ASSERT_NE(built.pipeline, nullptr) << built.error;
   EXPECT_EQ(play_to_eos(built.pipeline), "");
   gst_object_unref(built.pipeline);

@@ -30,7 +30,7 @@ TEST_F(PipelineCatalogTest, ReloadKeepsTheOldVersionOfARefusedFileAndTakesGoodOn
   dir.write("default.json", sink_pipeline("default", "mine"));
   dir.write("echo.json", sink_pipeline("echo", "v1"));
   dir.write("notes.txt", "not a pipeline");
-  PipelineCatalog catalog(dir.path());
+  PipelineCatalog catalog(dir.path);
   auto first = catalog.reload();
   EXPECT_TRUE(first.errors.empty()) << to_string(first.errors);
   EXPECT_EQ(catalog.names(), (std::vector<std::string>{"default", "echo"}));
@@ -43,7 +43,7 @@ TEST_F(PipelineCatalogTest, ReloadKeepsTheOldVersionOfARefusedFileAndTakesGoodOn
   dir.write("echo.json", "{\"name\": \"echo\",\n \"nodes\": [{\"name\": \"s\", \"element\": \"nosuch\"}]}");
   auto second = catalog.reload();
   ASSERT_EQ(second.errors.size(), 1u);
-  EXPECT_EQ(second.errors[0].str(), (dir.path() / "echo.json").string() +
+  EXPECT_EQ(second.errors[0].str(), (dir.path / "echo.json").string() +
                                         ":2:37: unknown element 'nosuch' (node 's'); 'mediaflow plugins' lists ours, "
                                         "gst-inspect-1.0 the stock ones");
   EXPECT_EQ(second.kept, std::vector<std::string>{"echo"});
@@ -55,7 +55,7 @@ TEST_F(PipelineCatalogTest, ReloadKeepsTheOldVersionOfARefusedFileAndTakesGoodOn
   dir.write("misnamed.json", sink_pipeline("other", "x"));
   auto third = catalog.reload();
   ASSERT_EQ(third.errors.size(), 1u);
-  EXPECT_EQ(third.errors[0].str(), (dir.path() / "misnamed.json").string() +
+  EXPECT_EQ(third.errors[0].str(), (dir.path / "misnamed.json").string() +
                                        ":1:10: pipeline name 'other' does not match the file name 'misnamed.json'");
   EXPECT_EQ(catalog.find("echo")->description, "v2");
   EXPECT_EQ(catalog.find("fresh")->description, "new");
@@ -63,7 +63,7 @@ TEST_F(PipelineCatalogTest, ReloadKeepsTheOldVersionOfARefusedFileAndTakesGoodOn
   EXPECT_EQ(v1->description, "v1");  // a spec handed out earlier stays valid
 
   // A deleted file leaves the catalog.
-  std::filesystem::remove(dir.path() / "fresh.json");
+  std::filesystem::remove(dir.path / "fresh.json");
   auto fourth = catalog.reload();
   EXPECT_EQ(fourth.removed, std::vector<std::string>{"fresh"});
   EXPECT_EQ(catalog.find("fresh"), nullptr);
@@ -73,7 +73,7 @@ TEST_F(PipelineCatalogTest, FindIsSafeWhileReloading) {
   TempDir dir;
   dir.write("default.json", sink_pipeline("default", "d"));
   dir.write("a.json", sink_pipeline("a", "a"));
-  PipelineCatalog catalog(dir.path());
+  PipelineCatalog catalog(dir.path);
   catalog.reload();
   std::atomic<bool> stop{false};
   std::atomic<int> misses{0};
@@ -97,7 +97,7 @@ TEST_F(PipelineCatalogTest, EmbeddedDefaultIsTheShippedFileAndValidates) {
 
   mediaflow::load_plugins(mediaflow::test::plugin_dir());
   TempDir empty;
-  PipelineCatalog catalog(empty.path());
+  PipelineCatalog catalog(empty.path);
   auto report = catalog.reload();
   EXPECT_TRUE(report.errors.empty()) << to_string(report.errors);
   auto spec = catalog.find("default");

@@ -1,5 +1,6 @@
 // The pipeline subcommands of the real `mediaflow` binary.
 #include "pipeline/pipeline_test_util.hpp"
+#include "support/spawn.hpp"
 #include "support/paths.hpp"
 
 #include <vector>
@@ -8,33 +9,11 @@ namespace {
 
 using mediaflow::test::TempDir;
 
-struct CliRun {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
+using CliRun = mediaflow::test::ProcessResult;
 
 CliRun mediaflow_cli(std::vector<std::string> args) {
-  std::string bin = mediaflow::test::mediaflow_binary().string();
-  std::vector<gchar*> argv{const_cast<gchar*>(bin.c_str())};
-  for (auto& a : args) argv.push_back(const_cast<gchar*>(a.c_str()));
-  argv.push_back(nullptr);
-  CliRun r;
-  gchar* out = nullptr;
-  gchar* err = nullptr;
-  gint status = 0;
-  GError* error = nullptr;
-  if (!g_spawn_sync(nullptr, argv.data(), nullptr, G_SPAWN_DEFAULT, nullptr, nullptr, &out, &err, &status, &error)) {
-    ADD_FAILURE() << error->message;
-    g_clear_error(&error);
-    return r;
-  }
-  r.out = out ? out : "";
-  r.err = err ? err : "";
-  g_free(out);
-  g_free(err);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  args.insert(args.begin(), mediaflow::test::mediaflow_binary().string());
+  return mediaflow::test::run_process(args);
 }
 
 const char* kGood = R"({
@@ -77,7 +56,7 @@ TEST(PipelineCli, ValidateExitsNonZeroWithEveryErrorAsFileLineCol) {
 TEST(PipelineCli, RunPlaysToEosAndLaunchLinePrintsTheCommand) {
   TempDir dir;
   auto file = dir.write("tone.json", kGood);
-  auto out = dir.path() / "tone.wav";
+  auto out = dir.path / "tone.wav";
   CliRun r = mediaflow_cli({"run", file.string(), "--set", "out=" + out.string()});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(mediaflow::test::wav_data_bytes(out), 20u * 160u * 2u);

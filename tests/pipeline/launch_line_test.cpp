@@ -53,21 +53,21 @@ TEST_F(PipelineLaunchLine, OutputRunsUnderGstParseLaunch) {
   TempDir dir;
   auto r = load_pipeline(kTeePipeline, "tee.json");
   ASSERT_NE(r.spec, nullptr) << to_string(r.errors);
-  std::string line = launch_line(*r.spec, {{"param.dir", dir.path().string()}, {"call.sid", "CA1"}});
+  std::string line = launch_line(*r.spec, {{"param.dir", dir.path.string()}, {"call.sid", "CA1"}});
   GError* err = nullptr;
   GstElement* p = gst_parse_launch(line.c_str(), &err);
   ASSERT_EQ(err, nullptr) << err->message << "\n" << line;
   ASSERT_NE(p, nullptr);
   EXPECT_EQ(play_to_eos(p), "");
   gst_object_unref(p);
-  EXPECT_EQ(wav_data_bytes(dir.path() / "out CA1's \"x\".wav"), 10u * 80u * 2u);
+  EXPECT_EQ(wav_data_bytes(dir.path / "out CA1's \"x\".wav"), 10u * 80u * 2u);
 }
 
 TEST_F(PipelineLaunchLine, ShellCommandRunsUnderGstLaunch) {
   TempDir dir;
   auto r = load_pipeline(kTeePipeline, "tee.json");
   ASSERT_NE(r.spec, nullptr) << to_string(r.errors);
-  std::string cmd = launch_command(*r.spec, {{"param.dir", dir.path().string()}, {"call.sid", "CA2"}});
+  std::string cmd = launch_command(*r.spec, {{"param.dir", dir.path.string()}, {"call.sid", "CA2"}});
   ASSERT_EQ(cmd.rfind("gst-launch-1.0 ", 0), 0u);
   gchar* argv[] = {const_cast<gchar*>("/bin/sh"), const_cast<gchar*>("-c"), const_cast<gchar*>(cmd.c_str()), nullptr};
   gint status = -1;
@@ -77,7 +77,7 @@ TEST_F(PipelineLaunchLine, ShellCommandRunsUnderGstLaunch) {
   EXPECT_TRUE(g_spawn_check_wait_status(status, nullptr)) << cmd << "\n" << out << errout;
   g_free(out);
   g_free(errout);
-  EXPECT_EQ(wav_data_bytes(dir.path() / "out CA2's \"x\".wav"), 10u * 80u * 2u);
+  EXPECT_EQ(wav_data_bytes(dir.path / "out CA2's \"x\".wav"), 10u * 80u * 2u);
 }
 
 TEST_F(PipelineLaunchLine, MissingVariableIsAnError) {

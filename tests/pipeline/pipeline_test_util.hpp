@@ -7,35 +7,14 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include "support/test_files.hpp"
+
 #include <cstdint>
 #include <fstream>
 #include <iterator>
 #include <string>
 
 namespace mediaflow::test {
-
-// A fresh temporary folder, removed at destruction.
-class TempDir {
- public:
-  TempDir() {
-    gchar* d = g_dir_make_tmp("mediaflow-pipeline-XXXXXX", nullptr);
-    path_ = d;
-    g_free(d);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::filesystem::path& path() const { return path_; }
-  std::filesystem::path write(const std::string& name, const std::string& text) const {
-    auto p = path_ / name;
-    std::ofstream(p, std::ios::binary) << text;
-    return p;
-  }
-
- private:
-  std::filesystem::path path_;
-};
 
 // Line:col (1-based) of the first occurrence of `needle` in `text` (ASCII texts only).
 inline std::string where(const std::string& text, const std::string& needle, size_t nth = 0) {

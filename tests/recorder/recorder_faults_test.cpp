@@ -1,4 +1,5 @@
 // Disk full and crashes: real filesystems, real processes.
+#include "support/spawn.hpp"
 #include "recorder/recorder_test_util.hpp"
 
 #include <mediaflow/protocol/recording_manifest.hpp>
@@ -19,28 +20,10 @@
 namespace mediaflow::test::recorder {
 namespace {
 
-// In a sanitizer build our plugin needs the ASan/UBSan runtimes loaded first; gst-launch-1.0
-// is not instrumented, so preload the ones this test process uses.
-std::string sanitizer_preload() {
-  std::string asan, ubsan;  // ASan must come first
-  std::ifstream maps("/proc/self/maps");
-  std::string line;
-  while (std::getline(maps, line)) {
-    const auto slash = line.find('/');
-    if (slash == std::string::npos) continue;
-    const std::string path = line.substr(slash);
-    const std::string name = fs::path(path).filename().string();
-    if (name.starts_with("libasan.so")) asan = path;
-    if (name.starts_with("libubsan.so")) ubsan = path;
-  }
-  if (asan.empty() || ubsan.empty()) return asan + ubsan;
-  return asan + ":" + ubsan;
-}
-
 // Starts gst-launch-1.0 with our plugins; `file_limit` > 0 sets RLIMIT_FSIZE (with SIGXFSZ
 // ignored, so a write past it fails with EFBIG, as on a full disk). stdout+stderr → `log`.
 pid_t spawn_gst_launch(const std::string& line, const fs::path& log, rlim_t file_limit = 0) {
-  const std::string preload = sanitizer_preload();
+  const std::string preload = mediaflow::test::sanitizer_preload();
   const pid_t pid = fork();
   if (pid != 0) return pid;
   setenv("GST_PLUGIN_PATH", mediaflow::test::plugin_dir().c_str(), 1);

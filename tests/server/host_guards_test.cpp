@@ -114,3 +114,32 @@ TEST_F(HostTest, UnknownPathIs404) {
 
 }  // namespace
 }  // namespace mediaflow::test
+
+namespace mediaflow::test {
+namespace {
+
+TEST_F(HostTest, ACallerThatStopsReadingGetsOutboundAudioDroppedNotUnboundedMemory) {
+  config_.max_outbound_queue_bytes = 64 * 1024;
+  ASSERT_NO_FATAL_FAILURE(start_host());
+  auto& dropped = metrics().frames_dropped("backpressure");
+  const auto before = dropped.value();
+  RawWebSocket ws;
+  ASSERT_EQ(ws.connect(port(), "/rtm/voice"), 101);
+  ASSERT_TRUE(ws.send_text(start_message("echo")));
+  // Echo sends every frame back; we read nothing until the kernel buffers are full and the
+  // host has to hold (then drop) outbound audio.
+  int sent = 0;
+  for (int batch = 0; batch < 60 && dropped.value() == before; ++batch) {
+    send_media(ws, 500, uint8_t(batch), "MZ00000000000000000000000000000001", sent);
+    sent += 500;
+  }
+  EXPECT_GT(dropped.value(), before) << "after " << sent << " frames";
+  // The call is still healthy: it finishes normally once the caller reads again.
+  ws.send_text(protocol::twilio::encode_stop(uint64_t(sent + 2), "MZ00000000000000000000000000000001", "AC", "CA"));
+  std::vector<uint8_t> back;
+  EXPECT_EQ(read_until_close(ws, &back, nullptr, 20000), 1000);
+  EXPECT_LT(back.size(), size_t(sent) * 160u);
+}
+
+}  // namespace
+}  // namespace mediaflow::test

@@ -29,6 +29,14 @@ struct TempDir {
     std::error_code ec;
     fs::remove_all(path, ec);
   }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  fs::path operator/(const std::string& name) const { return path / name; }
+  // Writes `text` to a file of this folder; returns its path.
+  fs::path write(const std::string& name, const std::string& text) const {
+    std::ofstream(path / name, std::ios::binary) << text;
+    return path / name;
+  }
 };
 
 inline std::string slurp(const fs::path& p) {

@@ -49,7 +49,7 @@ TEST_F(TwilioReplay, GstLaunchWritesTheSameSamplesAsTheInProcessPipeline) {
   for (gchar** p = parts; *p; ++p) argv.emplace_back(*p);
   g_strfreev(parts);
   auto r = spawn(argv, gst_tool_env(dir));
-  ASSERT_EQ(r.exit_status, 0) << r.err;
+  ASSERT_EQ(r.exit_code, 0) << r.err;
 
   const auto inproc_wav = dir / "inproc.wav";
   RunResult run;
@@ -66,7 +66,7 @@ TEST_F(TwilioReplay, Wav2CaptureToolWritesACaptureThatReplaysToTheSameAudio) {
   const auto capture = dir / "tool.jsonl";
   const auto tool = (mediaflow::test::build_dir() / "tools" / "wav2capture").string();
   auto r = spawn({tool, wav.string(), capture.string(), "--stream-sid", "MZtool", "--call-sid", "CAtool", "--frame-ms", "40"});
-  ASSERT_EQ(r.exit_status, 0) << r.err;
+  ASSERT_EQ(r.exit_code, 0) << r.err;
 
   // Shape: connected, start with our ids, media of 40 ms (320 bytes), stop.
   tw::TwilioEnvelopeParser parser;
@@ -109,17 +109,17 @@ TEST_F(TwilioReplay, Wav2CaptureToolWritesACaptureThatReplaysToTheSameAudio) {
 TEST_F(TwilioReplay, Wav2CaptureRejectsBadInputClearly) {
   const auto tool = (mediaflow::test::build_dir() / "tools" / "wav2capture").string();
   auto missing = spawn({tool, (dir / "nope.wav").string(), (dir / "out.jsonl").string()});
-  EXPECT_NE(missing.exit_status, 0);
+  EXPECT_NE(missing.exit_code, 0);
   EXPECT_NE(missing.err.find("nope.wav"), std::string::npos) << missing.err;
   EXPECT_FALSE(std::filesystem::exists(dir / "out.jsonl"));
 
   write_file(dir / "text.wav", "this is not audio at all");
   auto garbage = spawn({tool, (dir / "text.wav").string(), (dir / "out.jsonl").string()});
-  EXPECT_NE(garbage.exit_status, 0);
+  EXPECT_NE(garbage.exit_code, 0);
   EXPECT_NE(garbage.err.find("text.wav"), std::string::npos) << garbage.err;
 
   auto bad_frame = spawn({tool, "a.wav", "b.jsonl", "--frame-ms", "0"});
-  EXPECT_EQ(bad_frame.exit_status, 2);
+  EXPECT_EQ(bad_frame.exit_code, 2);
   EXPECT_NE(bad_frame.err.find("--frame-ms"), std::string::npos);
 }
 
@@ -135,7 +135,7 @@ TEST_F(TwilioReplay, MediaflowRunReplayPipelineMatchesGstLaunchLine) {
                   (mediaflow::test::source_dir() / "pipelines" / "replay.json").string(), "--set",
                   "param.capture=" + capture.string(), "--set", "param.out=" + run_wav.string()},
                  {"PLUGIN_DIR=" + mediaflow::test::plugin_dir().string()});
-  ASSERT_EQ(r.exit_status, 0) << r.err;
+  ASSERT_EQ(r.exit_code, 0) << r.err;
 
   const auto inproc_wav = dir / "inproc.wav";
   RunResult run;

@@ -10,6 +10,8 @@
 #include <gtest/gtest.h>
 
 #include "support/paths.hpp"
+#include "support/spawn.hpp"
+#include "support/test_files.hpp"
 
 #include <sys/wait.h>
 
@@ -31,19 +33,7 @@ inline void init_gst_with_plugins() {
   }
 }
 
-class TempDir {
- public:
-  TempDir() {
-    gchar* p = g_dir_make_tmp("mediaflow-twilio-XXXXXX", nullptr);
-    path_ = p;
-    g_free(p);
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  std::filesystem::path path_;
-};
+using mediaflow::test::TempDir;
 
 inline void write_file(const std::filesystem::path& p, const std::string& text) {
   std::ofstream f(p, std::ios::binary);
@@ -175,62 +165,16 @@ inline std::string capture_lines(const std::vector<std::pair<std::uint64_t, std:
   return out;
 }
 
-struct SpawnResult {
-  int exit_status = -1;
-  std::string out;
-  std::string err;
-};
+using SpawnResult = mediaflow::test::ProcessResult;
 
 // Runs argv with extra environment entries ("NAME=value"); inherits the rest.
 inline SpawnResult spawn(const std::vector<std::string>& argv, const std::vector<std::string>& extra_env = {}) {
-  std::vector<gchar*> args;
-  for (const auto& a : argv) args.push_back(const_cast<gchar*>(a.c_str()));
-  args.push_back(nullptr);
-  gchar** env = g_get_environ();
-  for (const auto& kv : extra_env) {
-    const auto eq = kv.find('=');
-    env = g_environ_setenv(env, kv.substr(0, eq).c_str(), kv.substr(eq + 1).c_str(), TRUE);
-  }
-  SpawnResult r;
-  gchar *out = nullptr, *err = nullptr;
-  gint status = 0;
-  GError* error = nullptr;
-  const gboolean ok = g_spawn_sync(nullptr, args.data(), env, G_SPAWN_SEARCH_PATH, nullptr, nullptr, &out, &err,
-                                   &status, &error);
-  g_strfreev(env);
-  if (!ok) {
-    r.err = error ? error->message : "spawn failed";
-    g_clear_error(&error);
-    return r;
-  }
-  r.out = out ? out : "";
-  r.err = err ? err : "";
-  g_free(out);
-  g_free(err);
-  r.exit_status = g_spawn_check_wait_status(status, nullptr) ? 0 : (WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-  return r;
-}
-
-// The sanitizer runtime this test process runs with ("" in a plain build): a system tool
-// (gst-launch-1.0) loading our ASan-built plugin needs it preloaded.
-inline std::string asan_runtime() {
-  std::ifstream maps("/proc/self/maps");
-  for (std::string line; std::getline(maps, line);) {
-    const auto slash = line.find('/');
-    if (slash != std::string::npos && line.find("/libasan.so", slash) != std::string::npos) return line.substr(slash);
-  }
-  return "";
+  return mediaflow::test::run_process(argv, extra_env);
 }
 
 // Environment for a spawned gst tool: our plugins on GST_PLUGIN_PATH, a registry of its own.
 inline std::vector<std::string> gst_tool_env(const TempDir& dir) {
-  std::vector<std::string> env = {"GST_PLUGIN_PATH=" + mediaflow::test::plugin_dir().string(),
-                                  "GST_REGISTRY=" + (dir / "registry.bin").string(), "GST_REGISTRY_FORK=no"};
-  if (const std::string asan = asan_runtime(); !asan.empty()) {
-    env.push_back("LD_PRELOAD=" + asan);
-    env.push_back("ASAN_OPTIONS=detect_leaks=0");  // the gst tools themselves are not leak-clean
-  }
-  return env;
+  return mediaflow::test::gst_tool_env(dir / "registry.bin");
 }
 
 }  // namespace mediaflow::test::twilio_util

@@ -58,12 +58,12 @@ std::vector<std::uint8_t> tone_mulaw(const TempDir& dir, int ms) {
 
 TEST_F(TwilioSrc, GstInspectDocumentsTheElement) {
   auto r = spawn({"gst-inspect-1.0", "twiliosrc"}, gst_tool_env(dir));
-  ASSERT_EQ(r.exit_status, 0) << r.err;
+  ASSERT_EQ(r.exit_code, 0) << r.err;
   for (const char* word : {"location", "track", "inbound", "outbound", "push-media", "push-dtmf", "push-mark",
                            "end-of-stream", "audio/x-mulaw"})
     EXPECT_NE(r.out.find(word), std::string::npos) << word;
   auto sink = spawn({"gst-inspect-1.0", "twiliosink"}, gst_tool_env(dir));
-  ASSERT_EQ(sink.exit_status, 0) << sink.err;
+  ASSERT_EQ(sink.exit_code, 0) << sink.err;
   for (const char* word : {"stream-sid", "location", "outbound-message"})
     EXPECT_NE(sink.out.find(word), std::string::npos) << word;
 }
