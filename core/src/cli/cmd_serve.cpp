@@ -109,14 +109,14 @@ int cmd_serve(const Args& args) {
     log::error("startup_failed", {{"error", error}});
     return 1;
   }
-  log::info("listening", {{"bind", config.bind}, {"port", host.port()},
-                          {"ws_path", config.ws_path}, {"workers", config.workers}});
-
+  // Signal handlers before "listening": whoever waits for that line may signal us at once.
   GMainLoop* loop = g_main_loop_new(nullptr, FALSE);
   ServeState st{&host, catalog.get(), loop};
   g_unix_signal_add(SIGTERM, on_sigterm, &st);
   g_unix_signal_add(SIGINT, on_sigterm, &st);
   g_unix_signal_add(SIGHUP, on_sighup, &st);
+  log::info("listening", {{"bind", config.bind}, {"port", host.port()},
+                          {"ws_path", config.ws_path}, {"workers", config.workers}});
   g_main_loop_run(loop);
   host.stop();
   g_main_loop_unref(loop);

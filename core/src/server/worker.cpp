@@ -15,6 +15,7 @@ namespace mediaflow::server {
 namespace {
 // RFC 6455 registry: "Try Again Later"; libsoup 3.2 has no constant for it.
 constexpr gushort kCloseTryAgainLater = 1013;
+constexpr const char* kRequestedWhileDraining = "mediaflow-requested-while-draining";
 }  // namespace
 
 Worker::Worker(Host& host, unsigned index) : host_(host), index_(index) {
@@ -86,6 +87,10 @@ void Worker::on_http(SoupServer*, SoupServerMessage* msg, const char* path, GHas
 void Worker::on_ws_precheck(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable* query,
                             gpointer self) {
   auto* w = static_cast<Worker*>(self);
+  // Whether the host was draining when the upgrade request arrived: a caller whose request
+  // came before SIGTERM has a live call even if the upgrade completes after it.
+  if (w->drain_deadline_us_ || w->stopping_ || w->host_.draining())
+    g_object_set_data(G_OBJECT(msg), kRequestedWhileDraining, GINT_TO_POINTER(1));
   check_websocket_request(w->host_, msg, path, query);
 }
 
@@ -94,7 +99,7 @@ void Worker::on_websocket(SoupServer*, SoupServerMessage* msg, const char*,
   auto* w = static_cast<Worker*>(self);
   auto session = std::make_shared<CallSession>(*w, connection, soup_server_message_get_socket(msg));
   session->attach();
-  if (w->drain_deadline_us_ || w->stopping_ || w->host_.draining()) {
+  if (w->stopping_ || g_object_get_data(G_OBJECT(msg), kRequestedWhileDraining)) {
     w->sessions_.insert(session);
     w->host_.admit_call_unconditionally();
     session->finish(SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "shutting down", "draining");
