@@ -16,7 +16,7 @@
  * audio: the call goes on without transcription.
  *
  * Threading: render() never blocks; audio is queued and sent from the GMainContext chosen at
- * start (see loop_context.hpp): the host's call loop, or a private thread when nothing
+ * start (see mediaflow/gstutil/loop_context.hpp): the host's call loop, or a private thread when nothing
  * iterates the thread-default context (gst-launch-1.0, appsrc tests). On EOS the element sends
  * the remaining audio and CloseStream, and posts EOS only after Deepgram's final results (or
  * `finalize-timeout`): on a streaming thread by waiting in the EOS handler; on the call
@@ -32,7 +32,7 @@
 
 #include "deepgram_protocol.hpp"
 #include "deepgram_session.hpp"
-#include "loop_context.hpp"
+#include <mediaflow/gstutil/loop_context.hpp>
 
 #include <memory>
 #include <string>
@@ -79,7 +79,7 @@ enum {
 
 // What exists only between start() and stop().
 struct Running {
-  std::unique_ptr<dg::LoopContext> loop;
+  std::unique_ptr<mediaflow::gstutil::LoopContext> loop;
   std::shared_ptr<dg::Session> session;
   dg::Encoding encoding = dg::Encoding::kLinear16;
   int rate = 0;
@@ -217,7 +217,7 @@ std::string setting_or_env(const gchar* value, const char* env, const char* fall
 static gboolean gst_deepgram_asr_start(GstBaseSink* sink) {
   auto* self = GST_DEEPGRAM_ASR(sink);
   auto* run = new Running();
-  run->loop = std::make_unique<dg::LoopContext>("deepgramasr");
+  run->loop = std::make_unique<mediaflow::gstutil::LoopContext>("deepgramasr");
   GST_DEBUG_OBJECT(self, "network work on %s", run->loop->has_own_thread() ? "a private thread" : "the caller's loop");
   GST_OBJECT_LOCK(self);
   self->running = run;

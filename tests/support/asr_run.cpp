@@ -1,5 +1,7 @@
 #include "support/asr_run.hpp"
 
+#include "support/loop_thread.hpp"
+
 #include <cmath>
 #include <condition_variable>
 #include <functional>
@@ -105,46 +107,6 @@ AsrRun run_appsrc(GstElement* element, const AsrInput& in) {
   gst_object_unref(pipeline);
   return run;
 }
-
-// A worker loop like the host's: its own context, thread-default on its own thread.
-class LoopThread {
- public:
-  LoopThread() : context_(g_main_context_new()), loop_(g_main_loop_new(context_, FALSE)) {
-    thread_ = std::thread([this] {
-      g_main_context_push_thread_default(context_);
-      g_main_loop_run(loop_);
-      g_main_context_pop_thread_default(context_);
-    });
-  }
-  ~LoopThread() {
-    run_sync([this] { g_main_loop_quit(loop_); });
-    thread_.join();
-    g_main_loop_unref(loop_);
-    g_main_context_unref(context_);
-  }
-  void run_sync(std::function<void()> fn) {
-    std::mutex m;
-    std::condition_variable cv;
-    bool done = false;
-    std::function<void()> job = [&] {
-      fn();
-      std::lock_guard lock(m);
-      done = true;
-      cv.notify_all();
-    };
-    g_main_context_invoke(context_, [](gpointer d) -> gboolean {
-      (*static_cast<std::function<void()>*>(d))();
-      return G_SOURCE_REMOVE;
-    }, &job);
-    std::unique_lock lock(m);
-    cv.wait(lock, [&] { return done; });
-  }
-
- private:
-  GMainContext* context_;
-  GMainLoop* loop_;
-  std::thread thread_;
-};
 
 AsrRun run_inline(GstElement* element, const AsrInput& in) {
   AsrRun run;

@@ -389,6 +389,10 @@ gboolean CallSession::on_bus(GstBus*, GstMessage* msg, gpointer self) {
       } else if (!std::strcmp(name, "recording-failed")) {
         metrics().recordings("failed").inc();
         log::warn("recording_failed", {{"call", log::call_id(s->call_sid_)}});
+      } else if (!std::strcmp(name, "mediaflow-hangup")) {
+        // An element (an agent that said goodbye) asks to end the call normally.
+        log::info("call_hangup", {{"call", log::call_id(s->call_sid_)}, {"element", GST_OBJECT_NAME(msg->src)}});
+        s->finish(SOUP_WEBSOCKET_CLOSE_NORMAL, "hangup", "hangup");
       } else if (!std::strcmp(name, "mediaflow-vendor-reconnect")) {
         const char* vendor = gst_structure_get_string(st, "vendor");
         metrics().vendor_reconnects(vendor ? vendor : "unknown").inc();

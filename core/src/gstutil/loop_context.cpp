@@ -1,6 +1,6 @@
-#include "loop_context.hpp"
+#include <mediaflow/gstutil/loop_context.hpp>
 
-namespace mediaflow::deepgram {
+namespace mediaflow::gstutil {
 namespace {
 
 gboolean run_function(gpointer data) {
@@ -81,4 +81,4 @@ void LoopContext::invoke(std::function<void()> fn) {
   g_source_unref(source);
 }
 
-}  // namespace mediaflow::deepgram
+}  // namespace mediaflow::gstutil

@@ -20,7 +20,7 @@
 
 #include <functional>
 
-namespace mediaflow::deepgram {
+namespace mediaflow::gstutil {
 
 class LoopContext {
  public:
@@ -46,4 +46,4 @@ class LoopContext {
   bool running_ = false;
 };
 
-}  // namespace mediaflow::deepgram
+}  // namespace mediaflow::gstutil

@@ -1,0 +1,58 @@
+// How much of each agent response the caller actually heard, from Twilio mark echoes.
+//
+// After the audio of every vendor audio event the element sends a mark (name from
+// next_mark()); Twilio echoes a mark once the audio before it has played. Echoes come back in
+// the order the marks were sent. A Twilio `clear` (our interruption) also echoes every pending
+// mark, so marks pending at an interruption prove nothing: they are flagged and their echoes
+// ignored. Plain C++, no locking (the element serialises calls).
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mediaflow::elevenlabs {
+
+struct Heard {
+  std::uint64_t event_id = 0;  // the vendor's audio event id (one agent response)
+  std::uint64_t heard_ms = 0;  // audio of that response played to the caller (confirmed)
+  std::uint64_t sent_ms = 0;   // audio of that response sent towards the caller
+  bool interrupted = false;    // the rest was cleared by a barge-in
+};
+
+class HeardTracker {
+ public:
+  // `prefix` makes our mark names unique in the call (several agents, other elements' marks).
+  explicit HeardTracker(std::string prefix) : prefix_(std::move(prefix)) {}
+
+  // `duration_ns` of audio of response `event_id` was sent; returns the mark to send after it.
+  std::string next_mark(std::uint64_t event_id, std::uint64_t duration_ns);
+  // A Twilio mark echo: a report when it is ours and proves audio was heard.
+  std::optional<Heard> on_echo(const std::string& name);
+  // A barge-in (we send Twilio `clear`): one report per response still playing.
+  std::vector<Heard> on_interruption();
+
+  bool owns(const std::string& name) const { return name.rfind(prefix_, 0) == 0; }
+  std::size_t pending() const { return pending_.size(); }
+
+ private:
+  struct Pending {
+    std::string name;
+    std::uint64_t event_id;
+    std::uint64_t end_ns;  // audio of the response up to this mark
+    bool cleared = false;
+  };
+  struct Response {
+    std::uint64_t sent_ns = 0;
+    std::uint64_t heard_ns = 0;
+  };
+  std::string prefix_;
+  std::uint64_t seq_ = 0;
+  std::deque<Pending> pending_;
+  std::map<std::uint64_t, Response> responses_;
+};
+
+}  // namespace mediaflow::elevenlabs

@@ -1,0 +1,173 @@
+// End to end through the real host (in process): a simulated Twilio caller on a WebSocket,
+// the shipped agent-elevenlabs pipeline, and the fake ElevenLabs server (ELEVENLABS_* env).
+#include "server/host_fixture.hpp"
+#include "support/fake_elevenlabs.hpp"
+
+#include <filesystem>
+
+namespace mediaflow::test {
+namespace {
+
+namespace tw = protocol::twilio;
+namespace fs = std::filesystem;
+
+struct Received {
+  std::string event;
+  std::vector<uint8_t> payload;
+  std::string mark;
+};
+
+std::string field(const std::string& json, const std::string& key) {
+  const auto p = json.find("\"" + key + "\":\"");
+  if (p == std::string::npos) return {};
+  const auto s = p + key.size() + 4;
+  return json.substr(s, json.find('"', s) - s);
+}
+
+class ElevenLabsHost : public HostTest {
+ protected:
+  void SetUp() override {
+    HostTest::SetUp();
+    ASSERT_NE(fake_.start(), 0);
+    recordings_ = fs::temp_directory_path() / ("mediaflow-el-" + std::to_string(::getpid()));
+    fs::remove_all(recordings_);
+    g_setenv("ELEVENLABS_WS_URL", fake_.ws_url().c_str(), TRUE);
+    g_setenv("ELEVENLABS_API_URL", fake_.api_url().c_str(), TRUE);
+    g_setenv("ELEVENLABS_AGENT_ID", "agent_test", TRUE);
+    g_setenv("RECORDINGS_DIR", recordings_.c_str(), TRUE);
+    config_.recordings_dir = recordings_;
+  }
+  void TearDown() override {
+    HostTest::TearDown();
+    fs::remove_all(recordings_);
+  }
+
+  // Reads frames until `until` holds for what was received (or the timeout).
+  bool read_until(RawWebSocket& ws, const std::function<bool(const std::vector<Received>&)>& until, int timeout_ms = 4000) {
+    const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+    while (!until(received_)) {
+      const int left = int(std::chrono::duration_cast<std::chrono::milliseconds>(end - std::chrono::steady_clock::now()).count());
+      if (left <= 0) return false;
+      auto f = ws.read_frame(left);
+      if (!f) return false;
+      if (f->opcode != 1) continue;
+      Received r;
+      r.event = field(f->payload, "event");
+      if (r.event == "media") {
+        const std::string b64 = field(f->payload, "payload");
+        std::vector<uint8_t> out(tw::base64_decoded_max(b64.size()));
+        if (auto n = tw::decode_base64(b64, out)) out.resize(*n);
+        r.payload = std::move(out);
+      } else if (r.event == "mark") {
+        r.mark = field(f->payload, "name");
+      }
+      received_.push_back(std::move(r));
+    }
+    return true;
+  }
+
+  static std::vector<uint8_t> media_after(const std::vector<Received>& rs, std::size_t from) {
+    std::vector<uint8_t> all;
+    for (std::size_t i = from; i < rs.size(); ++i)
+      if (rs[i].event == "media") all.insert(all.end(), rs[i].payload.begin(), rs[i].payload.end());
+    return all;
+  }
+
+  std::vector<fs::path> recordings_with(const std::string& ext) {
+    std::vector<fs::path> out;
+    if (!fs::exists(recordings_)) return out;
+    for (auto& e : fs::recursive_directory_iterator(recordings_))
+      if (e.path().extension() == ext) out.push_back(e.path());
+    return out;
+  }
+
+  FakeElevenLabs fake_;
+  fs::path recordings_;
+  std::vector<Received> received_;
+};
+
+TEST_F(ElevenLabsHost, CallerAndAgentAudioPassUnchangedAndBargeInClears) {
+  start_host();
+  RawWebSocket ws;
+  ASSERT_EQ(ws.connect(port(), "/rtm/voice"), 101);
+  ASSERT_TRUE(ws.send_text(tw::encode_connected()));
+  ASSERT_TRUE(ws.send_text(start_message("agent-elevenlabs")));
+  const auto caller = send_media(ws, 25, 4);
+  ASSERT_TRUE(FakeElevenLabs::wait_until([&] {
+    auto c = fake_.conversations();
+    return !c.empty() && c[0].user_audio.size() >= caller.size();
+  }, 4000));
+  EXPECT_EQ(fake_.conversations()[0].user_audio, caller);  // the caller's mu-law, unchanged
+  EXPECT_NE(fake_.conversations()[0].dynamic_variables.count("call_sid"), 0u);
+
+  // Agent speech reaches the caller as 20 ms mu-law media frames, byte for byte, then a mark.
+  const auto greeting = FakeElevenLabs::agent_audio("ulaw_8000", 400, 5);
+  fake_.send_audio(0, greeting, 1);
+  ASSERT_TRUE(read_until(ws, [](auto& rs) { return !rs.empty() && rs.back().event == "mark"; }));
+  for (std::size_t i = 0; i + 1 < received_.size(); ++i) {
+    EXPECT_EQ(received_[i].event, "media");
+    EXPECT_EQ(received_[i].payload.size(), 160u);
+  }
+  EXPECT_EQ(media_after(received_, 0), greeting);
+
+  fake_.send_ping(0, 77);
+  ASSERT_TRUE(FakeElevenLabs::wait_until([&] { return !fake_.conversations()[0].pong_ids.empty(); }, 4000));
+  EXPECT_EQ(fake_.conversations()[0].pong_ids[0], 77u);
+
+  // Barge-in: clear, and no stale agent frame after it.
+  fake_.send_audio(0, FakeElevenLabs::agent_audio("ulaw_8000", 300, 6), 2);
+  fake_.send_interruption(0, 2);
+  fake_.send_audio(0, FakeElevenLabs::agent_audio("ulaw_8000", 300, 7), 2);
+  const auto fresh = FakeElevenLabs::agent_audio("ulaw_8000", 200, 8);
+  fake_.send_audio(0, fresh, 3);
+  std::size_t clear = SIZE_MAX;
+  ASSERT_TRUE(read_until(ws, [&](auto& rs) {
+    for (std::size_t i = 0; i < rs.size() && clear == SIZE_MAX; ++i)
+      if (rs[i].event == "clear") clear = i;
+    return clear != SIZE_MAX && media_after(rs, clear).size() >= fresh.size();
+  }));
+  EXPECT_EQ(media_after(received_, clear), fresh);
+
+  ASSERT_TRUE(ws.send_text(tw::encode_stop(40, "MZ00000000000000000000000000000001", "AC00000000000000000000000000000001",
+                                           "CA00000000000000000000000000000001")));
+  EXPECT_EQ(ws.wait_close(8000), 1000);
+  ASSERT_TRUE(eventually([&] { return recordings_with(".json").size() == 1; }));
+  EXPECT_EQ(recordings_with(".wav").size(), 1u);
+  EXPECT_TRUE(FakeElevenLabs::wait_until([&] { return fake_.conversations()[0].closed; }, 4000));
+}
+
+TEST_F(ElevenLabsHost, RefusedAgentClosesTheCall1011WithRecordingFinalised) {
+  fake_.refuse_handshake(403);
+  start_host();
+  RawWebSocket ws;
+  ASSERT_EQ(ws.connect(port(), "/rtm/voice"), 101);
+  ASSERT_TRUE(ws.send_text(tw::encode_connected()));
+  ASSERT_TRUE(ws.send_text(start_message("agent-elevenlabs")));
+  send_media(ws, 5, 1);
+  EXPECT_EQ(ws.wait_close(8000), 1011);
+  ASSERT_TRUE(eventually([&] { return recordings_with(".json").size() == 1; }));
+  EXPECT_EQ(recordings_with(".wav").size(), 1u);
+}
+
+TEST_F(ElevenLabsHost, AgentEndingTheConversationHangsUpNormallyAfterItsLastAudio) {
+  ASSERT_NO_FATAL_FAILURE(start_host());
+  const auto hangups = metrics().calls_total("hangup").value();
+  const auto errors = metrics().pipeline_errors().value();
+  RawWebSocket ws;
+  ASSERT_EQ(ws.connect(port(), "/rtm/voice"), 101);
+  ASSERT_TRUE(ws.send_text(start_message("agent-elevenlabs")));
+  send_media(ws, 5, 1);
+  ASSERT_TRUE(FakeElevenLabs::wait_until([&] { return !fake_.conversations().empty() && fake_.conversations()[0].metadata_sent; }, 4000));
+  const std::vector<uint8_t> goodbye(800, 0x42);  // 100 ms of agent audio
+  fake_.send_audio(0, goodbye, 1);
+  ASSERT_TRUE(read_until(ws, [&](const auto& rs) { return media_after(rs, 0).size() >= goodbye.size(); }));
+  fake_.close(0, 1000);  // the agent said goodbye and ended the conversation
+  EXPECT_EQ(ws.wait_close(8000), 1000);
+  EXPECT_EQ(media_after(received_, 0), goodbye);
+  EXPECT_TRUE(eventually([&] { return metrics().calls_total("hangup").value() == hangups + 1; }));
+  EXPECT_EQ(metrics().pipeline_errors().value(), errors) << "a goodbye is not a pipeline failure";
+  ASSERT_TRUE(eventually([&] { return recordings_with(".json").size() == 1; }));
+}
+
+}  // namespace
+}  // namespace mediaflow::test

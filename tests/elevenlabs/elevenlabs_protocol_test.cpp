@@ -1,0 +1,141 @@
+// The ElevenLabs wire codec and heard tracking, directly (no GStreamer, no network).
+#include "elevenlabs_protocol.hpp"
+#include "heard_tracker.hpp"
+
+#include <gtest/gtest.h>
+
+namespace el = mediaflow::elevenlabs;
+
+TEST(ElevenLabsProtocol, BuildsConversationAndSignedUrlRequests) {
+  EXPECT_EQ(el::build_conversation_url("wss://api.elevenlabs.io/v1/convai/conversation", "agent 1&x"),
+            "wss://api.elevenlabs.io/v1/convai/conversation?agent_id=agent%201%26x");
+  EXPECT_EQ(el::build_conversation_url("ws://h/c?region=eu", "a"), "ws://h/c?region=eu&agent_id=a");
+  EXPECT_EQ(el::build_signed_url_request("https://api.elevenlabs.io/", "agent_1"),
+            "https://api.elevenlabs.io/v1/convai/conversation/get-signed-url?agent_id=agent_1");
+}
+
+TEST(ElevenLabsProtocol, ParsesSignedUrlAnswerAndRejectsOthers) {
+  EXPECT_EQ(el::parse_signed_url_response(R"({"signed_url":"wss://x/y?token=abc"})").value(), "wss://x/y?token=abc");
+  EXPECT_FALSE(el::parse_signed_url_response(R"({"detail":"nope"})"));
+  EXPECT_FALSE(el::parse_signed_url_response("not json"));
+  EXPECT_FALSE(el::parse_signed_url_response(R"({"signed_url":""})"));
+}
+
+TEST(ElevenLabsProtocol, AudioFormatNames) {
+  EXPECT_EQ(el::parse_audio_format("ulaw_8000"), (el::AudioFormat{el::AudioEncoding::kMulaw, 8000}));
+  EXPECT_EQ(el::parse_audio_format("pcm_22050"), (el::AudioFormat{el::AudioEncoding::kPcm16, 22050}));
+  EXPECT_EQ(el::parse_audio_format("pcm_16000")->bytes_per_second(), 32000);
+  EXPECT_FALSE(el::parse_audio_format("mp3_44100"));
+  EXPECT_FALSE(el::parse_audio_format("pcm_12345"));
+  EXPECT_EQ(el::audio_format_name({el::AudioEncoding::kPcm16, 48000}), "pcm_48000");
+}
+
+TEST(ElevenLabsProtocol, EncodesClientMessages) {
+  const std::vector<std::uint8_t> audio = {0xFF, 0x00, 0x7F};
+  EXPECT_EQ(el::encode_user_audio_chunk(audio), R"({"user_audio_chunk":"/wB/"})");
+  EXPECT_EQ(el::encode_pong(12345), R"({"type":"pong","event_id":12345})");
+  EXPECT_EQ(el::encode_user_activity(), R"({"type":"user_activity"})");
+  EXPECT_EQ(el::encode_contextual_update("say \"hi\""), R"({"type":"contextual_update","text":"say \"hi\""})");
+  el::InitiationData init;
+  init.dynamic_variables = {{"user_name", "Jane \"J\""}, {"vip", "true"}, {"age", "42"}, {"zip", "007"}, {"score", "1.5"}};
+  init.first_message = "Hi Jane";
+  init.language = "en";
+  EXPECT_EQ(el::encode_initiation(init),
+            R"({"type":"conversation_initiation_client_data","conversation_config_override":{"agent":{"first_message":"Hi Jane","language":"en"}},)"
+            R"("dynamic_variables":{"age":42,"score":1.5,"user_name":"Jane \"J\"","vip":true,"zip":"007"}})");
+  EXPECT_EQ(el::encode_initiation({}), R"({"type":"conversation_initiation_client_data","dynamic_variables":{}})");
+}
+
+TEST(ElevenLabsProtocol, ParsesVariableLists) {
+  std::vector<std::string> bad;
+  auto vars = el::parse_variable_list(" user_name = Jane ; vip=true;;novalue;=x;empty=", &bad);
+  EXPECT_EQ(vars, (std::map<std::string, std::string>{{"user_name", "Jane"}, {"vip", "true"}, {"empty", ""}}));
+  EXPECT_EQ(bad, (std::vector<std::string>{"novalue", "=x"}));
+}
+
+TEST(ElevenLabsProtocol, ParsesEveryServerMessage) {
+  auto m = el::parse_server_message(
+      R"({"type":"conversation_initiation_metadata","conversation_initiation_metadata_event":{"conversation_id":"conv_1","agent_output_audio_format":"ulaw_8000","user_input_audio_format":"pcm_16000"}})");
+  auto* md = std::get_if<el::InitiationMetadata>(&m);
+  ASSERT_TRUE(md);
+  EXPECT_EQ(md->conversation_id, "conv_1");
+  EXPECT_EQ(md->agent_output, (el::AudioFormat{el::AudioEncoding::kMulaw, 8000}));
+  EXPECT_EQ(md->user_input, (el::AudioFormat{el::AudioEncoding::kPcm16, 16000}));
+
+  m = el::parse_server_message(R"({"type":"audio","audio_event":{"audio_base_64":"/wB/","event_id":7}})");
+  ASSERT_TRUE(std::holds_alternative<el::Audio>(m));
+  EXPECT_EQ(std::get<el::Audio>(m).data, (std::vector<std::uint8_t>{0xFF, 0x00, 0x7F}));
+  EXPECT_EQ(std::get<el::Audio>(m).event_id, 7u);
+
+  m = el::parse_server_message(R"({"type":"interruption","interruption_event":{"event_id":9}})");
+  EXPECT_EQ(std::get<el::Interruption>(m).event_id, 9u);
+  m = el::parse_server_message(R"({"type":"ping","ping_event":{"event_id":12345,"ping_ms":50}})");
+  EXPECT_EQ(std::get<el::Ping>(m).event_id, 12345u);
+  EXPECT_EQ(std::get<el::Ping>(m).ping_ms, 50u);
+  m = el::parse_server_message(R"({"type":"agent_response","agent_response_event":{"agent_response":"Hello!"}})");
+  EXPECT_EQ(std::get<el::AgentResponse>(m).text, "Hello!");
+  m = el::parse_server_message(
+      R"({"type":"agent_response_correction","agent_response_correction_event":{"original_agent_response":"a b","corrected_agent_response":"a"}})");
+  EXPECT_EQ(std::get<el::AgentResponseCorrection>(m).original, "a b");
+  EXPECT_EQ(std::get<el::AgentResponseCorrection>(m).corrected, "a");
+  m = el::parse_server_message(R"({"type":"user_transcript","user_transcription_event":{"user_transcript":"Hi"}})");
+  EXPECT_EQ(std::get<el::UserTranscript>(m).text, "Hi");
+  m = el::parse_server_message(R"({"type":"vad_score","vad_score_event":{"vad_score":0.95}})");
+  EXPECT_DOUBLE_EQ(std::get<el::VadScore>(m).score, 0.95);
+  m = el::parse_server_message(
+      R"({"type":"client_tool_call","client_tool_call":{"tool_name":"check","tool_call_id":"t1","parameters":{"n":1}}})");
+  EXPECT_EQ(std::get<el::ClientToolCall>(m).tool_name, "check");
+  EXPECT_EQ(std::get<el::ClientToolCall>(m).tool_call_id, "t1");
+  EXPECT_EQ(std::get<el::ClientToolCall>(m).parameters_json, R"({"n":1})");
+  m = el::parse_server_message(
+      R"({"type":"error","error_event":{"code":1008,"message":"bad","error_type":"invalid_message"}})");
+  EXPECT_EQ(std::get<el::ServerError>(m).code, 1008);
+  EXPECT_EQ(std::get<el::ServerError>(m).error_type, "invalid_message");
+  m = el::parse_server_message(R"({"type":"brand_new_thing","x":1})");
+  EXPECT_EQ(std::get<el::Unknown>(m).type, "brand_new_thing");
+}
+
+TEST(ElevenLabsProtocol, MalformedMessagesAreReportedNotThrown) {
+  for (const char* text : {"not json {", "[1,2]", R"({"no":"type"})", R"({"type":"audio"})",
+                           R"({"type":"ping","ping_event":{}})", R"({"type":"interruption","interruption_event":{"event_id":-1}})"})
+    EXPECT_TRUE(std::holds_alternative<el::Malformed>(el::parse_server_message(text))) << text;
+}
+
+TEST(ElevenLabsHeardTracker, EchoesReportHeardAudioPerResponse) {
+  el::HeardTracker t("el-agent-");
+  const auto m1 = t.next_mark(1, 200'000'000);
+  const auto m2 = t.next_mark(1, 300'000'000);
+  EXPECT_TRUE(t.owns(m1));
+  EXPECT_FALSE(t.owns("utt-7"));
+  auto h = t.on_echo(m1);
+  ASSERT_TRUE(h);
+  EXPECT_EQ(h->event_id, 1u);
+  EXPECT_EQ(h->heard_ms, 200u);
+  EXPECT_EQ(h->sent_ms, 500u);
+  h = t.on_echo(m2);
+  ASSERT_TRUE(h);
+  EXPECT_EQ(h->heard_ms, 500u);
+  EXPECT_FALSE(h->interrupted);
+  EXPECT_FALSE(t.on_echo(m2));        // a repeat proves nothing new
+  EXPECT_FALSE(t.on_echo("utt-7"));   // not ours
+}
+
+TEST(ElevenLabsHeardTracker, MarksPendingAtAnInterruptionProveNothing) {
+  el::HeardTracker t("p-");
+  const auto a = t.next_mark(4, 100'000'000);
+  const auto b = t.next_mark(4, 100'000'000);
+  const auto c = t.next_mark(5, 100'000'000);
+  ASSERT_TRUE(t.on_echo(a));
+  auto cut = t.on_interruption();
+  ASSERT_EQ(cut.size(), 2u);
+  EXPECT_EQ(cut[0].event_id, 4u);
+  EXPECT_EQ(cut[0].heard_ms, 100u);
+  EXPECT_EQ(cut[0].sent_ms, 200u);
+  EXPECT_TRUE(cut[0].interrupted);
+  EXPECT_EQ(cut[1].event_id, 5u);
+  EXPECT_EQ(cut[1].heard_ms, 0u);
+  // Twilio's clear echoes every pending mark: none of them counts as heard.
+  EXPECT_FALSE(t.on_echo(b));
+  EXPECT_FALSE(t.on_echo(c));
+  EXPECT_EQ(t.pending(), 0u);
+}

@@ -1,0 +1,53 @@
+// fake-elevenlabs: the test fake of ElevenLabs Conversational AI as a process, for
+// gst-launch-1.0 experiments, the load generator and benchmarks.
+//   fake-elevenlabs [--port N] [--key KEY] [--agent ID] [--format ulaw_8000] [--ping-ms N]
+//                   [--greeting-ms N] [--private]
+// Prints the WebSocket base URL (ELEVENLABS_WS_URL) and the REST base (ELEVENLABS_API_URL).
+#include "support/fake_elevenlabs.hpp"
+
+#include <glib-unix.h>
+#include <glib.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+int main(int argc, char** argv) {
+  int port = 0;
+  unsigned ping_ms = 2000, greeting_ms = 1000;
+  bool private_agent = false;
+  std::string key = "test-key", agent = "agent_test", format = "ulaw_8000";
+  for (int i = 1; i < argc; ++i) {
+    const bool has_value = i + 1 < argc;
+    if (!std::strcmp(argv[i], "--private")) private_agent = true;
+    else if (has_value && !std::strcmp(argv[i], "--port")) port = std::atoi(argv[++i]);
+    else if (has_value && !std::strcmp(argv[i], "--key")) key = argv[++i];
+    else if (has_value && !std::strcmp(argv[i], "--agent")) agent = argv[++i];
+    else if (has_value && !std::strcmp(argv[i], "--format")) format = argv[++i];
+    else if (has_value && !std::strcmp(argv[i], "--ping-ms")) ping_ms = unsigned(std::atoi(argv[++i]));
+    else if (has_value && !std::strcmp(argv[i], "--greeting-ms")) greeting_ms = unsigned(std::atoi(argv[++i]));
+  }
+  mediaflow::test::FakeElevenLabs fake(key, agent);
+  fake.set_formats(format, format);
+  fake.set_ping_interval_ms(ping_ms);
+  fake.set_auto_reply(greeting_ms > 0, greeting_ms);
+  fake.require_signed_url(private_agent);
+  if (!fake.start(static_cast<std::uint16_t>(port))) {
+    std::fprintf(stderr, "fake-elevenlabs: cannot listen on port %d\n", port);
+    return 1;
+  }
+  std::printf("%s\n%s\n", fake.ws_url().c_str(), fake.api_url().c_str());
+  std::fflush(stdout);
+  GMainLoop* loop = g_main_loop_new(nullptr, FALSE);
+  auto quit = [](gpointer l) -> gboolean {
+    g_main_loop_quit(static_cast<GMainLoop*>(l));
+    return G_SOURCE_REMOVE;
+  };
+  g_unix_signal_add(SIGINT, quit, loop);
+  g_unix_signal_add(SIGTERM, quit, loop);
+  g_main_loop_run(loop);
+  g_main_loop_unref(loop);
+  fake.stop();
+  return 0;
+}
