@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-tools
-  libsoup-3.0-dev libjson-glib-dev libboost-dev libjwt-dev libsimdjson-dev
+  libsoup-3.0-dev libjson-glib-dev libboost-dev libjwt-dev libsimdjson-dev libssl-dev
   libgtest-dev
   # test and demo tools: synthetic speech and an independent WAV reader
   espeak-ng gstreamer1.0-espeak sox

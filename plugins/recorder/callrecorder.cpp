@@ -13,8 +13,9 @@
  * pad.
  *
  * Streaming threads never touch the disk: buffers are copied into a bounded queue (1000
- * buffers, ≈10 s of 20 ms frames on both tracks) and a writer thread per recording writes
- * them. If the queue is full the buffer is dropped (a hole of silence, counted as
+ * buffers, ≈10 s of 20 ms frames on both tracks) and a small process-wide pool of writer
+ * threads (2; `RECORDER_WRITER_THREADS` overrides) writes them in batches, one pool thread
+ * at a time per recording. If the queue is full the buffer is dropped (a hole of silence, counted as
  * `dropped_buffers` in the manifest) and a warning is posted once.
  *
  * Crash safety: data goes to `<name>.wav.part` whose header is patched at least every

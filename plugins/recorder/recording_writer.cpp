@@ -40,14 +40,25 @@ std::uint16_t channels_per_file(Layout l) { return l == Layout::kStereo ? 2 : 1;
 
 }  // namespace
 
+// Data waits this long in the queue before a pool thread is woken for it: one write per
+// batch instead of a wake-up per 20 ms frame. Far below the late window and the header
+// refresh (every second of audio), so what a crash loses does not change.
+constexpr auto kDataFlushDelay = std::chrono::milliseconds(40);
+
 RecordingWriter::RecordingWriter(RecordingConfig config, RecordingCallbacks callbacks)
     : config_(std::move(config)), callbacks_(std::move(callbacks)) {
-  thread_ = std::thread([this] { run(); });
+  pool_id_ = WriterPool::instance().add([this] { return service(); },
+                                        [this] {
+                                          std::lock_guard lock(mutex_);
+                                          done_ = true;
+                                          done_cv_.notify_all();  // under the lock: *this may go right after
+                                        });
 }
 
 RecordingWriter::~RecordingWriter() { finish(); }
 
 bool RecordingWriter::push(Track track, std::int64_t position, std::vector<std::int16_t>&& samples) {
+  bool first = false;
   {
     std::lock_guard lock(mutex_);
     if (closed_) return true;  // recording already finalised: nothing to keep
@@ -55,10 +66,11 @@ bool RecordingWriter::push(Track track, std::int64_t position, std::vector<std::
       ++dropped_;
       return false;
     }
+    first = queue_.empty();
     queue_.push_back({Item::Kind::kData, track, position, std::move(samples)});
     ++queued_data_;
   }
-  wake_.notify_one();
+  if (first) WriterPool::instance().wake_at(pool_id_, WriterPool::Clock::now() + kDataFlushDelay);
   return true;
 }
 
@@ -68,7 +80,7 @@ void RecordingWriter::end_track(Track track) {
     if (closed_) return;
     queue_.push_back({Item::Kind::kEnd, track, -1, {}});
   }
-  wake_.notify_one();
+  WriterPool::instance().wake(pool_id_);
 }
 
 void RecordingWriter::finish() {
@@ -77,8 +89,9 @@ void RecordingWriter::finish() {
     if (!closed_) queue_.push_back({Item::Kind::kFinish, Track::kCaller, -1, {}});
     closed_ = true;
   }
-  wake_.notify_one();
-  if (thread_.joinable()) thread_.join();
+  WriterPool::instance().wake(pool_id_);
+  std::unique_lock lock(mutex_);
+  done_cv_.wait(lock, [this] { return done_; });
 }
 
 std::uint64_t RecordingWriter::dropped_blocks() const {
@@ -86,43 +99,43 @@ std::uint64_t RecordingWriter::dropped_blocks() const {
   return dropped_;
 }
 
-void RecordingWriter::run() {
-  open_files();
-  std::deque<Item> batch;
-  for (;;) {
-    {
-      std::unique_lock lock(mutex_);
-      // With frames waiting for the other track, wake up to write them once they are old.
-      if (!failed_ && has_staged())
-        wake_.wait_for(lock, std::chrono::milliseconds(config_.late_window_ms / 4 + 1),
-                       [this] { return !queue_.empty(); });
-      else
-        wake_.wait(lock, [this] { return !queue_.empty(); });
-      batch.swap(queue_);
-      queued_data_ = 0;
-    }
-    for (auto& item : batch) {
-      if (item.kind == Item::Kind::kFinish) {
-        finalize(false);
-        return;
-      }
-      if (item.kind == Item::Kind::kEnd) {
-        ended_[static_cast<int>(item.track)] = true;
-        if (ended_[0] && ended_[1]) {
-          {
-            std::lock_guard lock(mutex_);
-            closed_ = true;
-          }
-          finalize(true);
-          return;
-        }
-        continue;
-      }
-      if (!failed_) apply(item);
-    }
-    batch.clear();
-    if (!failed_) commit_ready(false);
+WriterPool::Outcome RecordingWriter::service() {
+  if (!opened_) {
+    opened_ = true;
+    open_files();
   }
+  {
+    std::lock_guard lock(mutex_);
+    batch_.swap(queue_);
+    queued_data_ = 0;
+  }
+  for (auto& item : batch_) {
+    if (item.kind == Item::Kind::kFinish) {
+      batch_.clear();
+      finalize(false);
+      return {true, {}};
+    }
+    if (item.kind == Item::Kind::kEnd) {
+      ended_[static_cast<int>(item.track)] = true;
+      if (ended_[0] && ended_[1]) {
+        {
+          std::lock_guard lock(mutex_);
+          closed_ = true;
+        }
+        batch_.clear();
+        finalize(true);
+        return {true, {}};
+      }
+      continue;
+    }
+    if (!failed_) apply(item);
+  }
+  batch_.clear();
+  if (!failed_) commit_ready(false);
+  // With frames waiting for the other track, come back to write them once they are old.
+  if (!failed_ && has_staged())
+    return {false, WriterPool::Clock::now() + std::chrono::milliseconds(config_.late_window_ms / 4 + 1)};
+  return {false, {}};
 }
 
 void RecordingWriter::open_files() {

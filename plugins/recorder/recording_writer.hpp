@@ -1,10 +1,13 @@
-// The recorder's disk side: a thread per recording that owns the files. Streaming threads
-// only hand it samples through a bounded queue (push never waits for the disk); the thread
-// places every block at the sample position its timestamp gives, pads with silence, and
-// writes interleaved frames once both tracks are known up to there. No GStreamer in here.
+// The recorder's disk side: an actor on the process-wide WriterPool that owns the files.
+// Streaming threads only hand it samples through a bounded queue (push never waits for the
+// disk); a pool thread, one at a time per recording, places every block at the sample
+// position its timestamp gives, pads with silence, and writes interleaved frames once both
+// tracks are known up to there. No GStreamer in here.
 #pragma once
 
 #include <mediaflow/protocol/recording_manifest.hpp>
+
+#include "writer_pool.hpp"
 
 #include <chrono>
 #include <condition_variable>
@@ -14,7 +17,6 @@
 #include <functional>
 #include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 namespace mediaflow::recorder {
@@ -53,7 +55,7 @@ struct RecordingResult {
 };
 
 struct RecordingCallbacks {
-  // All run on the writer thread.
+  // All run on a writer pool thread.
   std::function<void(const RecordingResult&)> complete;
   // reason: bad-path | exists | open-failed | write-failed; `kept` is the playable partial
   // file, if any.
@@ -76,7 +78,7 @@ class RecordingWriter {
   bool push(Track track, std::int64_t position, std::vector<std::int16_t>&& samples);
   // The track will send nothing more (EOS). Both ended → the recording is finalised.
   void end_track(Track track);
-  // Finalise now with what has arrived and wait for the writer thread (state change).
+  // Finalise now with what has arrived and wait until the writer is done (state change).
   void finish();
 
   std::uint64_t dropped_blocks() const;
@@ -88,7 +90,7 @@ class RecordingWriter {
     std::int64_t position;
     std::vector<std::int16_t> samples;
   };
-  void run();
+  WriterPool::Outcome service();
   void open_files();
   void apply(Item& item);
   void commit_to(std::uint64_t target);
@@ -110,9 +112,13 @@ class RecordingWriter {
   std::size_t queued_data_ = 0;
   std::uint64_t dropped_ = 0;
   bool closed_ = false;  // no more items accepted
-  std::thread thread_;
+  bool done_ = false;    // the pool has run the last service: nothing touches the files
+  std::condition_variable done_cv_;
+  WriterPool::Id pool_id_ = 0;
 
-  // Writer thread only.
+  // The pool thread currently servicing this writer only.
+  bool opened_ = false;
+  std::deque<Item> batch_;
   bool failed_ = false;
   int fds_[2] = {-1, -1};
   std::vector<std::filesystem::path> wavs_;  // final names (.wav), 1 or 2

@@ -53,12 +53,25 @@ GstStaticPadTemplate sink_template =
     GST_STATIC_PAD_TEMPLATE("sink", GST_PAD_SINK, GST_PAD_ALWAYS,
                             GST_STATIC_CAPS("audio/x-mulaw, rate = (int) 8000, channels = (int) 1"));
 
+// Messages built under the lock and emitted after it. Strings are reused (cleared, never
+// freed) so a warm render allocates nothing.
+struct Outbox {
+  std::vector<std::string> messages;
+  std::size_t count = 0;
+  std::string& add() {
+    if (count == messages.size()) messages.emplace_back();
+    return messages[count++];
+  }
+};
+
 struct State {
   // Guards pending: render (streaming thread) races with out-of-band interruptions.
   std::mutex lock;
   std::vector<std::uint8_t> pending;  // less than one chunk, not yet sent
   std::string stream_sid;             // copied from the property at start()
   std::FILE* file = nullptr;
+  // For render and serialized events (the streaming thread, under the stream lock).
+  Outbox outbox;
 };
 
 }  // namespace
@@ -78,25 +91,29 @@ GST_ELEMENT_REGISTER_DEFINE(twiliosink, "twiliosink", GST_RANK_NONE, GST_TYPE_TW
 namespace {
 
 // Signals are emitted without holding our lock, so handlers may call back into the element.
-void emit(GstTwilioSink* self, const std::vector<std::string>& messages) {
-  for (const std::string& json : messages) {
+// Empties the outbox.
+void emit(GstTwilioSink* self, Outbox& out) {
+  for (std::size_t i = 0; i < out.count; ++i) {
+    const std::string& json = out.messages[i];
     g_signal_emit(self, signals[SIGNAL_OUTBOUND_MESSAGE], 0, json.c_str());
     if (std::FILE* f = self->state->file) {
       std::fwrite(json.data(), 1, json.size(), f);
       std::fputc('\n', f);
     }
   }
+  out.count = 0;
 }
 
 // Moves every complete chunk (and with `all`, the remainder too) into media messages.
-void take_chunks(State* st, bool all, std::vector<std::string>& out) {
+void take_chunks(State* st, bool all, Outbox& out) {
   std::size_t pos = 0;
   while (st->pending.size() - pos >= kChunkBytes) {
-    out.push_back(twilio::encode_outbound_media(st->stream_sid, {st->pending.data() + pos, kChunkBytes}));
+    twilio::encode_outbound_media_into(out.add(), st->stream_sid, {st->pending.data() + pos, kChunkBytes});
     pos += kChunkBytes;
   }
   if (all && pos < st->pending.size()) {
-    out.push_back(twilio::encode_outbound_media(st->stream_sid, {st->pending.data() + pos, st->pending.size() - pos}));
+    twilio::encode_outbound_media_into(out.add(), st->stream_sid,
+                                       {st->pending.data() + pos, st->pending.size() - pos});
     pos = st->pending.size();
   }
   st->pending.erase(st->pending.begin(), st->pending.begin() + static_cast<std::ptrdiff_t>(pos));
@@ -112,11 +129,17 @@ static GstFlowReturn gst_twilio_sink_render(GstBaseSink* sink, GstBuffer* buffer
     GST_ELEMENT_ERROR(self, RESOURCE, READ, ("Could not map buffer"), (nullptr));
     return GST_FLOW_ERROR;
   }
-  std::vector<std::string> out;
+  Outbox& out = st->outbox;
   {
     std::lock_guard guard(st->lock);
-    st->pending.insert(st->pending.end(), map.data, map.data + map.size);
-    take_chunks(st, false, out);
+    if (st->pending.empty() && map.size >= kChunkBytes && map.size % kChunkBytes == 0) {
+      // Whole chunks (the usual 20 ms frame): encode straight from the buffer, no staging copy.
+      for (gsize pos = 0; pos < map.size; pos += kChunkBytes)
+        twilio::encode_outbound_media_into(out.add(), st->stream_sid, {map.data + pos, kChunkBytes});
+    } else {
+      st->pending.insert(st->pending.end(), map.data, map.data + map.size);
+      take_chunks(st, false, out);
+    }
   }
   gst_buffer_unmap(buffer, &map);
   emit(self, out);
@@ -126,24 +149,25 @@ static GstFlowReturn gst_twilio_sink_render(GstBaseSink* sink, GstBuffer* buffer
 static gboolean gst_twilio_sink_event(GstBaseSink* sink, GstEvent* event) {
   auto* self = GST_TWILIO_SINK(sink);
   State* st = self->state;
-  std::vector<std::string> out;
   std::string mark;
   if (mediaflow::gstutil::parse_interruption_event(event, nullptr)) {
+    Outbox clear;  // out of band: may run beside render, so not the shared outbox
     {
       std::lock_guard guard(st->lock);
       GST_DEBUG_OBJECT(self, "interruption: dropping %zu pending bytes", st->pending.size());
       st->pending.clear();
-      out.push_back(twilio::encode_outbound_clear(st->stream_sid));
+      clear.add() = twilio::encode_outbound_clear(st->stream_sid);
     }
-    emit(self, out);
+    emit(self, clear);
     gst_event_unref(event);
     return TRUE;
   }
+  Outbox& out = st->outbox;  // serialized events: the streaming thread
   if (mediaflow::gstutil::parse_mark_event(event, &mark)) {
     {
       std::lock_guard guard(st->lock);
       take_chunks(st, true, out);
-      out.push_back(twilio::encode_outbound_mark(st->stream_sid, mark));
+      out.add() = twilio::encode_outbound_mark(st->stream_sid, mark);
     }
     emit(self, out);
     gst_event_unref(event);
@@ -305,10 +329,11 @@ static void gst_twilio_sink_class_init(GstTwilioSinkClass* klass) {
   /**
    * GstTwilioSink::outbound-message:
    * @json: one Twilio message (media, mark or clear) to send on the call's WebSocket, in order.
+   * Valid only during the emission (static scope: not copied per frame); copy it to keep it.
    */
   signals[SIGNAL_OUTBOUND_MESSAGE] =
       g_signal_new("outbound-message", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, nullptr, nullptr, nullptr,
-                   G_TYPE_NONE, 1, G_TYPE_STRING);
+                   G_TYPE_NONE, 1, G_TYPE_STRING | G_SIGNAL_TYPE_STATIC_SCOPE);
 
   gst_element_class_add_static_pad_template(element_class, &sink_template);
   gst_element_class_set_static_metadata(element_class, "Twilio Media Streams sink", "Sink/Audio/Network",

@@ -3,11 +3,13 @@
 #include <glib.h>
 
 #include <fcntl.h>
+#include <openssl/evp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <vector>
 
 namespace mediaflow::protocol {
@@ -49,21 +51,28 @@ struct Fd {
 std::optional<std::string> sha256_file(const fs::path& path, std::string* error) {
   Fd f(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (f.fd < 0) return fail(error, "cannot open " + path.filename().string(), errno), std::nullopt;
-  GChecksum* sum = g_checksum_new(G_CHECKSUM_SHA256);
+  // OpenSSL, not GChecksum: it uses the SHA extensions of the CPU. Hashing an hour of stereo
+  // 16 kHz (230 MB) at finalisation took ~50 instructions per byte with GChecksum.
+  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1)
+    return fail(error, "sha256 unavailable", ENOSYS), std::nullopt;
   std::vector<std::uint8_t> buf(1 << 16);
   for (;;) {
     const ssize_t r = ::read(f.fd, buf.data(), buf.size());
     if (r < 0 && errno == EINTR) continue;
-    if (r < 0) {
-      const int e = errno;
-      g_checksum_free(sum);
-      return fail(error, "cannot read " + path.filename().string(), e), std::nullopt;
-    }
+    if (r < 0) return fail(error, "cannot read " + path.filename().string(), errno), std::nullopt;
     if (r == 0) break;
-    g_checksum_update(sum, buf.data(), r);
+    EVP_DigestUpdate(ctx.get(), buf.data(), static_cast<std::size_t>(r));
   }
-  std::string hex = g_checksum_get_string(sum);  // lowercase
-  g_checksum_free(sum);
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_DigestFinal_ex(ctx.get(), digest, &len);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex(2 * len, '0');  // lowercase, as before
+  for (unsigned int i = 0; i < len; ++i) {
+    hex[2 * i] = kHex[digest[i] >> 4];
+    hex[2 * i + 1] = kHex[digest[i] & 15];
+  }
   return hex;
 }
 

@@ -309,14 +309,19 @@ std::string inbound_head(std::string_view event, std::uint64_t seq, std::string_
 }
 }  // namespace
 
-std::string encode_outbound_media(std::string_view stream_sid, std::span<const std::uint8_t> mulaw) {
-  std::string j;
+void encode_outbound_media_into(std::string& j, std::string_view stream_sid, std::span<const std::uint8_t> mulaw) {
+  j.clear();
   j.reserve(64 + stream_sid.size() + mulaw.size() / 3 * 4 + 4);
   j += "{\"event\":\"media\",\"streamSid\":";
   append_json_string(j, stream_sid);
   j += ",\"media\":{\"payload\":\"";
   append_base64(j, mulaw);
   j += "\"}}";
+}
+
+std::string encode_outbound_media(std::string_view stream_sid, std::span<const std::uint8_t> mulaw) {
+  std::string j;
+  encode_outbound_media_into(j, stream_sid, mulaw);
   return j;
 }
 

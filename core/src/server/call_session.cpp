@@ -293,13 +293,19 @@ void CallSession::send_outbound(const char* json) {
   // Backpressure: while the kernel send buffer is full, libsoup queues without bound; count
   // what we queue meanwhile and drop audio beyond the limit (marks and clears always go).
   const std::size_t len = std::strlen(json);
-  if (socket_ && !g_socket_condition_check(socket_, G_IO_OUT)) {
+  // Asking the kernel costs a poll() per frame: while the socket drains (no backlog) ask every
+  // kWritableCheckEvery sends only — at most that many frames (~2 KB) join a filling buffer
+  // before counting starts; once backlogged, ask on every send.
+  constexpr unsigned kWritableCheckEvery = 8;
+  const bool check = socket_ && (outbound_backlog_bytes_ > 0 || ++sends_since_writable_check_ >= kWritableCheckEvery);
+  if (check) sends_since_writable_check_ = 0;
+  if (check && !g_socket_condition_check(socket_, G_IO_OUT)) {
     if (is_media && outbound_backlog_bytes_ + len > worker_.host().config().max_outbound_queue_bytes) {
       metrics().frames_dropped("backpressure").inc();
       return;
     }
     outbound_backlog_bytes_ += len;
-  } else {
+  } else if (check) {
     outbound_backlog_bytes_ = 0;
   }
   soup_websocket_connection_send_text(connection_, json);

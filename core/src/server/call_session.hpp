@@ -79,6 +79,7 @@ class CallSession : public std::enable_shared_from_this<CallSession> {
   gint64 last_inbound_us_ = 0;
   gint64 last_pong_us_ = 0;
   std::size_t outbound_backlog_bytes_ = 0;
+  unsigned sends_since_writable_check_ = 0;
   unsigned flush_attempts_ = 0;
   std::string transcript_path_;
 };

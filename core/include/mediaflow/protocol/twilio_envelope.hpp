@@ -107,6 +107,9 @@ void append_base64(std::string& out, std::span<const std::uint8_t> bytes);
 
 // --- us → Twilio ----------------------------------------------------------------------------
 std::string encode_outbound_media(std::string_view stream_sid, std::span<const std::uint8_t> mulaw);
+// Same message, written into `out` (replacing its content, reusing its capacity): the per-frame
+// path of twiliosink allocates nothing once warm.
+void encode_outbound_media_into(std::string& out, std::string_view stream_sid, std::span<const std::uint8_t> mulaw);
 std::string encode_outbound_mark(std::string_view stream_sid, std::string_view name);
 std::string encode_outbound_clear(std::string_view stream_sid);
 

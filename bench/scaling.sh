@@ -1,0 +1,31 @@
+#!/bin/sh
+# Scaling table for docs/benchmarks.md: starts `mediaflow serve` from BIN_DIR on PORT, then
+# runs mediaflow-loadgen against it for each call count, one JSON line per run on stdout.
+#   bench/scaling.sh PIPELINE "10 100 500 1000 2000" [DURATION_S]
+# Env: BIN_DIR (mediaflow, mediaflow-loadgen, plugins/; default ./build), PORT (default 18080),
+#      RAMP_RATE calls per second (default 100), EXTRA_ENV for the host (e.g. DEEPGRAM_URL=...),
+#      LOADGEN_ARGS (e.g. --no-echo-check), NICE (e.g. -5: host and loadgen at that niceness,
+#      to shield the measurement from concurrent compiles on a shared machine).
+set -eu
+pipeline=$1; counts=$2; duration=${3:-20}
+bin=${BIN_DIR:-./build}; port=${PORT:-18080}; rate=${RAMP_RATE:-100}
+src=$(cd "$(dirname "$0")/.." && pwd)
+rec=$(mktemp -d "${TMPDIR:-/var/tmp}/mediaflow-bench-rec.XXXXXX")
+reg=$(mktemp -u /tmp/mediaflow-bench-registry.XXXXXX.bin)
+ulimit -n "$(ulimit -Hn)"
+for n in $counts; do
+  env PORT="$port" BIND=127.0.0.1 PIPELINES_DIR="$src/pipelines" PLUGIN_DIR="$bin/plugins" \
+      RECORDINGS_DIR="$rec" MAX_CONCURRENT_CALLS=$((n + 10)) LOG_LEVEL=warn GST_REGISTRY="$reg" \
+      ${EXTRA_ENV:-} ${NICE:+nice -n $NICE} "$bin/mediaflow" serve >/tmp/mediaflow-bench-host.log 2>&1 &
+  host=$!
+  for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break; sleep 0.1; done
+  ramp=$(awk "BEGIN{r=$n/$rate; print (r<1)?1:r}")
+  echo "# $pipeline calls=$n ramp=$ramp duration=$duration load: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+  out=$(${NICE:+nice -n $NICE} "$bin/mediaflow-loadgen" --url "ws://127.0.0.1:$port/rtm/voice" --host-pid "$host" \
+      --calls "$n" --ramp "$ramp" --duration "$duration" --threads 2 --pipeline "$pipeline" ${LOADGEN_ARGS:-} || true)
+  echo "$out" | grep -v '^{' >&2
+  echo "$out" | grep '^{' | sed "s/}\$/,\"pipeline\":\"$pipeline\",\"loadavg_after\":\"$(cut -d' ' -f1 /proc/loadavg)\"}/"
+  kill -TERM "$host"; wait "$host" || true
+  rm -rf "${rec:?}"/*
+done
+rm -rf "$rec" "$reg"
