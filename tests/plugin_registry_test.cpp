@@ -76,9 +76,12 @@ namespace {
 // must use those factories and register nothing a second time.
 TEST(PluginRegistryWithGstPluginPath, SameFolderOnGstPluginPathIsNotRegisteredTwice) {
   setenv("GST_PLUGIN_PATH", MEDIAFLOW_PLUGIN_BUILD_DIR, 1);
-  // A registry of its own, so the suite's shared cache never holds GST_PLUGIN_PATH's view.
+  // A fresh registry of its own: the suite's shared cache never holds GST_PLUGIN_PATH's view,
+  // and no earlier run's cache (or blacklist entry) decides what GStreamer finds.
   const std::string registry = std::string(MEDIAFLOW_BUILD_DIR) + "/tests/gst-registry-plugin-path.bin";
+  std::filesystem::remove(registry);
   setenv("GST_REGISTRY", registry.c_str(), 1);
+  setenv("GST_REGISTRY_FORK", "no", 1);  // scan in this process (sanitizer builds need that)
   gst_init(nullptr, nullptr);
   ASSERT_NE(gst_registry_lookup_feature(gst_registry_get(), "twiliosrc"), nullptr)
       << "GStreamer found the plugin through GST_PLUGIN_PATH";

@@ -3,6 +3,7 @@
 // finalised by the next host at start-up.
 #include "server/host_fixture.hpp"
 #include "support/host_process.hpp"
+#include "support/mulaw.hpp"
 #include "support/test_files.hpp"
 
 #include <mediaflow/protocol/recording_io.hpp>
@@ -27,14 +28,7 @@ std::vector<uint8_t> mulaw_frame(bool tone, int frame_index) {
   if (!tone) return f;
   for (int i = 0; i < 160; ++i) {
     const double t = (frame_index * 160 + i) / 8000.0;
-    const int s = int(16000 * std::sin(2 * M_PI * 1000 * t));
-    // G.711 mu-law encoder (reference algorithm), to build the caller's audio.
-    int sign = s < 0 ? 0x80 : 0;
-    int mag = std::min(std::abs(s), 32635) + 0x84;
-    int exp = 7;
-    for (int m = 0x4000; (mag & m) == 0 && exp > 0; m >>= 1) --exp;
-    int mant = (mag >> (exp + 3)) & 0x0F;
-    f[size_t(i)] = uint8_t(~(sign | (exp << 4) | mant));
+    f[size_t(i)] = mulaw_encode(int(16000 * std::sin(2 * M_PI * 1000 * t)));
   }
   return f;
 }

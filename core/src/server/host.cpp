@@ -95,7 +95,7 @@ void Host::call_ended() {
 }
 
 void Host::check_drained() {
-  if (!draining() || active_calls() != 0) return;
+  if (!draining() || active_calls() != 0 || pending_upgrades_.load(std::memory_order_acquire) > 0) return;
   if (drained_fired_.exchange(true)) return;
   if (on_drained_) on_drained_();
 }

@@ -16,6 +16,13 @@ namespace {
 // RFC 6455 registry: "Try Again Later"; libsoup 3.2 has no constant for it.
 constexpr gushort kCloseTryAgainLater = 1013;
 constexpr const char* kRequestedWhileDraining = "mediaflow-requested-while-draining";
+constexpr const char* kPendingUpgrade = "mediaflow-pending-upgrade";
+
+// Ends the "pending upgrade" of `msg` once: from the WebSocket callback, or when the message
+// finishes without one (a failed handshake).
+void settle_pending_upgrade(Host& host, SoupServerMessage* msg) {
+  if (g_object_steal_data(G_OBJECT(msg), kPendingUpgrade)) host.upgrade_pending(-1);
+}
 }  // namespace
 
 Worker::Worker(Host& host, unsigned index) : host_(host), index_(index) {
@@ -92,11 +99,23 @@ void Worker::on_ws_precheck(SoupServer*, SoupServerMessage* msg, const char* pat
   if (w->drain_deadline_us_ || w->stopping_ || w->host_.draining())
     g_object_set_data(G_OBJECT(msg), kRequestedWhileDraining, GINT_TO_POINTER(1));
   check_websocket_request(w->host_, msg, path, query);
+  if (soup_server_message_get_status(msg) == 0) {
+    w->host_.upgrade_pending(+1);
+    g_object_set_data(G_OBJECT(msg), kPendingUpgrade, GINT_TO_POINTER(1));
+    g_signal_connect(msg, "finished", G_CALLBACK(+[](SoupServerMessage* m, gpointer data) {
+                       settle_pending_upgrade(static_cast<Worker*>(data)->host(), m);
+                     }), w);
+  }
 }
 
 void Worker::on_websocket(SoupServer*, SoupServerMessage* msg, const char*,
                           SoupWebsocketConnection* connection, gpointer self) {
   auto* w = static_cast<Worker*>(self);
+  struct Settle {  // after admission below, so the call is never uncounted in between
+    Worker* w;
+    SoupServerMessage* msg;
+    ~Settle() { settle_pending_upgrade(w->host(), msg); }
+  } settle{w, msg};
   auto session = std::make_shared<CallSession>(*w, connection, soup_server_message_get_socket(msg));
   session->attach();
   if (w->stopping_ || g_object_get_data(G_OBJECT(msg), kRequestedWhileDraining)) {
@@ -159,6 +178,7 @@ gboolean Worker::on_housekeeping(gpointer self) {
   // Copy: tick() may finish a session, which must not invalidate this iteration.
   std::vector<std::shared_ptr<CallSession>> sessions(w->sessions_.begin(), w->sessions_.end());
   const bool drain_over = w->drain_deadline_us_ && now >= w->drain_deadline_us_;
+  if (w->drain_deadline_us_) w->host_.check_drained();
   for (auto& s : sessions) {
     if (drain_over) {
       s->finish(SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "shutting down", "shutdown");

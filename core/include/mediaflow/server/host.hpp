@@ -46,6 +46,10 @@ class Host {
   bool try_admit_call();       // false when at MAX_CONCURRENT_CALLS
   void admit_call_unconditionally();  // a call that is accepted only to be closed (draining)
   void call_ended();
+  // Draining and no call left: runs the drain callback once. Called by the workers' tick.
+  void check_drained();
+  // An accepted upgrade whose WebSocket callback has not run yet counts as a call for draining.
+  void upgrade_pending(int delta) { pending_upgrades_.fetch_add(delta, std::memory_order_acq_rel); }
   unsigned active_calls() const { return active_calls_.load(std::memory_order_acquire); }
 
   // Appends one JSON line to a call's transcript file, off the loop thread (disk may block).
@@ -53,7 +57,6 @@ class Host {
   void write_call_event(const std::string& path, std::string json_line);
 
  private:
-  void check_drained();
 
   ServerConfig config_;
   std::shared_ptr<pipeline::PipelineCatalog> catalog_;
@@ -61,6 +64,7 @@ class Host {
   uint16_t port_ = 0;
   std::atomic<bool> draining_{false};
   std::atomic<unsigned> active_calls_{0};
+  std::atomic<int> pending_upgrades_{0};
   std::function<void()> on_drained_;
   std::atomic<bool> drained_fired_{false};
   std::unique_ptr<class EventFileWriter> event_writer_;

@@ -1,0 +1,552 @@
+/**
+ * SECTION:element-espeakagent
+ * @title: espeakagent
+ *
+ * An offline voice agent for one call, with no network: it greets the caller, answers every
+ * caller utterance the call's ASR recognised ("You said yes."), and stops talking when the
+ * caller barges in. Speech is synthesised by espeak-ng.
+ *
+ * Input: caller audio on `sink` (the call's clock: agent audio is timed and paced by it).
+ * Output: agent speech on `src`, `audio/x-raw, format=S16LE, rate=22050, channels=1`
+ * (convert downstream, e.g. `audioconvert ! audioresample ! mulawenc ! twiliosink`), PTS in
+ * call time continuing from the caller audio's running time, never overlapping. Audio is
+ * pushed from the sink's chain, at most 200 ms ahead of the caller audio, so with the host's
+ * inline pushes everything leaves on the call loop; between utterances nothing is pushed.
+ *
+ * What the caller said: elements cannot read the bus, so the agent watches its pipeline's
+ * bus with a `sync-message::element` handler (gst_bus_enable_sync_message_emission(), which
+ * coexists with the host's bus watch) for the ASR's messages (docs/transcript-schema.md),
+ * from any ASR element in the pipeline (sphinxasr, deepgramasr, …):
+ *  - final `mediaflow-transcript`s are joined until `end-of-utterance` (or a
+ *    `mediaflow-utterance-end`), then answered with `reply-template`;
+ *  - `mediaflow-speech-started` while the agent is talking is a barge-in: queued agent
+ *    audio and pending replies are dropped and the out-of-band `mediaflow-interruption`
+ *    event goes downstream (twiliosink sends Twilio `clear`).
+ *
+ * Messages (`mediaflow-agent-event`, docs/agent-events.md; `vendor` = `espeak`):
+ * `conversation_started` (when the caller's audio format is known), `agent_response` (text
+ * of each greeting/answer once synthesised), `user_transcript` (what it answers),
+ * `interruption` {event-id u64: the agent utterance cut off}.
+ *
+ * Threading: synthesis runs on the element's own worker thread (espeak-ng is CPU work and
+ * process-global, serialised by a mutex); bus handlers run on the posting element's thread
+ * and only queue work; the chain never waits for synthesis.
+ *
+ * ## Example launch line (agent audio to a WAV; no ASR, so it only greets)
+ * |[
+ * GST_PLUGIN_PATH=build/plugins gst-launch-1.0 audiotestsrc wave=silence num-buffers=200 ! \
+ *     audio/x-raw,format=S16LE,rate=16000,channels=1 ! espeakagent greeting="Hello there" ! \
+ *     audioconvert ! wavenc ! filesink location=/tmp/agent.wav
+ * ]|
+ */
+#include "gstespeakagent.hpp"
+
+#include "espeak_synth.hpp"
+
+#include <mediaflow/gstutil/custom_events.hpp>
+
+#include <gst/audio/audio.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+GST_DEBUG_CATEGORY_STATIC(gst_espeak_agent_debug);
+#define GST_CAT_DEFAULT gst_espeak_agent_debug
+
+namespace oa = mediaflow::offline_agent;
+
+namespace {
+
+constexpr const char* kVendor = "espeak";
+constexpr const char* kDefaultGreeting = "Hello. Please say yes or no.";
+constexpr const char* kDefaultReplyTemplate = "You said {text}.";
+constexpr const char* kDefaultVoice = "en-us";
+constexpr gint kDefaultWordsPerMinute = 170;
+constexpr GstClockTime kLead = 200 * GST_MSECOND;  // agent audio pushed ahead of the caller's
+constexpr std::size_t kChunkSamples = oa::kEspeakRate / 50;  // 20 ms
+
+enum {
+  PROP_0,
+  PROP_GREETING,
+  PROP_REPLY_TEMPLATE,
+  PROP_VOICE,
+  PROP_WORDS_PER_MINUTE,
+};
+
+struct Utterance {
+  guint64 id;
+  std::vector<std::int16_t> samples;
+  std::size_t pos = 0;  // next sample to push
+};
+
+struct Job {
+  std::string text;
+  guint64 generation;
+};
+
+// Shared by the chain (call loop), the synthesis worker and bus handlers (any thread): `mutex`.
+struct Conversation {
+  std::mutex mutex;
+  std::condition_variable wake;
+  std::deque<Job> jobs;            // texts to synthesise
+  std::deque<Utterance> speaking;  // synthesised, not yet fully pushed
+  guint64 generation = 0;          // bumped by a barge-in: older jobs' audio is dropped
+  guint64 next_id = 1;
+  guint64 last_pushed_id = 0;
+  bool interrupt_pending = false;
+  guint64 interrupt_id = 0;
+  bool stopping = false;
+  std::string heard;               // final transcripts of the caller's current utterance
+  GstClockTime caller_now = 0;     // running time at the end of the latest caller audio
+  GstClockTime out_next = 0;       // PTS of the next agent sample
+  GstClockTime playing_until = 0;  // end of the agent audio pushed so far
+  bool warned = false;
+  std::thread worker;
+};
+
+}  // namespace
+
+struct _GstEspeakAgent {
+  GstElement parent;
+  GstPad* sinkpad;
+  GstPad* srcpad;
+  // Settings (GST_OBJECT_LOCK).
+  gchar* greeting;
+  gchar* reply_template;
+  gchar* voice;
+  gint words_per_minute;
+  // Streaming state (sink pad's thread).
+  GstSegment segment;
+  gint bytes_per_second;
+  bool src_started;
+  // Between READY→PAUSED and PAUSED→READY; bus handlers use it under `handler_lock`, so
+  // stopping waits for a handler running on another element's thread.
+  GMutex handler_lock;
+  Conversation* conversation;
+  GstBus* bus;
+  gulong bus_handler;
+};
+
+G_DEFINE_TYPE(GstEspeakAgent, gst_espeak_agent, GST_TYPE_ELEMENT)
+GST_ELEMENT_REGISTER_DEFINE(espeakagent, "espeakagent", GST_RANK_NONE, GST_TYPE_ESPEAK_AGENT)
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE(
+    "sink", GST_PAD_SINK, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS("audio/x-raw, format=(string)S16LE, rate=(int)[ 8000, 48000 ], channels=(int)1, "
+                    "layout=(string)interleaved; "
+                    "audio/x-mulaw, rate=(int)8000, channels=(int)1"));
+
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE(
+    "src", GST_PAD_SRC, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS("audio/x-raw, format=(string)S16LE, rate=(int)22050, channels=(int)1, "
+                    "layout=(string)interleaved"));
+
+namespace {
+
+std::string setting(GstEspeakAgent* self, gchar* GstEspeakAgent::*field) {
+  GST_OBJECT_LOCK(self);
+  std::string v = self->*field ? self->*field : "";
+  GST_OBJECT_UNLOCK(self);
+  return v;
+}
+
+void post_event(GstEspeakAgent* self, const char* kind, const std::string& text, guint64 event_id = 0) {
+  GstStructure* s = gst_structure_new("mediaflow-agent-event", "vendor", G_TYPE_STRING, kVendor, "kind",
+                                      G_TYPE_STRING, kind, "text", G_TYPE_STRING, text.c_str(), nullptr);
+  if (event_id) gst_structure_set(s, "event-id", G_TYPE_UINT64, event_id, nullptr);
+  gst_element_post_message(GST_ELEMENT(self), gst_message_new_element(GST_OBJECT(self), s));
+}
+
+// Queues `text` for synthesis (caller holds c.mutex).
+void say_locked(Conversation& c, std::string text) {
+  c.jobs.push_back({std::move(text), c.generation});
+  c.wake.notify_one();
+}
+
+void synthesis_worker(GstEspeakAgent* self, Conversation* conversation) {
+  Conversation& c = *conversation;
+  GST_OBJECT_LOCK(self);
+  const std::string voice = self->voice ? self->voice : kDefaultVoice;
+  const int wpm = self->words_per_minute;
+  GST_OBJECT_UNLOCK(self);
+  std::unique_lock lock(c.mutex);
+  while (true) {
+    c.wake.wait(lock, [&] { return c.stopping || !c.jobs.empty(); });
+    if (c.stopping) return;
+    Job job = std::move(c.jobs.front());
+    c.jobs.pop_front();
+    lock.unlock();
+    oa::SynthResult r = oa::synthesize(job.text, voice, wpm);
+    lock.lock();
+    if (!r.error.empty()) {
+      if (!c.warned) {
+        c.warned = true;
+        lock.unlock();
+        GST_ELEMENT_WARNING(self, LIBRARY, FAILED, ("%s", r.error.c_str()), ("the agent stays silent"));
+        lock.lock();
+      }
+      continue;
+    }
+    if (job.generation != c.generation || r.samples.empty()) continue;  // barged in meanwhile
+    c.speaking.push_back({c.next_id++, std::move(r.samples)});
+    lock.unlock();
+    post_event(self, "agent_response", job.text);
+    lock.lock();
+  }
+}
+
+// The caller finished an utterance the agent heard: answer it.
+void answer(GstEspeakAgent* self, std::unique_lock<std::mutex>& lock) {
+  Conversation& c = *self->conversation;
+  if (c.heard.empty()) return;
+  std::string heard = std::move(c.heard);
+  c.heard.clear();
+  say_locked(c, oa::fill_template(setting(self, &GstEspeakAgent::reply_template), heard));
+  lock.unlock();
+  post_event(self, "user_transcript", heard);
+  lock.lock();
+}
+
+void barge_in(GstEspeakAgent* self, std::unique_lock<std::mutex>& lock) {
+  Conversation& c = *self->conversation;
+  const bool talking = !c.speaking.empty() || c.playing_until > c.caller_now;
+  if (!talking) return;
+  const guint64 id = !c.speaking.empty() && c.speaking.front().pos > 0 ? c.speaking.front().id : c.last_pushed_id;
+  ++c.generation;
+  c.speaking.clear();
+  c.jobs.clear();
+  c.playing_until = c.caller_now;
+  c.interrupt_pending = true;  // the chain pushes the event: one thread pushes on src
+  c.interrupt_id = id;
+  lock.unlock();
+  post_event(self, "interruption", "", id);
+  lock.lock();
+}
+
+// sync-message::element on the pipeline's bus: the posting element's thread.
+void handle_asr_message(GstEspeakAgent* self, const GstStructure* s) {
+  Conversation& c = *self->conversation;
+  std::unique_lock lock(c.mutex);
+  if (gst_structure_has_name(s, "mediaflow-speech-started")) {
+    barge_in(self, lock);
+  } else if (gst_structure_has_name(s, "mediaflow-transcript")) {
+    gboolean final = FALSE, eou = FALSE;
+    gst_structure_get_boolean(s, "is-final", &final);
+    gst_structure_get_boolean(s, "end-of-utterance", &eou);
+    const char* text = gst_structure_get_string(s, "text");
+    if (!final) return;
+    if (text && *text) c.heard += (c.heard.empty() ? "" : " ") + std::string(text);
+    if (eou) answer(self, lock);
+  } else if (gst_structure_has_name(s, "mediaflow-utterance-end")) {
+    answer(self, lock);
+  }
+}
+
+void on_sync_message(GstBus*, GstMessage* message, gpointer data) {
+  auto* self = GST_ESPEAK_AGENT(data);
+  if (GST_MESSAGE_SRC(message) == GST_OBJECT(self)) return;  // our own events (posted below)
+  const GstStructure* s = gst_message_get_structure(message);
+  if (!s || !g_str_has_prefix(gst_structure_get_name(s), "mediaflow-")) return;
+  g_mutex_lock(&self->handler_lock);
+  if (self->conversation) handle_asr_message(self, s);
+  g_mutex_unlock(&self->handler_lock);
+}
+
+GstBus* top_level_bus(GstElement* element) {
+  GstObject* top = GST_OBJECT(gst_object_ref(element));
+  while (GstObject* parent = gst_object_get_parent(top)) {
+    gst_object_unref(top);
+    top = parent;
+  }
+  GstBus* bus = gst_element_get_bus(GST_ELEMENT(top));
+  gst_object_unref(top);
+  return bus;
+}
+
+void start_conversation(GstEspeakAgent* self) {
+  self->conversation = new Conversation();
+  gst_segment_init(&self->segment, GST_FORMAT_TIME);
+  self->src_started = false;
+  self->bytes_per_second = 0;
+  self->bus = top_level_bus(GST_ELEMENT(self));
+  if (self->bus) {
+    gst_bus_enable_sync_message_emission(self->bus);
+    self->bus_handler = g_signal_connect(self->bus, "sync-message::element", G_CALLBACK(on_sync_message), self);
+  }
+  const std::string greeting = setting(self, &GstEspeakAgent::greeting);
+  {
+    std::lock_guard lock(self->conversation->mutex);
+    if (!greeting.empty()) say_locked(*self->conversation, greeting);
+  }
+  self->conversation->worker = std::thread(synthesis_worker, self, self->conversation);
+}
+
+void stop_conversation(GstEspeakAgent* self) {
+  if (self->bus) {
+    if (self->bus_handler) g_signal_handler_disconnect(self->bus, self->bus_handler);
+    gst_bus_disable_sync_message_emission(self->bus);
+    gst_clear_object(&self->bus);
+    self->bus_handler = 0;
+  }
+  g_mutex_lock(&self->handler_lock);
+  Conversation* c = self->conversation;
+  self->conversation = nullptr;
+  g_mutex_unlock(&self->handler_lock);
+  if (c) {
+    {
+      std::lock_guard lock(c->mutex);
+      c->stopping = true;
+    }
+    c->wake.notify_all();
+    if (c->worker.joinable()) c->worker.join();
+    delete c;
+  }
+}
+
+void start_src(GstEspeakAgent* self) {
+  if (self->src_started) return;
+  self->src_started = true;
+  gchar* id = gst_pad_create_stream_id(self->srcpad, GST_ELEMENT(self), "agent");
+  gst_pad_push_event(self->srcpad, gst_event_new_stream_start(id));
+  g_free(id);
+  GstCaps* caps = gst_static_pad_template_get_caps(&src_template);
+  gst_pad_push_event(self->srcpad, gst_event_new_caps(caps));
+  gst_caps_unref(caps);
+  GstSegment seg;
+  gst_segment_init(&seg, GST_FORMAT_TIME);  // PTS = running time = call time
+  gst_pad_push_event(self->srcpad, gst_event_new_segment(&seg));
+}
+
+GstClockTime samples_to_time(std::size_t n) { return gst_util_uint64_scale(n, GST_SECOND, oa::kEspeakRate); }
+
+}  // namespace
+
+static GstFlowReturn gst_espeak_agent_chain(GstPad*, GstObject* parent, GstBuffer* buffer) {
+  auto* self = GST_ESPEAK_AGENT(parent);
+  GstClockTime pts = GST_BUFFER_PTS(buffer), duration = GST_BUFFER_DURATION(buffer);
+  if (!GST_CLOCK_TIME_IS_VALID(duration) && self->bytes_per_second > 0)
+    duration = gst_util_uint64_scale(gst_buffer_get_size(buffer), GST_SECOND, self->bytes_per_second);
+  GstClockTime rt = gst_segment_to_running_time(&self->segment, GST_FORMAT_TIME, pts);
+  gst_buffer_unref(buffer);
+  start_src(self);
+
+  Conversation& c = *self->conversation;
+  std::vector<GstBuffer*> out;
+  bool interrupt = false;
+  guint64 interrupt_id = 0;
+  {
+    std::lock_guard lock(c.mutex);
+    if (GST_CLOCK_TIME_IS_VALID(rt)) c.caller_now = std::max(c.caller_now, rt + (GST_CLOCK_TIME_IS_VALID(duration) ? duration : 0));
+    std::swap(interrupt, c.interrupt_pending);
+    interrupt_id = c.interrupt_id;
+    // Agent audio is never in the past: after a pause it starts at the caller's now.
+    if (c.out_next < c.caller_now && c.playing_until <= c.caller_now) c.out_next = c.caller_now;
+    while (!c.speaking.empty() && c.out_next < c.caller_now + kLead) {
+      Utterance& u = c.speaking.front();
+      const std::size_t n = std::min(kChunkSamples, u.samples.size() - u.pos);
+      GstBuffer* b = gst_buffer_new_memdup(u.samples.data() + u.pos, n * sizeof(std::int16_t));
+      GST_BUFFER_PTS(b) = c.out_next;
+      GST_BUFFER_DURATION(b) = samples_to_time(n);
+      if (u.pos == 0) GST_BUFFER_FLAG_SET(b, GST_BUFFER_FLAG_DISCONT);
+      u.pos += n;
+      c.out_next += GST_BUFFER_DURATION(b);
+      c.playing_until = c.out_next;
+      c.last_pushed_id = u.id;
+      out.push_back(b);
+      if (u.pos >= u.samples.size()) c.speaking.pop_front();
+    }
+  }
+  if (interrupt) gst_pad_push_event(self->srcpad, mediaflow::gstutil::make_interruption_event(interrupt_id));
+  GstFlowReturn ret = GST_FLOW_OK;
+  for (GstBuffer* b : out) {
+    if (ret == GST_FLOW_OK) {
+      ret = gst_pad_push(self->srcpad, b);
+    } else {
+      gst_buffer_unref(b);
+    }
+  }
+  // Agent output nobody listens to must not stop the caller's audio.
+  return ret == GST_FLOW_NOT_LINKED ? GST_FLOW_OK : ret;
+}
+
+static gboolean gst_espeak_agent_sink_event(GstPad* pad, GstObject* parent, GstEvent* event) {
+  auto* self = GST_ESPEAK_AGENT(parent);
+  switch (GST_EVENT_TYPE(event)) {
+    case GST_EVENT_STREAM_START:
+      gst_event_unref(event);
+      return TRUE;  // the agent's output is a stream of its own (start_src)
+    case GST_EVENT_CAPS: {
+      GstCaps* caps = nullptr;
+      gst_event_parse_caps(event, &caps);
+      const GstStructure* s = gst_caps_get_structure(caps, 0);
+      gint rate = 0;
+      gst_structure_get_int(s, "rate", &rate);
+      const bool mulaw = gst_structure_has_name(s, "audio/x-mulaw");
+      self->bytes_per_second = rate * (mulaw ? 1 : 2);
+      gchar* input = g_strdup_printf("%s_%d", mulaw ? "ulaw" : "pcm", rate);
+      gchar* output = g_strdup_printf("pcm_%d", oa::kEspeakRate);
+      gchar* id = g_uuid_string_random();
+      GstStructure* ev = gst_structure_new("mediaflow-agent-event", "vendor", G_TYPE_STRING, kVendor, "kind",
+                                           G_TYPE_STRING, "conversation_started", "text", G_TYPE_STRING, "",
+                                           "conversation-id", G_TYPE_STRING, id, "agent-output-format",
+                                           G_TYPE_STRING, output, "user-input-format", G_TYPE_STRING, input, nullptr);
+      gst_element_post_message(GST_ELEMENT(self), gst_message_new_element(GST_OBJECT(self), ev));
+      g_free(id);
+      g_free(input);
+      g_free(output);
+      gst_event_unref(event);
+      return TRUE;
+    }
+    case GST_EVENT_SEGMENT: {
+      const GstSegment* seg = nullptr;
+      gst_event_parse_segment(event, &seg);
+      if (seg->format == GST_FORMAT_TIME) gst_segment_copy_into(seg, &self->segment);
+      gst_event_unref(event);
+      return TRUE;
+    }
+    case GST_EVENT_EOS: {
+      // The call is over: what was not said will not be heard.
+      if (self->conversation) {
+        std::lock_guard lock(self->conversation->mutex);
+        self->conversation->speaking.clear();
+        self->conversation->jobs.clear();
+      }
+      start_src(self);
+      return gst_pad_push_event(self->srcpad, event);
+    }
+    default:
+      return gst_pad_event_default(pad, parent, event);
+  }
+}
+
+static GstStateChangeReturn gst_espeak_agent_change_state(GstElement* element, GstStateChange transition) {
+  auto* self = GST_ESPEAK_AGENT(element);
+  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED) start_conversation(self);
+  GstStateChangeReturn ret = GST_ELEMENT_CLASS(gst_espeak_agent_parent_class)->change_state(element, transition);
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY || (transition == GST_STATE_CHANGE_READY_TO_PAUSED &&
+                                                         ret == GST_STATE_CHANGE_FAILURE)) {
+    stop_conversation(self);
+  }
+  return ret;
+}
+
+static void gst_espeak_agent_set_property(GObject* object, guint prop_id, const GValue* value, GParamSpec* pspec) {
+  auto* self = GST_ESPEAK_AGENT(object);
+  GST_OBJECT_LOCK(self);
+  switch (prop_id) {
+    case PROP_GREETING:
+      g_free(self->greeting);
+      self->greeting = g_value_dup_string(value);
+      break;
+    case PROP_REPLY_TEMPLATE:
+      g_free(self->reply_template);
+      self->reply_template = g_value_dup_string(value);
+      break;
+    case PROP_VOICE:
+      g_free(self->voice);
+      self->voice = g_value_dup_string(value);
+      break;
+    case PROP_WORDS_PER_MINUTE:
+      self->words_per_minute = g_value_get_int(value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK(self);
+}
+
+static void gst_espeak_agent_get_property(GObject* object, guint prop_id, GValue* value, GParamSpec* pspec) {
+  auto* self = GST_ESPEAK_AGENT(object);
+  GST_OBJECT_LOCK(self);
+  switch (prop_id) {
+    case PROP_GREETING:
+      g_value_set_string(value, self->greeting);
+      break;
+    case PROP_REPLY_TEMPLATE:
+      g_value_set_string(value, self->reply_template);
+      break;
+    case PROP_VOICE:
+      g_value_set_string(value, self->voice);
+      break;
+    case PROP_WORDS_PER_MINUTE:
+      g_value_set_int(value, self->words_per_minute);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK(self);
+}
+
+static void gst_espeak_agent_finalize(GObject* object) {
+  auto* self = GST_ESPEAK_AGENT(object);
+  stop_conversation(self);
+  g_free(self->greeting);
+  g_free(self->reply_template);
+  g_free(self->voice);
+  g_mutex_clear(&self->handler_lock);
+  G_OBJECT_CLASS(gst_espeak_agent_parent_class)->finalize(object);
+}
+
+static void gst_espeak_agent_init(GstEspeakAgent* self) {
+  self->greeting = g_strdup(kDefaultGreeting);
+  self->reply_template = g_strdup(kDefaultReplyTemplate);
+  self->voice = g_strdup(kDefaultVoice);
+  self->words_per_minute = kDefaultWordsPerMinute;
+  g_mutex_init(&self->handler_lock);
+  self->conversation = nullptr;
+  self->bus = nullptr;
+  self->bus_handler = 0;
+  self->src_started = false;
+  self->bytes_per_second = 0;
+  gst_segment_init(&self->segment, GST_FORMAT_TIME);
+
+  self->sinkpad = gst_pad_new_from_static_template(&sink_template, "sink");
+  gst_pad_set_chain_function(self->sinkpad, GST_DEBUG_FUNCPTR(gst_espeak_agent_chain));
+  gst_pad_set_event_function(self->sinkpad, GST_DEBUG_FUNCPTR(gst_espeak_agent_sink_event));
+  gst_element_add_pad(GST_ELEMENT(self), self->sinkpad);
+  self->srcpad = gst_pad_new_from_static_template(&src_template, "src");
+  gst_pad_use_fixed_caps(self->srcpad);
+  gst_element_add_pad(GST_ELEMENT(self), self->srcpad);
+}
+
+static void gst_espeak_agent_class_init(GstEspeakAgentClass* klass) {
+  GObjectClass* gobject_class = G_OBJECT_CLASS(klass);
+  GstElementClass* element_class = GST_ELEMENT_CLASS(klass);
+  gobject_class->set_property = gst_espeak_agent_set_property;
+  gobject_class->get_property = gst_espeak_agent_get_property;
+  gobject_class->finalize = gst_espeak_agent_finalize;
+
+  const auto flags = GParamFlags(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_property(
+      gobject_class, PROP_GREETING,
+      g_param_spec_string("greeting", "Greeting", "What the agent says when the call starts (empty: nothing)",
+                          kDefaultGreeting, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_REPLY_TEMPLATE,
+      g_param_spec_string("reply-template", "Reply template",
+                          "The answer to each caller utterance; {text} is replaced by what was heard",
+                          kDefaultReplyTemplate, flags));
+  g_object_class_install_property(gobject_class, PROP_VOICE,
+                                  g_param_spec_string("voice", "Voice", "espeak-ng voice name", kDefaultVoice, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_WORDS_PER_MINUTE,
+      g_param_spec_int("words-per-minute", "Words per minute", "Speaking rate", 80, 450, kDefaultWordsPerMinute,
+                       flags));
+
+  gst_element_class_add_static_pad_template(element_class, &sink_template);
+  gst_element_class_add_static_pad_template(element_class, &src_template);
+  gst_element_class_set_static_metadata(element_class, "Offline voice agent (espeak-ng)", "Filter/Audio/Agent",
+                                        "Greets, answers the call's final transcripts with synthesised speech, "
+                                        "stops on barge-in",
+                                        "mediaflow");
+  element_class->change_state = GST_DEBUG_FUNCPTR(gst_espeak_agent_change_state);
+  GST_DEBUG_CATEGORY_INIT(gst_espeak_agent_debug, "espeakagent", 0, "offline voice agent (espeak-ng)");
+}

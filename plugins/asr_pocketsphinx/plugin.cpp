@@ -1,0 +1,14 @@
+// The offlineasr plugin: registers its elements, nothing else.
+#include "gstsphinxasr.hpp"
+
+#include <mediaflow/plugin_api.h>
+
+static const mediaflow::ElementDescriptor kOfflineAsrElements[] = {
+    {"sphinxasr", mediaflow::role::kAsr,
+     "Recognises speech offline with pocketsphinx (keyword grammar or open vocabulary), posts mediaflow-transcript"},
+};
+
+static gboolean offlineasr_plugin_init(GstPlugin* plugin) { return GST_ELEMENT_REGISTER(sphinxasr, plugin); }
+
+MEDIAFLOW_PLUGIN_DEFINE(offlineasr, "Offline speech recognition (pocketsphinx)", offlineasr_plugin_init,
+                        kOfflineAsrElements)

@@ -1,0 +1,143 @@
+// espeakagent driven the way the host drives it (tests/support/agent_call: inline pushes on a
+// loop thread, a real twiliosink): it greets, answers a final transcript posted on the
+// pipeline's bus with synthesised speech, and on a barge-in drops its queued audio and makes
+// twiliosink send `clear`.
+#include "support/agent_call.hpp"
+#include "support/paths.hpp"
+
+#include <mediaflow/plugin_registry.hpp>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+
+namespace mediaflow::test {
+namespace {
+
+constexpr const char* kCallerCaps = "audio/x-raw,format=S16LE,rate=16000,channels=1,layout=interleaved";
+constexpr std::size_t kFrame = 640;  // 20 ms of caller audio
+
+class OfflineAgent : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    gst_init(nullptr, nullptr);
+    load_plugins(plugin_dir());
+  }
+  // The agent and the conversion a pipeline puts between it and twiliosink.
+  static GstElement* agent(const std::string& props = "") {
+    GError* err = nullptr;
+    GstElement* bin = gst_parse_bin_from_description(
+        ("espeakagent name=agent " + props +
+         " ! audioconvert ! audioresample ! audio/x-raw,format=S16LE,rate=8000,channels=1 ! mulawenc")
+            .c_str(),
+        TRUE, &err);
+    EXPECT_EQ(err, nullptr) << (err ? err->message : "");
+    return bin;
+  }
+  static void post(AgentCall& call, GstStructure* s) {
+    call.loop().run_sync([&] {
+      gst_element_post_message(call.pipeline(), gst_message_new_element(GST_OBJECT(call.pipeline()), s));
+    });
+  }
+  static void say_final(AgentCall& call, const char* text) {
+    post(call, gst_structure_new("mediaflow-transcript", "vendor", G_TYPE_STRING, "test", "text", G_TYPE_STRING, text,
+                                 "is-final", G_TYPE_BOOLEAN, TRUE, "end-of-utterance", G_TYPE_BOOLEAN, TRUE, "start",
+                                 G_TYPE_DOUBLE, 1.0, "duration", G_TYPE_DOUBLE, 0.4, "confidence", G_TYPE_DOUBLE, 1.0,
+                                 "channel", G_TYPE_INT, 0, nullptr));
+  }
+  static std::vector<std::string> texts(AgentCall& call, const char* kind) {
+    std::vector<std::string> out;
+    for (GstStructure* s : call.agent_events(kind)) {
+      out.emplace_back(gst_structure_get_string(s, "text"));
+      gst_structure_free(s);
+    }
+    return out;
+  }
+  static std::size_t media_frames(const AgentCall& call) {
+    auto out = call.outbound();
+    return std::size_t(std::count_if(out.begin(), out.end(), [](const auto& m) { return m.event == "media"; }));
+  }
+  static bool audible(const AgentCall& call) {
+    for (const auto& m : call.outbound())
+      for (auto b : m.payload)
+        if ((b & 0x7F) < 0x50) return true;  // a mu-law sample well away from silence (0xFF/0x7F)
+    return false;
+  }
+  static std::vector<std::uint8_t> silence(double seconds) {
+    return std::vector<std::uint8_t>(std::size_t(seconds * 16000) * 2, 0);
+  }
+};
+
+TEST_F(OfflineAgent, GreetsThenAnswersAFinalTranscript) {
+  AgentCall call(agent("greeting=\"Hello. Please say yes or no.\""), kCallerCaps, 32000);
+  call.start();
+  ASSERT_TRUE(call.wait([&] { return !texts(call, "agent_response").empty(); })) << "no greeting synthesised";
+  EXPECT_EQ(texts(call, "agent_response").front(), "Hello. Please say yes or no.");
+  auto started = call.agent_events("conversation_started");
+  ASSERT_EQ(started.size(), 1u);
+  EXPECT_STREQ(gst_structure_get_string(started[0], "user-input-format"), "pcm_16000");
+  gst_structure_free(started[0]);
+
+  // Agent audio is paced by the caller's: 3 s of caller audio lets the whole greeting out.
+  call.push_chunks(silence(3.0), kFrame);
+  const std::size_t greeting = media_frames(call);
+  EXPECT_GT(greeting, 50u) << "more than a second of greeting";
+  EXPECT_LT(greeting, 150u) << "never ahead of the caller's 3 s";
+  EXPECT_TRUE(audible(call));
+
+  say_final(call, "yes");
+  ASSERT_TRUE(call.wait([&] { return texts(call, "agent_response").size() == 2; }));
+  EXPECT_EQ(texts(call, "user_transcript"), (std::vector<std::string>{"yes"}));
+  EXPECT_EQ(texts(call, "agent_response")[1], "You said yes.");
+  call.push_chunks(silence(2.0), kFrame);
+  EXPECT_GT(media_frames(call), greeting + 25) << "the answer was sent";
+  for (const auto& m : call.outbound()) EXPECT_NE(m.event, "clear");
+
+  call.eos();
+  EXPECT_TRUE(call.wait([&] { return call.eos_seen(); }));
+  EXPECT_TRUE(call.errors().empty());
+  EXPECT_TRUE(call.warnings().empty());
+}
+
+TEST_F(OfflineAgent, InterimTranscriptsAreNotAnswered) {
+  AgentCall call(agent("greeting=\"\""), kCallerCaps, 32000);
+  call.start();
+  post(call, gst_structure_new("mediaflow-transcript", "vendor", G_TYPE_STRING, "test", "text", G_TYPE_STRING, "yes",
+                               "is-final", G_TYPE_BOOLEAN, FALSE, "end-of-utterance", G_TYPE_BOOLEAN, FALSE, nullptr));
+  call.push_chunks(silence(1.0), kFrame);
+  g_usleep(200000);
+  call.push_chunks(silence(1.0), kFrame);
+  EXPECT_EQ(media_frames(call), 0u);
+  EXPECT_TRUE(texts(call, "user_transcript").empty());
+  EXPECT_TRUE(texts(call, "agent_response").empty());
+}
+
+TEST_F(OfflineAgent, BargeInDropsQueuedSpeechAndClearsTwilio) {
+  AgentCall call(agent("greeting=\"Hello. This is a long greeting so that there is time to interrupt it.\""),
+                 kCallerCaps, 32000);
+  call.start();
+  ASSERT_TRUE(call.wait([&] { return !texts(call, "agent_response").empty(); }));
+  call.push_chunks(silence(0.5), kFrame);  // the agent is mid-greeting
+  const std::size_t before = media_frames(call);
+  ASSERT_GT(before, 10u);
+  post(call, gst_structure_new("mediaflow-speech-started", "vendor", G_TYPE_STRING, "test", "timestamp", G_TYPE_DOUBLE,
+                               0.5, nullptr));
+  ASSERT_TRUE(call.wait([&] { return !call.agent_events("interruption").empty(); }));
+  auto ev = call.agent_events("interruption");
+  guint64 id = 0;
+  EXPECT_TRUE(gst_structure_get_uint64(ev[0], "event-id", &id));
+  EXPECT_EQ(id, 1u) << "the greeting, the agent's first utterance";
+  for (auto* s : ev) gst_structure_free(s);
+
+  call.push_chunks(silence(3.0), kFrame);
+  auto out = call.outbound();
+  auto clear = std::find_if(out.begin(), out.end(), [](const auto& m) { return m.event == "clear"; });
+  ASSERT_NE(clear, out.end()) << "twiliosink sent clear";
+  // Nothing of the greeting after the clear (at most twiliosink's partial frame before it).
+  EXPECT_EQ(std::count_if(clear, out.end(), [](const auto& m) { return m.event == "media"; }), 0);
+  EXPECT_LE(media_frames(call), before + 1);
+}
+
+}  // namespace
+}  // namespace mediaflow::test

@@ -1,0 +1,134 @@
+// sphinxasr, element level (tests/support/asr_run): espeak-ng speech placed at known call
+// times is recognised with a yes/no grammar at those times; silence gives nothing; a keyword
+// without a pronunciation is a clear error. Open-vocabulary text is not asserted on.
+#include "support/asr_run.hpp"
+#include "support/paths.hpp"
+#include "support/spoken_audio.hpp"
+
+#include <mediaflow/plugin_registry.hpp>
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <string>
+
+namespace mediaflow::test {
+namespace {
+
+class OfflineAsr : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    gst_init(nullptr, nullptr);
+    load_plugins(plugin_dir());
+  }
+  static GstElement* asr(const char* keywords = "yes, no") {
+    GstElement* e = gst_element_factory_make("sphinxasr", nullptr);
+    EXPECT_NE(e, nullptr);
+    if (e && keywords) g_object_set(e, "keywords", keywords, nullptr);
+    return e;
+  }
+};
+
+double field(const GstStructure* s, const char* name) {
+  double v = NAN;
+  gst_structure_get_double(s, name, &v);
+  return v;
+}
+
+std::vector<const GstStructure*> finals(const AsrRun& run) {
+  std::vector<const GstStructure*> out;
+  for (const auto* s : run.named("mediaflow-transcript")) {
+    gboolean f = FALSE;
+    gst_structure_get_boolean(s, "is-final", &f);
+    if (f) out.push_back(s);
+  }
+  return out;
+}
+
+TEST_F(OfflineAsr, KeywordsAreRecognisedAtTheirCallTime) {
+  AsrInput in;
+  in.audio = speech_at({{1.0, "yes"}, {3.0, "no"}}, 4.5);
+  in.first_pts_ns = 2 * GST_SECOND;  // the call was 2 s old when this audio began
+  const gint64 t0 = g_get_monotonic_time();
+  AsrRun r = run_asr(asr(), in);
+  RecordProperty("seconds_for_4_5_s_of_audio", std::to_string(double(g_get_monotonic_time() - t0) / 1e6));
+  ASSERT_TRUE(r.eos);
+  ASSERT_TRUE(r.errors.empty()) << r.errors.front();
+  auto f = finals(r);
+  ASSERT_EQ(f.size(), 2u);
+  EXPECT_STREQ(gst_structure_get_string(f[0], "text"), "yes");
+  EXPECT_STREQ(gst_structure_get_string(f[1], "text"), "no");
+  EXPECT_NEAR(field(f[0], "start"), 3.0, 0.3);
+  EXPECT_NEAR(field(f[1], "start"), 5.0, 0.3);
+  for (const auto* s : f) {
+    gboolean eou = FALSE;
+    gst_structure_get_boolean(s, "end-of-utterance", &eou);
+    EXPECT_TRUE(eou);
+    EXPECT_GT(field(s, "duration"), 0.1);
+    EXPECT_LT(field(s, "duration"), 1.0);
+    const GValue* words = gst_structure_get_value(s, "words");
+    ASSERT_NE(words, nullptr);
+    ASSERT_EQ(gst_value_list_get_size(words), 1u);
+    const GstStructure* w = gst_value_get_structure(gst_value_list_get_value(words, 0));
+    EXPECT_STREQ(gst_structure_get_string(w, "word"), gst_structure_get_string(s, "text"));
+  }
+  // Speech-started before each final, near the speech; utterance-end after its last word.
+  auto started = r.named("mediaflow-speech-started");
+  ASSERT_EQ(started.size(), 2u);
+  EXPECT_NEAR(field(started[0], "timestamp"), 3.0, 0.3);
+  EXPECT_NEAR(field(started[1], "timestamp"), 5.0, 0.3);
+  auto ends = r.named("mediaflow-utterance-end");
+  ASSERT_EQ(ends.size(), 2u);
+  EXPECT_NEAR(field(ends[0], "last-word-end"), field(f[0], "start") + field(f[0], "duration"), 1e-6);
+}
+
+TEST_F(OfflineAsr, SilenceAndLowNoiseGiveNoResults) {
+  AsrInput in;
+  in.audio.assign(3 * 32000, 0);
+  // A little noise in the second half (±40 of 32767), as on a quiet phone line.
+  guint32 seed = 1;
+  for (std::size_t i = in.audio.size() / 2; i + 1 < in.audio.size(); i += 2) {
+    seed = seed * 1103515245u + 12345u;
+    const auto v = static_cast<std::int16_t>(static_cast<int>((seed >> 16) % 81) - 40);
+    in.audio[i] = static_cast<std::uint8_t>(v & 0xff);
+    in.audio[i + 1] = static_cast<std::uint8_t>((v >> 8) & 0xff);
+  }
+  AsrRun r = run_asr(asr(), in);
+  ASSERT_TRUE(r.eos);
+  EXPECT_TRUE(r.errors.empty());
+  EXPECT_TRUE(r.named("mediaflow-transcript").empty());
+  EXPECT_TRUE(r.named("mediaflow-speech-started").empty());
+}
+
+TEST_F(OfflineAsr, AKeywordWithoutPronunciationIsAClearErrorNamingIt) {
+  GstElement* e = asr("yes, qzxvbnmword");
+  GstElement* pipeline = gst_pipeline_new(nullptr);
+  gst_bin_add(GST_BIN(pipeline), e);
+  EXPECT_EQ(gst_element_set_state(pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+  GstBus* bus = gst_element_get_bus(pipeline);
+  GstMessage* m = gst_bus_timed_pop_filtered(bus, GST_SECOND, GST_MESSAGE_ERROR);
+  ASSERT_NE(m, nullptr);
+  GError* err = nullptr;
+  gst_message_parse_error(m, &err, nullptr);
+  EXPECT_NE(std::string(err->message).find("qzxvbnmword"), std::string::npos) << err->message;
+  g_error_free(err);
+  gst_message_unref(m);
+  gst_object_unref(bus);
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  gst_object_unref(pipeline);
+}
+
+TEST_F(OfflineAsr, KeywordDecoderStartsQuickly) {
+  // Measured, not asserted (no timed assertions): reported in the test's XML properties.
+  GstElement* e = asr();
+  const gint64 t0 = g_get_monotonic_time();
+  ASSERT_EQ(gst_element_set_state(e, GST_STATE_READY), GST_STATE_CHANGE_SUCCESS);
+  const double ms = double(g_get_monotonic_time() - t0) / 1000;
+  RecordProperty("keyword_decoder_start_ms", std::to_string(ms));
+  std::printf("sphinxasr keyword decoder start: %.1f ms\n", ms);
+  gst_element_set_state(e, GST_STATE_NULL);
+  gst_object_unref(e);
+}
+
+}  // namespace
+}  // namespace mediaflow::test

@@ -1,0 +1,87 @@
+// The embedded default pipeline end to end through the real host (in-process, loopback
+// WebSocket): a caller whose audio is espeak-ng saying "yes" gets the agent's greeting and
+// answer back as media frames, and the host writes the transcript and agent events beside
+// the recording.
+#include "server/host_fixture.hpp"
+#include "support/host_process.hpp"
+
+#include <mediaflow/dial/twilio_caller.hpp>
+#include "support/mulaw.hpp"
+#include "support/spoken_audio.hpp"
+#include "support/test_files.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <thread>
+
+namespace mediaflow::test {
+namespace {
+
+namespace tw = protocol::twilio;
+
+std::vector<std::uint8_t> to_mulaw_8k(const std::vector<std::uint8_t>& s16) { return s16_16k_to_mulaw_8k(s16); }
+
+class OfflineHost : public HostTest {
+ protected:
+  void SetUp() override {
+    HostTest::SetUp();
+    setenv("RECORDINGS_DIR", recordings_.path.c_str(), 1);
+    config_.recordings_dir = recordings_.path;
+  }
+  TempDir recordings_;
+};
+
+TEST_F(OfflineHost, DefaultPipelineHearsYesAndAnswers) {
+  start_host();
+  RawWebSocket ws;
+  ASSERT_EQ(ws.connect(port(), "/rtm/voice"), 101);
+  ASSERT_TRUE(ws.send_text(HostTest::start_message("")));  // no pipeline named: the default
+  const auto caller = to_mulaw_8k(speech_at({{3.0, "yes"}}, 7.0));
+  // 4x real time: fast, yet the caller's audio keeps flowing while the agent answers.
+  const auto t0 = std::chrono::steady_clock::now();
+  for (std::size_t i = 0; i * 160 < caller.size(); ++i) {
+    std::vector<std::uint8_t> frame(caller.begin() + long(i * 160), caller.begin() + long(i * 160 + 160));
+    ASSERT_TRUE(ws.send_text(tw::encode_inbound_media(i + 2, "MZ00000000000000000000000000000001", "inbound", i + 1,
+                                                      i * 20, frame)));
+    std::this_thread::sleep_until(t0 + std::chrono::milliseconds(5 * (i + 1)));
+  }
+  ASSERT_TRUE(ws.send_text(tw::encode_stop(400, "MZ00000000000000000000000000000001", "AC", "CA")));
+  std::vector<std::uint8_t> agent_audio;
+  EXPECT_EQ(read_until_close(ws, &agent_audio), 1000);
+  host_->stop();  // flushes the event writer
+
+  // The greeting (~2 s, before the caller speaks at 3 s) and the answer (~1 s) came back.
+  EXPECT_GT(agent_audio.size(), std::size_t(8000 * 2.5));
+  auto transcripts = files_ending(recordings_.path, "transcript.jsonl");
+  ASSERT_EQ(transcripts.size(), 1u);
+  const std::string text = slurp(transcripts[0]);
+  EXPECT_NE(text.find(R"("type":"mediaflow-transcript","vendor":"pocketsphinx","text":"yes","is-final":true)"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find(R"("kind":"user_transcript","text":"yes")"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"("kind":"agent_response","text":"You said yes.")"), std::string::npos) << text;
+  EXPECT_EQ(files_ending(recordings_.path, ".wav").size(), 1u) << "both tracks recorded";
+}
+
+// The same through a spawned `mediaflow serve` and the `mediaflow dial` client code, paced in
+// real time like Twilio.
+TEST(OfflineDial, DialedCallerSayingYesIsAnsweredByTheOfflineAgent) {
+  auto host = start_host();
+  ASSERT_TRUE(host);
+  dial::CallerOptions o;
+  o.url = host->ws_url();
+  o.audio = to_mulaw_8k(speech_at({{1.0, "yes"}}, 4.5));
+  o.realtime = true;
+  dial::CallResult r = dial::run_call(o);
+  EXPECT_EQ(r.close_code, 1000) << r.error;
+  // The greeting, then "You said yes." (together well over 2 s of agent audio).
+  EXPECT_GT(r.bytes_received, std::uint64_t(8000 * 2));
+  // The host wrote what the agent heard and said beside the call's recording.
+  EXPECT_TRUE(HostTest::eventually([&] {
+    auto transcripts = files_ending(host->recordings_dir, "transcript.jsonl");
+    return !transcripts.empty() && slurp(transcripts[0]).find("You said yes.") != std::string::npos;
+  }));
+}
+
+}  // namespace
+}  // namespace mediaflow::test
