@@ -68,7 +68,7 @@ inline Wav read_wav(const fs::path& p) {
   EXPECT_EQ(info->declared_data_bytes, bytes.size() - info->data_offset) << p;
   EXPECT_EQ((bytes.size() - info->data_offset) % info->format.block_align(), 0u) << p;
   w.samples.resize((bytes.size() - info->data_offset) / 2);
-  std::memcpy(w.samples.data(), bytes.data() + info->data_offset, w.samples.size() * 2);
+  if (!w.samples.empty()) std::memcpy(w.samples.data(), bytes.data() + info->data_offset, w.samples.size() * 2);
   return w;
 }
 
