@@ -80,7 +80,12 @@ void WriterPool::run() {
     }
     if (ready_.empty()) {
       if (timers_.empty()) cv_.wait(lock);
-      else cv_.wait_until(lock, timers_.top().first);
+      else {
+        // A copy: wait_until keeps reading its deadline while the lock is released, and a
+        // push from another thread may reallocate the heap under a reference to top().
+        const Clock::time_point deadline = timers_.top().first;
+        cv_.wait_until(lock, deadline);
+      }
       continue;
     }
     const Id id = ready_.front();

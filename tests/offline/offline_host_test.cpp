@@ -74,8 +74,9 @@ TEST(OfflineDial, DialedCallerSayingYesIsAnsweredByTheOfflineAgent) {
   o.realtime = true;
   dial::CallResult r = dial::run_call(o);
   EXPECT_EQ(r.close_code, 1000) << r.error;
-  // The greeting, then "You said yes." (together well over 2 s of agent audio).
-  EXPECT_GT(r.bytes_received, std::uint64_t(8000 * 2));
+  // Agent speech came back (the greeting — which the caller's "yes" may barge in on — and the
+  // answer): more than a second of it.
+  EXPECT_GT(r.bytes_received, std::uint64_t(8000));
   // The host wrote what the agent heard and said beside the call's recording.
   EXPECT_TRUE(HostTest::eventually([&] {
     auto transcripts = files_ending(host->recordings_dir, "transcript.jsonl");
