@@ -44,6 +44,7 @@
 #include "espeak_synth.hpp"
 
 #include <mediaflow/gstutil/custom_events.hpp>
+#include <mediaflow/gstutil/element_message_watch.hpp>
 
 #include <gst/audio/audio.h>
 
@@ -129,8 +130,7 @@ struct _GstEspeakAgent {
   // stopping waits for a handler running on another element's thread.
   GMutex handler_lock;
   Conversation* conversation;
-  GstBus* bus;
-  gulong bus_handler;
+  mediaflow::gstutil::ElementMessageWatch bus_watch;
 };
 
 G_DEFINE_TYPE(GstEspeakAgent, gst_espeak_agent, GST_TYPE_ELEMENT)
@@ -258,27 +258,12 @@ void on_sync_message(GstBus*, GstMessage* message, gpointer data) {
   g_mutex_unlock(&self->handler_lock);
 }
 
-GstBus* top_level_bus(GstElement* element) {
-  GstObject* top = GST_OBJECT(gst_object_ref(element));
-  while (GstObject* parent = gst_object_get_parent(top)) {
-    gst_object_unref(top);
-    top = parent;
-  }
-  GstBus* bus = gst_element_get_bus(GST_ELEMENT(top));
-  gst_object_unref(top);
-  return bus;
-}
-
 void start_conversation(GstEspeakAgent* self) {
   self->conversation = new Conversation();
   gst_segment_init(&self->segment, GST_FORMAT_TIME);
   self->src_started = false;
   self->bytes_per_second = 0;
-  self->bus = top_level_bus(GST_ELEMENT(self));
-  if (self->bus) {
-    gst_bus_enable_sync_message_emission(self->bus);
-    self->bus_handler = g_signal_connect(self->bus, "sync-message::element", G_CALLBACK(on_sync_message), self);
-  }
+  self->bus_watch = mediaflow::gstutil::watch_element_messages(GST_ELEMENT(self), G_CALLBACK(on_sync_message), self);
   const std::string greeting = setting(self, &GstEspeakAgent::greeting);
   {
     std::lock_guard lock(self->conversation->mutex);
@@ -288,12 +273,7 @@ void start_conversation(GstEspeakAgent* self) {
 }
 
 void stop_conversation(GstEspeakAgent* self) {
-  if (self->bus) {
-    if (self->bus_handler) g_signal_handler_disconnect(self->bus, self->bus_handler);
-    gst_bus_disable_sync_message_emission(self->bus);
-    gst_clear_object(&self->bus);
-    self->bus_handler = 0;
-  }
+  mediaflow::gstutil::unwatch_element_messages(self->bus_watch);
   g_mutex_lock(&self->handler_lock);
   Conversation* c = self->conversation;
   self->conversation = nullptr;
@@ -502,8 +482,7 @@ static void gst_espeak_agent_init(GstEspeakAgent* self) {
   self->words_per_minute = kDefaultWordsPerMinute;
   g_mutex_init(&self->handler_lock);
   self->conversation = nullptr;
-  self->bus = nullptr;
-  self->bus_handler = 0;
+  self->bus_watch = {};
   self->src_started = false;
   self->bytes_per_second = 0;
   gst_segment_init(&self->segment, GST_FORMAT_TIME);

@@ -54,6 +54,7 @@
 #include "heard_tracker.hpp"
 
 #include <mediaflow/gstutil/custom_events.hpp>
+#include <mediaflow/gstutil/element_message_watch.hpp>
 #include <mediaflow/gstutil/loop_context.hpp>
 
 #include <atomic>
@@ -138,8 +139,7 @@ struct Running {
   std::mutex heard_lock;
   std::unique_ptr<el::HeardTracker> heard;
 
-  GstBus* bus = nullptr;
-  gulong bus_handler = 0;
+  gu::ElementMessageWatch bus_watch;
 };
 
 }  // namespace
@@ -400,17 +400,6 @@ void on_sync_message(GstBus*, GstMessage* message, gpointer data) {
   if (heard) post_heard(self, *heard);
 }
 
-GstBus* top_level_bus(GstElement* element) {
-  GstObject* top = GST_OBJECT(gst_object_ref(element));
-  while (GstObject* parent = gst_object_get_parent(top)) {
-    gst_object_unref(top);
-    top = parent;
-  }
-  GstBus* bus = gst_element_get_bus(GST_ELEMENT(top));
-  gst_object_unref(top);
-  return bus;
-}
-
 }  // namespace
 
 static bool start_running(GstElevenLabsAgent* self) {
@@ -437,11 +426,7 @@ static bool start_running(GstElevenLabsAgent* self) {
   run->loop = std::make_unique<gu::LoopContext>("elevenlabsagent");
   self->running = run;
 
-  run->bus = top_level_bus(GST_ELEMENT(self));
-  if (run->bus) {
-    gst_bus_enable_sync_message_emission(run->bus);
-    run->bus_handler = g_signal_connect(run->bus, "sync-message::element", G_CALLBACK(on_sync_message), self);
-  }
+  run->bus_watch = gu::watch_element_messages(GST_ELEMENT(self), G_CALLBACK(on_sync_message), self);
 
   if (config.agent_id.empty()) {
     run->loop->invoke([self] { fail(self, "no agent id (set agent-id or ELEVENLABS_AGENT_ID)"); });
@@ -460,11 +445,7 @@ static bool start_running(GstElevenLabsAgent* self) {
 static void stop_running(GstElevenLabsAgent* self) {
   Running* run = self->running;
   if (!run) return;
-  if (run->bus) {
-    if (run->bus_handler) g_signal_handler_disconnect(run->bus, run->bus_handler);
-    gst_bus_disable_sync_message_emission(run->bus);
-    gst_object_unref(run->bus);
-  }
+  gu::unwatch_element_messages(run->bus_watch);
   if (run->session) {
     run->loop->invoke([s = run->session] { s->shutdown(); });
     run->session.reset();

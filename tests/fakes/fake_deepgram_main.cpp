@@ -1,9 +1,7 @@
 // fake-deepgram: the test fake of Deepgram live transcription as a process, for gst-launch-1.0
 // experiments and the load generator.  fake-deepgram [--port N] [--key KEY]
 #include "support/fake_deepgram.hpp"
-
-#include <glib-unix.h>
-#include <glib.h>
+#include "support/wait_for_signal.hpp"
 
 #include <cstdio>
 #include <cstdlib>
@@ -24,15 +22,7 @@ int main(int argc, char** argv) {
   }
   std::printf("%s\n", fake.url().c_str());
   std::fflush(stdout);
-  GMainLoop* loop = g_main_loop_new(nullptr, FALSE);
-  auto quit = [](gpointer l) -> gboolean {
-    g_main_loop_quit(static_cast<GMainLoop*>(l));
-    return G_SOURCE_REMOVE;
-  };
-  g_unix_signal_add(SIGINT, quit, loop);
-  g_unix_signal_add(SIGTERM, quit, loop);
-  g_main_loop_run(loop);
-  g_main_loop_unref(loop);
+  mediaflow::test::wait_for_termination_signal();
   fake.stop();
   return 0;
 }

@@ -4,9 +4,7 @@
 //                   [--greeting-ms N] [--private]
 // Prints the WebSocket base URL (ELEVENLABS_WS_URL) and the REST base (ELEVENLABS_API_URL).
 #include "support/fake_elevenlabs.hpp"
-
-#include <glib-unix.h>
-#include <glib.h>
+#include "support/wait_for_signal.hpp"
 
 #include <cstdio>
 #include <cstdlib>
@@ -39,15 +37,7 @@ int main(int argc, char** argv) {
   }
   std::printf("%s\n%s\n", fake.ws_url().c_str(), fake.api_url().c_str());
   std::fflush(stdout);
-  GMainLoop* loop = g_main_loop_new(nullptr, FALSE);
-  auto quit = [](gpointer l) -> gboolean {
-    g_main_loop_quit(static_cast<GMainLoop*>(l));
-    return G_SOURCE_REMOVE;
-  };
-  g_unix_signal_add(SIGINT, quit, loop);
-  g_unix_signal_add(SIGTERM, quit, loop);
-  g_main_loop_run(loop);
-  g_main_loop_unref(loop);
+  mediaflow::test::wait_for_termination_signal();
   fake.stop();
   return 0;
 }

@@ -1,12 +1,12 @@
 #include "support/fake_deepgram.hpp"
 
+#include "support/loopback_soup_server.hpp"
+#include "support/wait_until.hpp"
+
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
-#include <chrono>
-#include <condition_variable>
 #include <mutex>
-#include <thread>
 
 namespace mediaflow::test {
 
@@ -48,11 +48,7 @@ std::string results_json(const std::string& transcript, const std::string& words
 
 struct FakeDeepgram::Impl {
   std::string api_key;
-  GMainContext* context = nullptr;
-  GMainLoop* loop = nullptr;
-  SoupServer* server = nullptr;
-  std::thread thread;
-  std::uint16_t port = 0;
+  LoopbackSoupServer soup;
 
   mutable std::mutex mutex;  // guards records, counters and hooks below
   std::vector<Connection> records;
@@ -237,62 +233,24 @@ FakeDeepgram::FakeDeepgram(std::string api_key) : impl_(std::make_unique<Impl>()
 FakeDeepgram::~FakeDeepgram() { stop(); }
 
 std::uint16_t FakeDeepgram::start(std::uint16_t port) {
-  if (impl_->thread.joinable()) return impl_->port;
-  impl_->context = g_main_context_new();
-  impl_->loop = g_main_loop_new(impl_->context, FALSE);
-  std::mutex m;
-  std::condition_variable cv;
-  bool ready = false;
-  impl_->thread = std::thread([this, port, &m, &cv, &ready] {
-    Impl* d = impl_.get();
-    g_main_context_push_thread_default(d->context);
-    d->server = soup_server_new(nullptr, nullptr);
-    soup_server_remove_websocket_extension(d->server, SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
-    soup_server_add_handler(d->server, "/v1/listen", &Impl::on_request, d, nullptr);
-    soup_server_add_websocket_handler(d->server, "/v1/listen", nullptr, nullptr, &Impl::on_websocket, d, nullptr);
-    GError* error = nullptr;
-    if (soup_server_listen_local(d->server, port, SOUP_SERVER_LISTEN_IPV4_ONLY, &error)) {
-      GSList* uris = soup_server_get_uris(d->server);
-      if (uris) d->port = static_cast<std::uint16_t>(g_uri_get_port(static_cast<GUri*>(uris->data)));
-      g_slist_free_full(uris, reinterpret_cast<GDestroyNotify>(g_uri_unref));
-    } else {
-      g_printerr("fake deepgram: cannot listen: %s\n", error->message);
-      g_clear_error(&error);
-    }
-    {
-      std::lock_guard lock(m);
-      ready = true;
-    }
-    cv.notify_all();
-    g_main_loop_run(d->loop);
-    d->close_all();
-    soup_server_disconnect(d->server);
-    g_clear_object(&d->server);
-    while (g_main_context_iteration(d->context, FALSE)) {
-    }
-    g_main_context_pop_thread_default(d->context);
-  });
-  std::unique_lock lock(m);
-  cv.wait(lock, [&] { return ready; });
-  return impl_->port;
+  Impl* d = impl_.get();
+  std::string error;
+  const std::uint16_t bound = d->soup.start(
+      port,
+      [d](SoupServer* server) {
+        soup_server_add_handler(server, "/v1/listen", &Impl::on_request, d, nullptr);
+        soup_server_add_websocket_handler(server, "/v1/listen", nullptr, nullptr, &Impl::on_websocket, d, nullptr);
+      },
+      [d] { d->close_all(); }, &error);
+  if (!bound) g_printerr("fake deepgram: cannot listen: %s\n", error.c_str());
+  return bound;
 }
 
-void FakeDeepgram::stop() {
-  if (!impl_->thread.joinable()) return;
-  g_main_context_invoke(impl_->context, [](gpointer loop) -> gboolean {
-    g_main_loop_quit(static_cast<GMainLoop*>(loop));
-    return G_SOURCE_REMOVE;
-  }, impl_->loop);
-  impl_->thread.join();
-  g_main_loop_unref(impl_->loop);
-  g_main_context_unref(impl_->context);
-  impl_->loop = nullptr;
-  impl_->context = nullptr;
-}
+void FakeDeepgram::stop() { impl_->soup.stop(); }
 
-std::uint16_t FakeDeepgram::port() const { return impl_->port; }
+std::uint16_t FakeDeepgram::port() const { return impl_->soup.port(); }
 
-std::string FakeDeepgram::url() const { return "ws://127.0.0.1:" + std::to_string(impl_->port) + "/v1/listen"; }
+std::string FakeDeepgram::url() const { return "ws://127.0.0.1:" + std::to_string(impl_->soup.port()) + "/v1/listen"; }
 
 void FakeDeepgram::drop_after_bytes(std::size_t bytes) {
   std::lock_guard lock(impl_->mutex);
@@ -325,12 +283,7 @@ std::vector<FakeDeepgram::Connection> FakeDeepgram::connections() const {
 }
 
 bool FakeDeepgram::wait_until(const std::function<bool()>& predicate, int timeout_ms) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  while (!predicate()) {
-    if (std::chrono::steady_clock::now() >= deadline) return predicate();
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return true;
+  return mediaflow::test::wait_until(predicate, timeout_ms);
 }
 
 }  // namespace mediaflow::test

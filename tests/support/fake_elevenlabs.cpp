@@ -1,13 +1,13 @@
 #include "support/fake_elevenlabs.hpp"
 
+#include "support/loopback_soup_server.hpp"
+#include "support/wait_until.hpp"
+
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
 
-#include <chrono>
-#include <condition_variable>
 #include <mutex>
 #include <set>
-#include <thread>
 
 namespace mediaflow::test {
 
@@ -50,11 +50,7 @@ struct LiveConversation {
 
 struct FakeElevenLabs::Impl {
   std::string api_key, agent_id;
-  GMainContext* context = nullptr;
-  GMainLoop* loop = nullptr;
-  SoupServer* server = nullptr;
-  std::thread thread;
-  std::uint16_t port = 0;
+  LoopbackSoupServer soup;
 
   mutable std::mutex mutex;  // guards everything below except `live`
   std::vector<Conversation> records;
@@ -99,7 +95,7 @@ struct FakeElevenLabs::Impl {
   // Runs `fn` on the server thread (from any thread).
   void post(std::function<void()> fn) {
     g_main_context_invoke_full(
-        context, G_PRIORITY_DEFAULT,
+        soup.context(), G_PRIORITY_DEFAULT,
         [](gpointer d) -> gboolean {
           (*static_cast<std::function<void()>*>(d))();
           return G_SOURCE_REMOVE;
@@ -146,7 +142,7 @@ struct FakeElevenLabs::Impl {
             return G_SOURCE_CONTINUE;
           },
           c, nullptr);
-      g_source_attach(c->ping_timer, context);
+      g_source_attach(c->ping_timer, soup.context());
     }
   }
 
@@ -167,7 +163,7 @@ struct FakeElevenLabs::Impl {
     }
     const std::string token = "sig" + std::to_string(++self->token_seq) + "x" + std::to_string(g_random_int());
     self->tokens.insert(token);
-    const std::string body = R"({"signed_url":"ws://127.0.0.1:)" + std::to_string(self->port) + kPath +
+    const std::string body = R"({"signed_url":"ws://127.0.0.1:)" + std::to_string(self->soup.port()) + kPath +
                              "?agent_id=" + self->agent_id + "&conversation_signature=" + token + R"("})";
     soup_server_message_set_status(msg, SOUP_STATUS_OK, nullptr);
     soup_server_message_set_response(msg, "application/json", SOUP_MEMORY_COPY, body.c_str(), body.size());
@@ -316,63 +312,25 @@ FakeElevenLabs::FakeElevenLabs(std::string api_key, std::string agent_id) : impl
 FakeElevenLabs::~FakeElevenLabs() { stop(); }
 
 std::uint16_t FakeElevenLabs::start(std::uint16_t port) {
-  if (impl_->thread.joinable()) return impl_->port;
-  impl_->context = g_main_context_new();
-  impl_->loop = g_main_loop_new(impl_->context, FALSE);
-  std::mutex m;
-  std::condition_variable cv;
-  bool ready = false;
-  impl_->thread = std::thread([this, port, &m, &cv, &ready] {
-    Impl* d = impl_.get();
-    g_main_context_push_thread_default(d->context);
-    d->server = soup_server_new(nullptr, nullptr);
-    soup_server_remove_websocket_extension(d->server, SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
-    soup_server_add_handler(d->server, kSignedUrlPath, &Impl::on_signed_url, d, nullptr);
-    soup_server_add_handler(d->server, kPath, &Impl::on_request, d, nullptr);
-    soup_server_add_websocket_handler(d->server, kPath, nullptr, nullptr, &Impl::on_websocket, d, nullptr);
-    GError* error = nullptr;
-    if (soup_server_listen_local(d->server, port, SOUP_SERVER_LISTEN_IPV4_ONLY, &error)) {
-      GSList* uris = soup_server_get_uris(d->server);
-      if (uris) d->port = static_cast<std::uint16_t>(g_uri_get_port(static_cast<GUri*>(uris->data)));
-      g_slist_free_full(uris, reinterpret_cast<GDestroyNotify>(g_uri_unref));
-    } else {
-      g_printerr("fake elevenlabs: cannot listen: %s\n", error->message);
-      g_clear_error(&error);
-    }
-    {
-      std::lock_guard lock(m);
-      ready = true;
-    }
-    cv.notify_all();
-    g_main_loop_run(d->loop);
-    d->close_all();
-    soup_server_disconnect(d->server);
-    g_clear_object(&d->server);
-    while (g_main_context_iteration(d->context, FALSE)) {
-    }
-    g_main_context_pop_thread_default(d->context);
-  });
-  std::unique_lock lock(m);
-  cv.wait(lock, [&] { return ready; });
-  return impl_->port;
+  Impl* d = impl_.get();
+  std::string error;
+  const std::uint16_t bound = d->soup.start(
+      port,
+      [d](SoupServer* server) {
+        soup_server_add_handler(server, kSignedUrlPath, &Impl::on_signed_url, d, nullptr);
+        soup_server_add_handler(server, kPath, &Impl::on_request, d, nullptr);
+        soup_server_add_websocket_handler(server, kPath, nullptr, nullptr, &Impl::on_websocket, d, nullptr);
+      },
+      [d] { d->close_all(); }, &error);
+  if (!bound) g_printerr("fake elevenlabs: cannot listen: %s\n", error.c_str());
+  return bound;
 }
 
-void FakeElevenLabs::stop() {
-  if (!impl_->thread.joinable()) return;
-  g_main_context_invoke(impl_->context, [](gpointer loop) -> gboolean {
-    g_main_loop_quit(static_cast<GMainLoop*>(loop));
-    return G_SOURCE_REMOVE;
-  }, impl_->loop);
-  impl_->thread.join();
-  g_main_loop_unref(impl_->loop);
-  g_main_context_unref(impl_->context);
-  impl_->loop = nullptr;
-  impl_->context = nullptr;
-}
+void FakeElevenLabs::stop() { impl_->soup.stop(); }
 
-std::uint16_t FakeElevenLabs::port() const { return impl_->port; }
-std::string FakeElevenLabs::ws_url() const { return "ws://127.0.0.1:" + std::to_string(impl_->port) + kPath; }
-std::string FakeElevenLabs::api_url() const { return "http://127.0.0.1:" + std::to_string(impl_->port); }
+std::uint16_t FakeElevenLabs::port() const { return impl_->soup.port(); }
+std::string FakeElevenLabs::ws_url() const { return "ws://127.0.0.1:" + std::to_string(impl_->soup.port()) + kPath; }
+std::string FakeElevenLabs::api_url() const { return "http://127.0.0.1:" + std::to_string(impl_->soup.port()); }
 
 void FakeElevenLabs::set_formats(const std::string& user_input, const std::string& agent_output) {
   std::lock_guard lock(impl_->mutex);
@@ -461,12 +419,7 @@ std::vector<FakeElevenLabs::Conversation> FakeElevenLabs::conversations() const 
 }
 
 bool FakeElevenLabs::wait_until(const std::function<bool()>& predicate, int timeout_ms) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  while (!predicate()) {
-    if (std::chrono::steady_clock::now() >= deadline) return predicate();
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  return true;
+  return mediaflow::test::wait_until(predicate, timeout_ms);
 }
 
 std::vector<std::uint8_t> FakeElevenLabs::agent_audio(const std::string& format, unsigned ms, std::uint8_t seed) {

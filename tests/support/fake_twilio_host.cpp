@@ -1,10 +1,11 @@
 #include "support/fake_twilio_host.hpp"
 
+#include "support/loopback_soup_server.hpp"
+
 #include <libsoup/soup.h>
 
 #include <condition_variable>
 #include <stdexcept>
-#include <thread>
 
 namespace mediaflow::test {
 namespace tw = mediaflow::protocol::twilio;
@@ -20,15 +21,14 @@ std::string lower(std::string s) {
 
 struct FakeTwilioHost::Impl {
   FakeHostBehaviour behaviour;
-  GMainContext* ctx = g_main_context_new();
-  GMainLoop* loop = g_main_loop_new(ctx, FALSE);
-  SoupServer* server = nullptr;
-  std::thread thread;
 
   mutable std::mutex mutex;
   mutable std::condition_variable cv;
   std::vector<FakeHostCall> calls;  // guarded by mutex
   size_t closed_count = 0;
+
+  // Last member: its thread stops before the state its callbacks touch is destroyed.
+  LoopbackSoupServer soup;
 
   // One per WebSocket; lives on the server thread.
   struct Connection {
@@ -44,18 +44,6 @@ struct FakeTwilioHost::Impl {
   };
 
   explicit Impl(FakeHostBehaviour b) : behaviour(std::move(b)) {}
-
-  ~Impl() {
-    if (thread.joinable()) {
-      g_main_context_invoke(ctx, [](gpointer l) -> gboolean {
-        g_main_loop_quit(static_cast<GMainLoop*>(l));
-        return G_SOURCE_REMOVE;
-      }, loop);
-      thread.join();
-    }
-    g_main_loop_unref(loop);
-    g_main_context_unref(ctx);
-  }
 
   static bool token_ok(const FakeHostBehaviour& b, SoupServerMessage* msg, const char* path) {
     if (b.required_token.empty()) return true;
@@ -185,7 +173,7 @@ struct FakeTwilioHost::Impl {
             soup_websocket_connection_close(conn, SOUP_WEBSOCKET_CLOSE_NORMAL, nullptr);
           return G_SOURCE_REMOVE;
         }, c->ws, g_object_unref);
-        g_source_attach(t, self->ctx);
+        g_source_attach(t, self->soup.context());
         g_source_unref(t);
         return;
       }
@@ -214,46 +202,16 @@ struct FakeTwilioHost::Impl {
 
 FakeTwilioHost::FakeTwilioHost(FakeHostBehaviour behaviour)
     : impl_(std::make_unique<Impl>(std::move(behaviour))) {
-  std::mutex m;
-  std::condition_variable cv;
-  bool ready = false;
-  std::string error;
   Impl* impl = impl_.get();
-  impl->thread = std::thread([&, impl] {
-    g_main_context_push_thread_default(impl->ctx);
-    impl->server = soup_server_new(nullptr, nullptr);
-    soup_server_remove_websocket_extension(impl->server, SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
-    soup_server_add_handler(impl->server, kWsPath, &Impl::on_http, impl, nullptr);
-    soup_server_add_websocket_handler(impl->server, kWsPath, nullptr, nullptr, &Impl::on_websocket, impl, nullptr);
-    GError* err = nullptr;
-    int port = 0;
-    if (soup_server_listen_local(impl->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &err)) {
-      GSList* uris = soup_server_get_uris(impl->server);
-      port = g_uri_get_port(static_cast<GUri*>(uris->data));
-      g_slist_free_full(uris, reinterpret_cast<GDestroyNotify>(g_uri_unref));
-    } else {
-      error = err->message;
-      g_error_free(err);
-    }
-    {
-      std::lock_guard lock(m);
-      port_ = port;
-      ready = true;
-    }
-    cv.notify_all();
-    if (port) g_main_loop_run(impl->loop);
-    soup_server_disconnect(impl->server);
-    g_object_unref(impl->server);
-    while (g_main_context_pending(impl->ctx)) g_main_context_iteration(impl->ctx, FALSE);
-    g_main_context_pop_thread_default(impl->ctx);
-  });
-  std::unique_lock lock(m);
-  cv.wait(lock, [&] { return ready; });
-  if (!port_) {
-    lock.unlock();
-    impl->thread.join();
-    throw std::runtime_error("fake Twilio host: cannot listen: " + error);
-  }
+  std::string error;
+  port_ = impl->soup.start(
+      0,
+      [impl](SoupServer* server) {
+        soup_server_add_handler(server, kWsPath, &Impl::on_http, impl, nullptr);
+        soup_server_add_websocket_handler(server, kWsPath, nullptr, nullptr, &Impl::on_websocket, impl, nullptr);
+      },
+      {}, &error);
+  if (!port_) throw std::runtime_error("fake Twilio host: cannot listen: " + error);
 }
 
 FakeTwilioHost::~FakeTwilioHost() = default;
