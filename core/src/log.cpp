@@ -1,4 +1,5 @@
 #include <mediaflow/log.hpp>
+#include <mediaflow/protocol/json_string.hpp>
 
 #include <mediaflow/protocol/redact.hpp>
 
@@ -61,34 +62,13 @@ bool in(const std::array<std::string_view, N>& set, std::string_view key) {
 bool is_reserved(std::string_view key) { return key == "ts" || key == "level" || key == "event"; }
 
 void append_json_string(std::string& out, std::string_view raw) {
-  std::string valid;
-  if (!g_utf8_validate(raw.data(), static_cast<gssize>(raw.size()), nullptr)) {
-    gchar* fixed = g_utf8_make_valid(raw.data(), static_cast<gssize>(raw.size()));
-    valid = fixed;
-    g_free(fixed);
-    raw = valid;
+  if (g_utf8_validate(raw.data(), static_cast<gssize>(raw.size()), nullptr)) {
+    protocol::append_json_string(out, raw);
+    return;
   }
-  out += '"';
-  for (unsigned char c : raw) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      default:
-        if (c < 0x20 || c == 0x7f) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  out += '"';
+  gchar* fixed = g_utf8_make_valid(raw.data(), static_cast<gssize>(raw.size()));
+  protocol::append_json_string(out, fixed);
+  g_free(fixed);
 }
 
 std::string format_double(double d) {

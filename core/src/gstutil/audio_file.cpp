@@ -1,4 +1,5 @@
 #include <mediaflow/gstutil/audio_file.hpp>
+#include <mediaflow/gstutil/run_to_eos.hpp>
 
 #include <gst/gst.h>
 
@@ -40,26 +41,11 @@ bool decode_file_to_mulaw(const std::filesystem::path& file, std::vector<std::ui
   g_signal_connect(sink, "handoff", G_CALLBACK(on_handoff), &mulaw);
   gst_object_unref(src);
 
-  bool ok = gst_element_set_state(pipeline, GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE;
-  GstBus* bus = gst_element_get_bus(pipeline);
-  if (ok) {
-    GstMessage* msg = gst_bus_timed_pop_filtered(
-        bus, GST_CLOCK_TIME_NONE, static_cast<GstMessageType>(GST_MESSAGE_ERROR | GST_MESSAGE_EOS));
-    if (GST_MESSAGE_TYPE(msg) == GST_MESSAGE_ERROR) {
-      GError* err = nullptr;
-      gst_message_parse_error(msg, &err, nullptr);
-      error = std::string("cannot decode ") + file.string() + ": " + (err ? err->message : "?");
-      g_clear_error(&err);
-      ok = false;
-    }
-    gst_message_unref(msg);
-  } else {
-    error = "cannot decode " + file.string();
-  }
-  gst_element_set_state(pipeline, GST_STATE_NULL);
+  std::string why;
+  const bool ok = run_to_eos(pipeline, &why);
+  if (!ok) error = "cannot decode " + file.string() + ": " + why;
   g_signal_handlers_disconnect_by_data(sink, &mulaw);
   gst_object_unref(sink);
-  gst_object_unref(bus);
   gst_object_unref(pipeline);
   if (!ok) mulaw.clear();
   return ok;

@@ -1,6 +1,7 @@
 // Twilio Media Streams envelope: simdjson DOM parser (its buffers are reused between
 // messages, so steady-state parsing does not allocate), strict base64, hand-written encoders.
 #include <mediaflow/protocol/twilio_envelope.hpp>
+#include <mediaflow/protocol/json_string.hpp>
 
 #include <simdjson.h>
 
@@ -263,29 +264,7 @@ void append_base64(std::string& out, std::span<const std::uint8_t> bytes) {
 
 // --- encoders ----------------------------------------------------------------------------
 
-void append_json_string(std::string& out, std::string_view s) {
-  out += '"';
-  for (const char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          static constexpr char kHex[] = "0123456789abcdef";
-          out += "\\u00";
-          out += kHex[c >> 4];
-          out += kHex[c & 15];
-        } else {
-          out += ch;
-        }
-    }
-  }
-  out += '"';
-}
+void append_json_string(std::string& out, std::string_view s) { protocol::append_json_string(out, s); }
 
 namespace {
 void append_counter(std::string& out, std::uint64_t n) {
