@@ -25,9 +25,10 @@ TEST_F(HostTest, HostSendsKeepalivePingsOnTheConfiguredInterval) {
   RawWebSocket ws;
   ASSERT_EQ(ws.connect(port(), "/rtm/voice"), 101);
   ASSERT_TRUE(ws.send_text(start_message("echo")));
-  // read_frame answers pings itself, so ask for the next frame after ~2 intervals: the call is
-  // still open (no close frame) because our pongs kept it alive.
-  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  // read_frame answers pings itself, so ask for the next frame after > 2 intervals (pings go
+  // out on the once-a-second housekeeping tick): the call is still open (no close frame)
+  // because our pongs kept it alive.
+  std::this_thread::sleep_for(std::chrono::milliseconds(3300));
   ASSERT_TRUE(ws.send_text("ping"));
   auto f = ws.read_frame(3000);
   ASSERT_TRUE(f.has_value());
