@@ -195,6 +195,7 @@ void CallSession::handle_text(const char* data, gsize size, gint64 arrival_us) {
 }
 
 void CallSession::handle_start(const StartInfo& info) {
+  const gint64 start_us = g_get_monotonic_time();
   const tw::StartEvent& start = info.start;
   const auto& cfg = worker_.host().config();
   started_ = true;
@@ -267,6 +268,7 @@ void CallSession::handle_start(const StartInfo& info) {
     finish(SOUP_WEBSOCKET_CLOSE_SERVER_ERROR, "pipeline failure", "pipeline_error");
     return;
   }
+  metrics().pipeline_start().observe((g_get_monotonic_time() - start_us) / 1e6);
   log::info("call_started", {{"call", log::call_id(call_sid_)}, {"pipeline", pipeline_name_},
                              {"worker", worker_.index()}});
 }
