@@ -502,8 +502,11 @@ void CallSession::tick(gint64 now_us) {
   connection_.tick(now_us);
   if (state_ != State::kOpen) return;
   const auto& cfg = worker_.host().config();
+  // The tick is a once-a-second timeout that may fire a little early or late: half a tick of
+  // slack keeps a 1 s interval from turning into 2 s.
+  constexpr gint64 kTickSlackUs = G_USEC_PER_SEC / 2;
   if (cfg.keepalive_interval_seconds &&
-      now_us - last_ping_us_ >= gint64(cfg.keepalive_interval_seconds) * G_USEC_PER_SEC) {
+      now_us - last_ping_us_ + kTickSlackUs >= gint64(cfg.keepalive_interval_seconds) * G_USEC_PER_SEC) {
     connection_.send_ping();
     last_ping_us_ = now_us;
   }
