@@ -18,7 +18,8 @@ reg=$(mktemp -u /tmp/mediaflow-bench-registry.XXXXXX.bin)
 pipelines="$src/pipelines"
 if [ "${BENCH_PIPELINES:-0}" = 1 ]; then
   pipelines=$(mktemp -d "${TMPDIR:-/tmp}/mediaflow-bench-pipelines.XXXXXX")
-  cp "$src"/pipelines/*.json "$src"/bench/pipelines/*.json "$pipelines"/
+  cp "$src"/pipelines/*.json "$pipelines"/
+  cp "$src"/bench/pipelines/*.json "$pipelines"/  # same names replace the shipped ones
 fi
 ulimit -n "$(ulimit -Hn)"
 for n in $counts; do

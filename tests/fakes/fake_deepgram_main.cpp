@@ -17,6 +17,7 @@
 #include <string>
 
 int main(int argc, char** argv) {
+  mediaflow::test::block_termination_signals();  // before any thread starts
   int port = 0;
   std::string key = "test-key", report_path;
   for (int i = 1; i < argc; ++i) {

@@ -16,6 +16,7 @@
 #include <string>
 
 int main(int argc, char** argv) {
+  mediaflow::test::block_termination_signals();  // before any thread starts
   int port = 0;
   unsigned ping_ms = 2000, greeting_ms = 1000;
   bool private_agent = false, bench_stream = false, greeting_given = false;
