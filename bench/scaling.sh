@@ -5,23 +5,24 @@
 # Env: BIN_DIR (mediaflow, mediaflow-loadgen, plugins/; default ./build), PORT (default 18080),
 #      RAMP_RATE calls per second (default 100), EXTRA_ENV for the host (e.g. DEEPGRAM_URL=...),
 #      LOADGEN_ARGS (e.g. --no-echo-check), NICE (e.g. -5: host and loadgen at that niceness,
-#      to shield the measurement from concurrent compiles on a shared machine),
-#      BENCH_PIPELINES=1: the host's pipelines are the shipped ones with bench/pipelines/*.json
-#      on top (e.g. transcribe-deepgram tagged with the loadgen's bench_t0_ns for the fake
-#      vendor's latency report; docs/benchmarks.md "Fake vendors under load").
+#      to shield the measurement from concurrent compiles on a shared machine).
 set -eu
 pipeline=$1; counts=$2; duration=${3:-20}
 bin=${BIN_DIR:-./build}; port=${PORT:-18080}; rate=${RAMP_RATE:-100}
 src=$(cd "$(dirname "$0")/.." && pwd)
 rec=$(mktemp -d "${TMPDIR:-/var/tmp}/mediaflow-bench-rec.XXXXXX")
 reg=$(mktemp -u /tmp/mediaflow-bench-registry.XXXXXX.bin)
+ulimit -n "$(ulimit -Hn)"
+# BENCH_PIPELINES=1: the host serves the shipped pipelines with bench/pipelines/*.json on top
+# (transcribe-deepgram tagged with the loadgen's bench_t0_ns for the fake vendor's latency
+# report; docs/benchmarks.md "Fake vendors under load").
 pipelines="$src/pipelines"
 if [ "${BENCH_PIPELINES:-0}" = 1 ]; then
   pipelines=$(mktemp -d "${TMPDIR:-/tmp}/mediaflow-bench-pipelines.XXXXXX")
+  trap 'rm -rf "$pipelines"' EXIT
   cp "$src"/pipelines/*.json "$pipelines"/
   cp "$src"/bench/pipelines/*.json "$pipelines"/  # same names replace the shipped ones
 fi
-ulimit -n "$(ulimit -Hn)"
 for n in $counts; do
   env PORT="$port" BIND=127.0.0.1 PIPELINES_DIR="$pipelines" PLUGIN_DIR="$bin/plugins" \
       RECORDINGS_DIR="$rec" MAX_CONCURRENT_CALLS=$((n + 10)) LOG_LEVEL=warn GST_REGISTRY="$reg" \
@@ -38,4 +39,3 @@ for n in $counts; do
   rm -rf "${rec:?}"/*
 done
 rm -rf "$rec" "$reg"
-[ "$pipelines" = "$src/pipelines" ] || rm -rf "$pipelines"
