@@ -383,6 +383,7 @@ class Engine {
   }
 
   void on_frames(Call& c, std::span<uint8_t> data) {
+    if (c.close_received) return;  // nothing may follow a close frame
     auto err = c.reader->feed(data, [&](const ws::Message& m) { return on_message(c, m); });
     if (err && c.phase != Phase::kDone) {
       stats_.errors[std::string("protocol error: ") + err->reason]++;

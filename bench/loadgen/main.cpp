@@ -182,7 +182,7 @@ int main(int argc, char** argv) {
     h.env = {{"PIPELINES_DIR", std::string(MEDIAFLOW_SOURCE_DIR) + "/pipelines"},
              {"PLUGIN_DIR", std::string(MEDIAFLOW_BUILD_DIR) + "/plugins"},
              {"MAX_CONCURRENT_CALLS", std::to_string(o.calls + 10)},
-             {"LOG_LEVEL", "warn"}};
+             {"LOG_LEVEL", "info"}};  // the `listening` line is info
     std::string error;
     if (!host.start(h, &error)) {
       std::fprintf(stderr, "mediaflow-loadgen: %s\n", error.c_str());
