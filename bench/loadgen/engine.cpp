@@ -188,6 +188,8 @@ class Engine {
     if (c.fd < 0) return fail(c, std::string("socket: ") + std::strerror(errno));
     const int one = 1;
     setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    // The kernel's arrival time of what we read: a loadgen slow to read is not the host's delay.
+    setsockopt(c.fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
     if (connect(c.fd, reinterpret_cast<const sockaddr*>(&addr_), addr_len_) != 0 && errno != EINPROGRESS)
       return fail(c, std::string("connect: ") + std::strerror(errno));
     c.phase = Phase::kConnecting;
@@ -363,8 +365,16 @@ class Engine {
 
   void read_socket(Call& c) {
     for (;;) {
-      const ssize_t n = recv(c.fd, read_buf_.data(), read_buf_.size(), 0);
+      alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec)) * 2];
+      iovec iov{read_buf_.data(), read_buf_.size()};
+      msghdr msg{};
+      msg.msg_iov = &iov;
+      msg.msg_iovlen = 1;
+      msg.msg_control = control;
+      msg.msg_controllen = sizeof control;
+      const ssize_t n = recvmsg(c.fd, &msg, 0);
       if (n > 0) {
+        arrival_ns_ = arrival_ns(msg);
         std::span<uint8_t> data(read_buf_.data(), static_cast<size_t>(n));
         if (c.phase == Phase::kUpgrading) on_upgrade_bytes(c, data);
         else on_frames(c, data);
@@ -380,6 +390,22 @@ class Engine {
       if (errno == EAGAIN || errno == EWOULDBLOCK) return;
       return broken(c, std::string("recv: ") + std::strerror(errno));
     }
+  }
+
+  // When the newest bytes of this read reached the socket (SCM_TIMESTAMPNS, CLOCK_REALTIME,
+  // mapped to CLOCK_MONOTONIC), or now when the kernel gave no stamp.
+  static int64_t arrival_ns(msghdr& msg) {
+    const int64_t mono = monotonic_ns();
+    for (cmsghdr* cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
+      if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_TIMESTAMPNS) continue;
+      timespec stamp{}, real{};
+      std::memcpy(&stamp, CMSG_DATA(cm), sizeof stamp);
+      clock_gettime(CLOCK_REALTIME, &real);
+      const int64_t behind = (static_cast<int64_t>(real.tv_sec) - stamp.tv_sec) * 1'000'000'000 +
+                             (real.tv_nsec - stamp.tv_nsec);
+      return behind > 0 ? mono - behind : mono;
+    }
+    return mono;
   }
 
   void on_frames(Call& c, std::span<uint8_t> data) {
@@ -436,7 +462,8 @@ class Engine {
     if (decode_buf_.size() < max) decode_buf_.resize(max);
     const auto n = tw::decode_base64(msg.payload_base64, decode_buf_);
     if (!n) return;
-    const int64_t now = monotonic_ns();
+    const int64_t now = arrival_ns_;
+    stats_.receive_lag.add_ns(monotonic_ns() - now);
     std::span<const uint8_t> audio(decode_buf_.data(), *n);
     if (o_.vendor_stamps) {
       if (auto stamp = read_vendor_stamp(audio)) {
@@ -520,6 +547,7 @@ class Engine {
   std::vector<uint8_t> read_buf_;
   std::vector<uint8_t> decode_buf_;
   std::string stream_sid_;
+  int64_t arrival_ns_ = 0;  // of the bytes being processed
   tw::TwilioOutboundParser parser_;
   LoadStats stats_;
 };

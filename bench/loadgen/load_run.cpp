@@ -26,6 +26,7 @@ void LoadStats::merge(const LoadStats& other) {
   connect.merge(other.connect);
   first_echo.merge(other.first_echo);
   pacing_lag.merge(other.pacing_lag);
+  receive_lag.merge(other.receive_lag);
   vendor_latency.merge(other.vendor_latency);
 }
 

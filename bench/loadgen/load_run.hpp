@@ -38,11 +38,12 @@ struct LoadStats {
   uint64_t frames_matched = 0;   // echoed frames identified as ours
   uint64_t frames_late = 0;      // matched with round trip > kLateMs
   uint64_t vendor_stamped = 0;   // received frames carrying a vendor stamp
-  LatencyHistogram round_trip;   // send → echo received, per matched frame
+  LatencyHistogram round_trip;   // send → echo arrived at our socket, per matched frame
   LatencyHistogram connect;      // connect start → 101 received
   LatencyHistogram first_echo;   // first frame sent → first matched frame back
   LatencyHistogram pacing_lag;   // scheduled → actual send, per frame (the loadgen's own lag)
-  LatencyHistogram vendor_latency;  // vendor stamp → received, per stamped frame
+  LatencyHistogram receive_lag;  // arrived at our socket → read, per media message (ditto)
+  LatencyHistogram vendor_latency;  // vendor stamp → arrived at our socket, per stamped frame
 
   void merge(const LoadStats& other);
 };

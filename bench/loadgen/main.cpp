@@ -250,8 +250,10 @@ int main(int argc, char** argv) {
   std::printf("setup ms: connect p50 %.1f / p99 %.1f; first echo p50 %.1f / p99 %.1f\n",
               r.connect.percentile_ms(.5), r.connect.percentile_ms(.99), r.first_echo.percentile_ms(.5),
               r.first_echo.percentile_ms(.99));
-  std::printf("loadgen pacing lag ms (scheduled → sent): p50 %.3f, p99 %.3f, max %.2f\n",
-              r.pacing_lag.percentile_ms(.5), r.pacing_lag.percentile_ms(.99), r.pacing_lag.max_ms());
+  std::printf("loadgen pacing lag ms (scheduled → sent): p50 %.3f, p99 %.3f, max %.2f; "
+              "receive lag (arrived → read): p50 %.3f, p99 %.3f, max %.2f\n",
+              r.pacing_lag.percentile_ms(.5), r.pacing_lag.percentile_ms(.99), r.pacing_lag.max_ms(),
+              r.receive_lag.percentile_ms(.5), r.receive_lag.percentile_ms(.99), r.receive_lag.max_ms());
   if (o.vendor_stamps) {
     std::printf("vendor→caller ms: p50 %.2f, p99 %.2f, max %.2f (%llu stamped frames)\n",
                 r.vendor_latency.percentile_ms(.5), r.vendor_latency.percentile_ms(.99),
@@ -273,6 +275,7 @@ int main(int argc, char** argv) {
       "\"rss_per_call_kb\":%.1f,\"threads_peak\":%u},\"client_cpu_ms\":%.1f,"
       "\"client_cpu_ms_per_call_second\":%.4f,"
       "\"pacing_lag_ms\":{\"p50\":%.3f,\"p99\":%.3f,\"max\":%.3f},"
+      "\"receive_lag_ms\":{\"p50\":%.3f,\"p99\":%.3f,\"max\":%.3f},"
       "\"vendor_latency_ms\":{\"stamped_frames\":%llu,\"p50\":%.3f,\"p99\":%.3f,\"max\":%.3f}}\n",
       o.calls, o.ramp_seconds, o.duration_seconds, engines, wall_s, r.completed, r.refused, r.timed_out,
       (unsigned long long)r.frames_sent, (unsigned long long)r.frames_received,
@@ -282,6 +285,7 @@ int main(int argc, char** argv) {
       host_cpu >= 0 ? host_cpu / call_seconds : -1.0, (unsigned long long)(before ? before->rss_kb : 0),
       (unsigned long long)rss_peak, rss_per_call, threads_peak, client_cpu, client_cpu / call_seconds,
       r.pacing_lag.percentile_ms(.5), r.pacing_lag.percentile_ms(.99), r.pacing_lag.max_ms(),
+      r.receive_lag.percentile_ms(.5), r.receive_lag.percentile_ms(.99), r.receive_lag.max_ms(),
       (unsigned long long)r.vendor_stamped, r.vendor_latency.percentile_ms(.5),
       r.vendor_latency.percentile_ms(.99), r.vendor_latency.max_ms());
 
