@@ -43,7 +43,7 @@ constexpr size_t kSendRing = 512;  // send times kept per call (10 s of frames)
 constexpr size_t kMaxMessageBytes = 1 << 20;
 constexpr int64_t kCloseHandshakeNs = 2'000'000'000;
 constexpr size_t kReadBuffer = 64 * 1024;
-constexpr int kMaxEvents = 256;
+constexpr int kMaxEvents = 1024;  // per wake: a starved loop still reads every socket each round
 
 enum class Phase { kWaiting, kConnecting, kUpgrading, kAudio, kStopSent, kClosing, kDone };
 
