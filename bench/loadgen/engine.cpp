@@ -43,6 +43,7 @@ constexpr size_t kSendRing = 512;  // send times kept per call (10 s of frames)
 constexpr size_t kMaxMessageBytes = 1 << 20;
 constexpr int64_t kCloseHandshakeNs = 2'000'000'000;
 constexpr size_t kReadBuffer = 64 * 1024;
+constexpr int kMaxTimersPerRound = 1024;
 constexpr int kMaxEvents = 1024;  // per wake: a starved loop still reads every socket each round
 
 enum class Phase { kWaiting, kConnecting, kUpgrading, kAudio, kStopSent, kClosing, kDone };
@@ -140,9 +141,11 @@ class Engine {
   }
   void set_deadline(Call& c, int64_t at) { set_deadline(static_cast<uint32_t>(&c - calls_.data()), at); }
 
+  // At most kMaxTimersPerRound per round, so a loop short of CPU alternates sending and
+  // reading instead of sending everything due while echoes pile up unread.
   void run_due_timers() {
     int64_t now = monotonic_ns();
-    while (!heap_.empty() && heap_.front().first <= now) {
+    for (int fired = 0; fired < kMaxTimersPerRound && !heap_.empty() && heap_.front().first <= now; ++fired) {
       std::pop_heap(heap_.begin(), heap_.end(), std::greater<>());
       const auto [at, i] = heap_.back();
       heap_.pop_back();
