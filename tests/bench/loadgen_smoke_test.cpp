@@ -14,6 +14,7 @@
 #include <gst/gst.h>
 
 #include <cmath>
+#include <filesystem>
 #include <ctime>
 #include <fstream>
 #include <regex>
@@ -138,6 +139,62 @@ TEST(BenchLoadgen, QuickModeAgainstTheHostEchoPipeline) {
   ASSERT_TRUE(host);
   expect_all_frames_back(
       run_loadgen({"--url", host->ws_url(), "--host-pid", std::to_string(host->pid()), "--quick"}));
+}
+
+// A mu-law WAV (format tag 7) holding `mulaw` as its samples.
+void write_mulaw_wav(const std::filesystem::path& path, const std::vector<uint8_t>& mulaw) {
+  auto le = [](std::string& out, uint32_t v, int bytes) {
+    for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFF));
+  };
+  std::string w = "RIFF";
+  le(w, static_cast<uint32_t>(36 + mulaw.size()), 4);
+  w += "WAVEfmt ";
+  le(w, 16, 4);
+  le(w, 7, 2);     // WAVE_FORMAT_MULAW
+  le(w, 1, 2);     // mono
+  le(w, 8000, 4);  // rate
+  le(w, 8000, 4);  // byte rate
+  le(w, 1, 2);     // block align
+  le(w, 8, 2);     // bits
+  w += "data";
+  le(w, static_cast<uint32_t>(mulaw.size()), 4);
+  w.append(mulaw.begin(), mulaw.end());
+  std::ofstream(path, std::ios::binary) << w;
+}
+
+// --vendor-stamps: audio coming back with an MFTS stamp is timed from the stamp. The echo
+// host returns what the loadgen sent, so a 160-byte clip carrying one stamp (1 s ago) comes
+// back stamped in every frame.
+TEST(BenchLoadgen, VendorStampsInReceivedAudioAreTimed) {
+  int64_t stamp = monotonic_ns() - 1'000'000'000;
+  // mu-law 0x7F (−0) decodes like 0xFF (+0): keep it out of the stamp so the clip survives
+  // the loadgen's decode → re-encode unchanged.
+  for (int i = 0; i < 8; ++i)
+    if (((stamp >> (8 * i)) & 0xFF) == 0x7F) stamp -= int64_t{1} << (8 * i);
+  std::vector<uint8_t> clip(160, 0xFF);
+  const char magic[] = "MFTS";
+  std::copy(magic, magic + 4, clip.begin());
+  for (int i = 0; i < 8; ++i) clip[4 + i] = static_cast<uint8_t>(static_cast<uint64_t>(stamp) >> (8 * i));
+  test::TempDir dir;
+  write_mulaw_wav(dir.path / "stamped.wav", clip);
+
+  test::FakeTwilioHost host;
+  const auto r = run_loadgen({"--url", host.url(), "--quick", "--audio", (dir.path / "stamped.wav").string(),
+                              "--vendor-stamps"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  ASSERT_TRUE(host.wait_closed(4));
+  for (const auto& call : host.calls()) {
+    ASSERT_EQ(call.audio.size(), 16000u);
+    for (size_t i = 0; i < call.audio.size(); ++i) ASSERT_EQ(call.audio[i], clip[i % clip.size()]) << i;
+  }
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(r.out, m, std::regex(R"re("vendor_latency_ms":\{"stamped_frames":([0-9]+),"p50":([0-9.]+),"p99":([0-9.]+),"max":([0-9.]+))re")))
+      << r.out;
+  EXPECT_EQ(std::stoll(m[1].str()), 400);
+  // The stamp is 1 s older than the run's start; the run lasts ~2.5 s.
+  EXPECT_GT(std::stod(m[2].str()), 1000);
+  EXPECT_LT(std::stod(m[4].str()), 30000);
+  EXPECT_NE(r.out.find("stamped frames"), std::string::npos) << r.out;
 }
 
 TEST(BenchLoadgen, UnreachableHostCountsRefusedCallsAndFails) {
