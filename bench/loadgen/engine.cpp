@@ -1,5 +1,6 @@
 #include "loadgen/engine.hpp"
 
+#include "loadgen/echo_tracker.hpp"
 #include "loadgen/frame_pattern.hpp"
 #include "loadgen/pacing.hpp"
 #include "loadgen/vendor_stamp.hpp"
@@ -39,7 +40,6 @@ namespace tw = protocol::twilio;
 
 constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
 constexpr size_t kFrameBytes = 160;
-constexpr size_t kSendRing = 512;  // send times kept per call (10 s of frames)
 constexpr size_t kMaxMessageBytes = 1 << 20;
 constexpr int64_t kCloseHandshakeNs = 2'000'000'000;
 constexpr size_t kReadBuffer = 64 * 1024;
@@ -55,7 +55,6 @@ struct Call {
   int64_t slot_ns = 0;
   int64_t connect_start_ns = 0;
   int64_t t0_ns = 0;
-  int64_t first_send_ns = 0;
   int64_t deadline_ns = kNever;
   uint64_t next_frame = 0;
   uint64_t sequence = 0;
@@ -66,12 +65,7 @@ struct Call {
   std::string http_in;
   std::string expected_accept;
   std::unique_ptr<ws::MessageReader> reader;
-  // echo matching
-  std::array<uint8_t, kFrameBytes> partial{};
-  size_t partial_len = 0;
-  std::vector<uint64_t> matched_bits;
-  std::vector<int64_t> sent_ns;  // ring, frame % kSendRing
-  bool echo_seen = false;
+  std::unique_ptr<EchoTracker> echo;  // with match_echo, once open
   // outcome
   bool connected = false;
   bool timed_out = false;
@@ -243,11 +237,8 @@ class Engine {
     c.reader = std::make_unique<ws::MessageReader>(ws::MessageReader::Role::kClient, kMaxMessageBytes);
     const uint64_t m = random64();
     std::memcpy(c.mask.data(), &m, c.mask.size());
-    if (o_.match_echo) {
-      c.matched_bits.assign((frames_ + 63) / 64, 0);
-      c.sent_ns.assign(std::min<uint64_t>(frames_, kSendRing), 0);
-    }
     c.t0_ns = call_t0_ns(c.slot_ns, now);
+    if (o_.match_echo) c.echo = std::make_unique<EchoTracker>(c.index, frames_, c.t0_ns);
 
     tw::StartEvent start;
     start.stream_sid = stream_sid(c);
@@ -306,8 +297,7 @@ class Engine {
     } else {
       fill_unique_frame(c.index, k, frame);
     }
-    if (k == 0) c.first_send_ns = now;
-    if (!c.sent_ns.empty()) c.sent_ns[k % c.sent_ns.size()] = now;
+    if (c.echo) c.echo->sent(k, now);
     ++stats_.frames_sent;
     send_text(c, tw::encode_inbound_media(++c.sequence, stream_sid(c), "inbound", k + 1,
                                           k * (kFrameNs / 1'000'000), frame));
@@ -474,37 +464,13 @@ class Engine {
         stats_.vendor_latency.add_ns(now - *stamp);
       }
     }
-    if (o_.match_echo) match_echo(c, audio, now);
-  }
-
-  // Re-cuts the received audio into 160-byte chunks (the host may batch or split) and takes
-  // each chunk that is one of this call's frames, once.
-  void match_echo(Call& c, std::span<const uint8_t> audio, int64_t now) {
-    while (!audio.empty()) {
-      const size_t take = std::min(audio.size(), kFrameBytes - c.partial_len);
-      std::copy_n(audio.begin(), take, c.partial.begin() + static_cast<long>(c.partial_len));
-      c.partial_len += take;
-      audio = audio.subspan(take);
-      if (c.partial_len < kFrameBytes) return;
-      c.partial_len = 0;
-      const auto id = identify_unique_frame(c.partial);
-      if (!id || id->call != c.index || id->frame >= c.next_frame) continue;
-      uint64_t& word = c.matched_bits[id->frame / 64];
-      const uint64_t bit = uint64_t{1} << (id->frame % 64);
-      if (word & bit) continue;
-      word |= bit;
+    if (!c.echo) return;
+    c.echo->received(audio, now, [&](const EchoTracker::Match& m) {
       ++stats_.frames_matched;
-      // Sent within the ring: its send time; older: its scheduled time (a lower bound).
-      const int64_t sent = id->frame + c.sent_ns.size() >= c.next_frame
-                               ? c.sent_ns[id->frame % c.sent_ns.size()]
-                               : frame_due_ns(c.t0_ns, id->frame);
-      stats_.round_trip.add_ns(now - sent);
-      if (now - sent > static_cast<int64_t>(kLateMs * 1e6)) ++stats_.frames_late;
-      if (!c.echo_seen) {
-        c.echo_seen = true;
-        stats_.first_echo.add_ns(now - c.first_send_ns);
-      }
-    }
+      stats_.round_trip.add_ns(m.round_trip_ns);
+      if (m.round_trip_ns > static_cast<int64_t>(kLateMs * 1e6)) ++stats_.frames_late;
+      if (m.first) stats_.first_echo.add_ns(m.since_first_send_ns);
+    });
   }
 
   // --- endings ----------------------------------------------------------------------------
@@ -533,8 +499,7 @@ class Engine {
     }
     // Free what a finished call holds (its reader may be mid-feed: it is released with calls_).
     std::string().swap(c.out);
-    std::vector<uint64_t>().swap(c.matched_bits);
-    std::vector<int64_t>().swap(c.sent_ns);
+    c.echo.reset();
   }
 
   const LoadOptions& o_;

@@ -1,5 +1,6 @@
 // The load generator's plain logic: histogram percentiles, the WebSocket handshake pieces,
 // the pacing schedule, the self-identifying frame pattern and the vendor stamp.
+#include "loadgen/echo_tracker.hpp"
 #include "loadgen/frame_pattern.hpp"
 #include "loadgen/histogram.hpp"
 #include "loadgen/pacing.hpp"
@@ -156,6 +157,64 @@ TEST(BenchLoadgenVendorStamp, ReadsLittleEndianNanosecondsAfterTheMagic) {
   ASSERT_TRUE(read_vendor_stamp(payload));
   EXPECT_EQ(*read_vendor_stamp(payload), static_cast<int64_t>(ns));
   EXPECT_FALSE(read_vendor_stamp(std::span<const uint8_t>(payload.data(), 11)));
+}
+
+}  // namespace
+}  // namespace mediaflow::bench
+
+namespace mediaflow::bench {
+namespace {
+
+std::vector<uint8_t> frame_of(unsigned call, uint64_t k) {
+  std::vector<uint8_t> f(160);
+  fill_unique_frame(call, k, f);
+  return f;
+}
+
+TEST(BenchLoadgenEchoTracker, MatchesRechunkedEchoesOnceAndOnlyItsOwn) {
+  const int64_t t0 = 1'000'000'000;
+  EchoTracker echo(7, 10, t0);
+  for (uint64_t k = 0; k < 4; ++k) echo.sent(k, t0 + static_cast<int64_t>(k) * 20'000'000 + 1000);
+  // Frames 0..3 back as one stream cut at odd places, plus one of another call's frames, frame
+  // 1 twice, and frame 5 (not sent yet).
+  std::vector<uint8_t> stream;
+  for (uint64_t k : {0, 1, 2, 3}) {
+    auto f = frame_of(7, k);
+    stream.insert(stream.end(), f.begin(), f.end());
+  }
+  for (auto f : {frame_of(8, 0), frame_of(7, 1), frame_of(7, 5)}) stream.insert(stream.end(), f.begin(), f.end());
+  std::vector<EchoTracker::Match> matches;
+  const int64_t arrival = t0 + 100'000'000;
+  size_t pos = 0;
+  for (size_t cut : {100u, 220u, 1u, 399u}) {
+    echo.received(std::span<const uint8_t>(stream).subspan(pos, cut), arrival,
+                  [&](const EchoTracker::Match& m) { matches.push_back(m); });
+    pos += cut;
+  }
+  echo.received(std::span<const uint8_t>(stream).subspan(pos), arrival,
+                [&](const EchoTracker::Match& m) { matches.push_back(m); });
+  ASSERT_EQ(matches.size(), 4u);
+  EXPECT_EQ(echo.matched(), 4u);
+  for (size_t k = 0; k < 4; ++k) {
+    EXPECT_EQ(matches[k].round_trip_ns, arrival - (t0 + static_cast<int64_t>(k) * 20'000'000 + 1000)) << k;
+    EXPECT_EQ(matches[k].first, k == 0);
+  }
+  EXPECT_EQ(matches[0].since_first_send_ns, arrival - (t0 + 1000));
+}
+
+TEST(BenchLoadgenEchoTracker, EchoOlderThanTheSendRingIsTimedFromItsSchedule) {
+  const uint64_t frames = EchoTracker::kSendRing + 10;
+  const int64_t t0 = 0;
+  EchoTracker echo(1, frames, t0);
+  for (uint64_t k = 0; k < frames; ++k) echo.sent(k, frame_due_ns(t0, k) + 5000);  // 5 µs late each
+  const int64_t arrival = frame_due_ns(t0, frames) + 1'000'000;
+  std::vector<int64_t> rtt;
+  for (uint64_t k : {uint64_t{0}, frames - 1}) {
+    echo.received(frame_of(1, k), arrival, [&](const EchoTracker::Match& m) { rtt.push_back(m.round_trip_ns); });
+  }
+  ASSERT_EQ(rtt.size(), 2u);
+  EXPECT_EQ(rtt[0], arrival - frame_due_ns(t0, 0));               // overwritten: scheduled time
+  EXPECT_EQ(rtt[1], arrival - (frame_due_ns(t0, frames - 1) + 5000));  // in the ring: send time
 }
 
 }  // namespace
