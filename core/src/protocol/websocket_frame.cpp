@@ -24,28 +24,6 @@ bool is_known(std::uint8_t op) {
   return false;
 }
 
-void append_header(std::string& out, Opcode opcode, std::size_t length, const MaskKey* mask) {
-  char header[kMaxHeaderBytes];
-  std::size_t n = 0;
-  header[n++] = static_cast<char>(kFin | static_cast<std::uint8_t>(opcode));
-  const std::uint8_t mask_bit = mask ? kMaskBit : 0;
-  if (length < 126) {
-    header[n++] = static_cast<char>(mask_bit | length);
-  } else if (length <= 0xFFFF) {
-    header[n++] = static_cast<char>(mask_bit | 126);
-    header[n++] = static_cast<char>(length >> 8);
-    header[n++] = static_cast<char>(length & 0xFF);
-  } else {
-    header[n++] = static_cast<char>(mask_bit | 127);
-    for (int shift = 56; shift >= 0; shift -= 8) header[n++] = static_cast<char>((std::uint64_t(length) >> shift) & 0xFF);
-  }
-  if (mask) {
-    std::memcpy(header + n, mask->data(), 4);
-    n += 4;
-  }
-  out.append(header, n);
-}
-
 // Length of the longest prefix of `text` (at most `limit` bytes) that does not split a UTF-8
 // sequence.
 std::size_t utf8_prefix(std::string_view text, std::size_t limit) {
@@ -56,6 +34,28 @@ std::size_t utf8_prefix(std::string_view text, std::size_t limit) {
 }
 
 }  // namespace
+
+std::size_t encode_header(std::uint8_t (&header)[kMaxHeaderBytes], Opcode opcode, std::size_t length,
+                          const MaskKey* mask) {
+  std::size_t n = 0;
+  header[n++] = static_cast<std::uint8_t>(kFin | static_cast<std::uint8_t>(opcode));
+  const std::uint8_t mask_bit = mask ? kMaskBit : 0;
+  if (length < 126) {
+    header[n++] = static_cast<std::uint8_t>(mask_bit | length);
+  } else if (length <= 0xFFFF) {
+    header[n++] = static_cast<std::uint8_t>(mask_bit | 126);
+    header[n++] = static_cast<std::uint8_t>(length >> 8);
+    header[n++] = static_cast<std::uint8_t>(length & 0xFF);
+  } else {
+    header[n++] = static_cast<std::uint8_t>(mask_bit | 127);
+    for (int shift = 56; shift >= 0; shift -= 8) header[n++] = static_cast<std::uint8_t>((std::uint64_t(length) >> shift) & 0xFF);
+  }
+  if (mask) {
+    std::memcpy(header + n, mask->data(), 4);
+    n += 4;
+  }
+  return n;
+}
 
 void apply_mask(std::span<std::uint8_t> data, const MaskKey& key, std::size_t offset) {
   std::size_t i = 0;
@@ -74,7 +74,8 @@ void apply_mask(std::span<std::uint8_t> data, const MaskKey& key, std::size_t of
 }
 
 void append_frame(std::string& out, Opcode opcode, std::string_view payload, const MaskKey* mask) {
-  append_header(out, opcode, payload.size(), mask);
+  std::uint8_t header[kMaxHeaderBytes];
+  out.append(reinterpret_cast<const char*>(header), encode_header(header, opcode, payload.size(), mask));
   const std::size_t start = out.size();
   out.append(payload);
   if (mask) {
@@ -82,12 +83,16 @@ void append_frame(std::string& out, Opcode opcode, std::string_view payload, con
   }
 }
 
-void append_close_frame(std::string& out, std::uint16_t code, std::string_view reason, const MaskKey* mask) {
+std::string close_payload(std::uint16_t code, std::string_view reason) {
   std::string payload;
   payload.push_back(static_cast<char>(code >> 8));
   payload.push_back(static_cast<char>(code & 0xFF));
   payload.append(reason.substr(0, utf8_prefix(reason, kMaxControlPayload - 2)));
-  append_frame(out, Opcode::kClose, payload, mask);
+  return payload;
+}
+
+void append_close_frame(std::string& out, std::uint16_t code, std::string_view reason, const MaskKey* mask) {
+  append_frame(out, Opcode::kClose, close_payload(code, reason), mask);
 }
 
 std::optional<ClosePayload> parse_close_payload(std::string_view payload) {

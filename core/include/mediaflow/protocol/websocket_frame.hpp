@@ -43,10 +43,16 @@ constexpr std::size_t kMaxHeaderBytes = 14;
 // Control frames carry at most 125 bytes; a close reason therefore at most 123.
 constexpr std::size_t kMaxControlPayload = 125;
 
+// Writes the header of one final frame carrying `length` payload bytes into `out`; returns its
+// size. For senders that write the payload from where it already is (writev).
+std::size_t encode_header(std::uint8_t (&out)[kMaxHeaderBytes], Opcode opcode, std::size_t length,
+                          const MaskKey* mask = nullptr);
 // Appends one final frame. With `mask`, the payload is masked as a client must (RFC 6455 §5.3).
 void append_frame(std::string& out, Opcode opcode, std::string_view payload,
                   const MaskKey* mask = nullptr);
-// Appends a close frame: the code, then the reason cut to 123 bytes (on a UTF-8 boundary).
+// A close frame's payload: the code, then the reason cut to 123 bytes (on a UTF-8 boundary).
+std::string close_payload(std::uint16_t code, std::string_view reason);
+// Appends a close frame with that payload.
 void append_close_frame(std::string& out, std::uint16_t code, std::string_view reason,
                         const MaskKey* mask = nullptr);
 // XORs `data` with the key, starting at key position `offset % 4`.
