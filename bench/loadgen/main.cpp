@@ -47,7 +47,7 @@ constexpr const char* kUsage =
     "                    --no-echo-check\n"
     "  --vendor-stamps   measure vendor->caller latency from MFTS stamps in received audio\n\n"
     "Every call's start.customParameters carries bench_t0_ns (CLOCK_MONOTONIC ns at which its\n"
-    "frame 0 is scheduled; frame k at + k*20 ms) and bench_call (the call index).\n"
+    "frame 0 is scheduled; frame k at bench_t0_ns + k*20 ms) and bench_call (the call index).\n"
     "Exit 0 when every call closed 1000 and (unless --no-echo-check) every frame came back.\n";
 
 constexpr unsigned kMaxThreads = 64;
