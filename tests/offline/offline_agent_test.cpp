@@ -5,6 +5,8 @@
 #include "support/agent_call.hpp"
 #include "support/paths.hpp"
 
+#include <mediaflow/pipeline/build.hpp>
+#include <mediaflow/pipeline/validate.hpp>
 #include <mediaflow/plugin_registry.hpp>
 
 #include <gtest/gtest.h>
@@ -33,6 +35,23 @@ class OfflineAgent : public ::testing::Test {
             .c_str(),
         TRUE, &err);
     EXPECT_EQ(err, nullptr) << (err ? err->message : "");
+    return bin;
+  }
+  // `agent` (taken) followed by the same conversion, as one element.
+  static GstElement* with_conversion(GstElement* agent) {
+    GError* err = nullptr;
+    GstElement* conversion = gst_parse_bin_from_description(
+        "audioconvert ! audioresample ! audio/x-raw,format=S16LE,rate=8000,channels=1 ! mulawenc", TRUE, &err);
+    EXPECT_EQ(err, nullptr) << (err ? err->message : "");
+    GstElement* bin = gst_bin_new(nullptr);
+    gst_bin_add_many(GST_BIN(bin), agent, conversion, nullptr);
+    EXPECT_TRUE(gst_element_link(agent, conversion));
+    GstPad* sink = gst_element_get_static_pad(agent, "sink");
+    GstPad* src = gst_element_get_static_pad(conversion, "src");
+    gst_element_add_pad(bin, gst_ghost_pad_new("sink", sink));
+    gst_element_add_pad(bin, gst_ghost_pad_new("src", src));
+    gst_object_unref(sink);
+    gst_object_unref(src);
     return bin;
   }
   static void post(AgentCall& call, GstStructure* s) {
@@ -137,6 +156,66 @@ TEST_F(OfflineAgent, BargeInDropsQueuedSpeechAndClearsTwilio) {
   // Nothing of the greeting after the clear (at most twiliosink's partial frame before it).
   EXPECT_EQ(std::count_if(clear, out.end(), [](const auto& m) { return m.event == "media"; }), 0);
   EXPECT_LE(media_frames(call), before + 1);
+}
+
+// A reply template holds braces ({text}); it can be the default of a pipeline-file variable.
+TEST_F(OfflineAgent, ReplyTemplateComesFromAPipelineFile) {
+  auto loaded = pipeline::load_pipeline(R"({
+  "name": "agent",
+  "nodes": [
+    {"name": "agent", "element": "espeakagent", "properties": {
+      "greeting": "",
+      "reply-template": "${param.reply:-I heard {text}, thanks.}"
+    }}
+  ],
+  "links": []
+})",
+                                        "agent.json");
+  ASSERT_NE(loaded.spec, nullptr) << pipeline::to_string(loaded.errors);
+
+  auto with_param = pipeline::build_pipeline(*loaded.spec, {{"param.reply", "Got {text}!"}});
+  ASSERT_NE(with_param.pipeline, nullptr) << with_param.error;
+  GstElement* configured = gst_bin_get_by_name(GST_BIN(with_param.pipeline), "agent");
+  gchar* tmpl = nullptr;
+  g_object_get(configured, "reply-template", &tmpl, nullptr);
+  EXPECT_STREQ(tmpl, "Got {text}!");
+  g_free(tmpl);
+  gst_object_unref(configured);
+  gst_object_unref(with_param.pipeline);
+
+  // The default, braces and all, is what the agent answers with.
+  auto built = pipeline::build_pipeline(*loaded.spec, {});
+  ASSERT_NE(built.pipeline, nullptr) << built.error;
+  GstElement* agent = gst_bin_get_by_name(GST_BIN(built.pipeline), "agent");
+  ASSERT_NE(agent, nullptr);
+  gst_bin_remove(GST_BIN(built.pipeline), agent);
+  gst_object_unref(built.pipeline);
+  AgentCall call(with_conversion(agent), kCallerCaps, 32000);
+  gst_object_unref(agent);  // the call's pipeline holds it now
+  call.start();
+  call.push_chunks(silence(0.5), kFrame);
+  say_final(call, "yes");
+  ASSERT_TRUE(call.wait([&] { return !texts(call, "agent_response").empty(); }));
+  EXPECT_EQ(texts(call, "agent_response"), (std::vector<std::string>{"I heard yes, thanks."}));
+  call.push_chunks(silence(1.5), kFrame);
+  EXPECT_TRUE(audible(call));
+  EXPECT_TRUE(call.errors().empty());
+}
+
+// An unbalanced default is an unterminated variable, reported at its line:col.
+TEST_F(OfflineAgent, UnterminatedReplyTemplateVariableIsReportedWhereItIs) {
+  auto loaded = pipeline::load_pipeline(R"({
+  "name": "agent",
+  "nodes": [
+    {"name": "agent", "element": "espeakagent", "properties": {"reply-template": "${param.reply:-I heard {text}."}}
+  ],
+  "links": []
+})",
+                                        "agent.json");
+  EXPECT_EQ(loaded.spec, nullptr);
+  EXPECT_EQ(pipeline::to_string(loaded.errors),
+            "agent.json:4:82: property 'reply-template' of node 'agent' (espeakagent): unterminated variable "
+            "'${param.reply:-I heard {text}.' (missing '}')\n");
 }
 
 }  // namespace
