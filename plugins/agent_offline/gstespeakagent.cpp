@@ -32,9 +32,10 @@
  * What the caller heard: after every 500 ms of an utterance's audio, and after its last
  * sample, a serialized `mediaflow-mark` goes downstream (twiliosink sends a Twilio `mark`,
  * named `espeak-<element name>-<n>`); 20 ms of silence follow each utterance so that an
- * encoder holding events until its next buffer (mulawenc) lets the last mark through. The host posts Twilio's echo as a `twilio-mark` bus
- * message; the agent reads it with the same sync handler and posts `heard` (utterances are
- * numbered from 1, the same ids as `interruption`).
+ * encoder holding events until its next buffer (mulawenc) lets the last mark through. The
+ * host posts Twilio's echo as a `twilio-mark` bus message; the agent reads it with the same
+ * sync handler and posts `heard` (utterances are numbered from 1, the same ids as
+ * `interruption`).
  *
  * Threading: synthesis runs on the element's own worker thread (espeak-ng is CPU work and
  * process-global, serialised by a mutex); bus handlers run on the posting element's thread
