@@ -13,8 +13,18 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 rec=$(mktemp -d "${TMPDIR:-/var/tmp}/mediaflow-bench-rec.XXXXXX")
 reg=$(mktemp -u /tmp/mediaflow-bench-registry.XXXXXX.bin)
 ulimit -n "$(ulimit -Hn)"
+# BENCH_PIPELINES=1: the host serves the shipped pipelines with bench/pipelines/*.json on top
+# (transcribe-deepgram tagged with the loadgen's bench_t0_ns for the fake vendor's latency
+# report; docs/benchmarks.md "Fake vendors under load").
+pipelines="$src/pipelines"
+if [ "${BENCH_PIPELINES:-0}" = 1 ]; then
+  pipelines=$(mktemp -d "${TMPDIR:-/tmp}/mediaflow-bench-pipelines.XXXXXX")
+  trap 'rm -rf "$pipelines"' EXIT
+  cp "$src"/pipelines/*.json "$pipelines"/
+  cp "$src"/bench/pipelines/*.json "$pipelines"/  # same names replace the shipped ones
+fi
 for n in $counts; do
-  env PORT="$port" BIND=127.0.0.1 PIPELINES_DIR="$src/pipelines" PLUGIN_DIR="$bin/plugins" \
+  env PORT="$port" BIND=127.0.0.1 PIPELINES_DIR="$pipelines" PLUGIN_DIR="$bin/plugins" \
       RECORDINGS_DIR="$rec" MAX_CONCURRENT_CALLS=$((n + 10)) LOG_LEVEL=warn GST_REGISTRY="$reg" \
       ${EXTRA_ENV:-} ${NICE:+nice -n $NICE} "$bin/mediaflow" serve >/tmp/mediaflow-bench-host.log 2>&1 &
   host=$!

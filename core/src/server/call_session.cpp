@@ -195,6 +195,7 @@ void CallSession::handle_text(const char* data, gsize size, gint64 arrival_us) {
 }
 
 void CallSession::handle_start(const StartInfo& info) {
+  const gint64 start_us = g_get_monotonic_time();
   const tw::StartEvent& start = info.start;
   const auto& cfg = worker_.host().config();
   started_ = true;
@@ -267,6 +268,7 @@ void CallSession::handle_start(const StartInfo& info) {
     finish(SOUP_WEBSOCKET_CLOSE_SERVER_ERROR, "pipeline failure", "pipeline_error");
     return;
   }
+  metrics().pipeline_start().observe((g_get_monotonic_time() - start_us) / 1e6);
   log::info("call_started", {{"call", log::call_id(call_sid_)}, {"pipeline", pipeline_name_},
                              {"worker", worker_.index()}});
 }
@@ -500,8 +502,11 @@ void CallSession::tick(gint64 now_us) {
   connection_.tick(now_us);
   if (state_ != State::kOpen) return;
   const auto& cfg = worker_.host().config();
+  // The tick is a once-a-second timeout that may fire a little early or late: half a tick of
+  // slack keeps a 1 s interval from turning into 2 s.
+  constexpr gint64 kTickSlackUs = G_USEC_PER_SEC / 2;
   if (cfg.keepalive_interval_seconds &&
-      now_us - last_ping_us_ >= gint64(cfg.keepalive_interval_seconds) * G_USEC_PER_SEC) {
+      now_us - last_ping_us_ + kTickSlackUs >= gint64(cfg.keepalive_interval_seconds) * G_USEC_PER_SEC) {
     connection_.send_ping();
     last_ping_us_ = now_us;
   }
