@@ -26,7 +26,16 @@
  * Messages (`mediaflow-agent-event`, docs/agent-events.md; `vendor` = `espeak`):
  * `conversation_started` (when the caller's audio format is known), `agent_response` (text
  * of each greeting/answer once synthesised), `user_transcript` (what it answers),
- * `interruption` {event-id u64: the agent utterance cut off}.
+ * `interruption` {event-id u64: the agent utterance cut off}, `heard` {event-id, heard-ms,
+ * sent-ms, interrupted}.
+ *
+ * What the caller heard: after every 500 ms of an utterance's audio, and after its last
+ * sample, a serialized `mediaflow-mark` goes downstream (twiliosink sends a Twilio `mark`,
+ * named `espeak-<element name>-<n>`); 20 ms of silence follow each utterance so that an
+ * encoder holding events until its next buffer (mulawenc) lets the last mark through. The
+ * host posts Twilio's echo as a `twilio-mark` bus message; the agent reads it with the same
+ * sync handler and posts `heard` (utterances are numbered from 1, the same ids as
+ * `interruption`).
  *
  * Threading: synthesis runs on the element's own worker thread (espeak-ng is CPU work and
  * process-global, serialised by a mutex); bus handlers run on the posting element's thread
@@ -43,8 +52,10 @@
 
 #include "espeak_synth.hpp"
 
+#include <mediaflow/gstutil/agent_event.hpp>
 #include <mediaflow/gstutil/custom_events.hpp>
 #include <mediaflow/gstutil/element_message_watch.hpp>
+#include <mediaflow/protocol/heard_tracker.hpp>
 
 #include <gst/audio/audio.h>
 
@@ -52,7 +63,9 @@
 #include <condition_variable>
 #include <cstring>
 #include <deque>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -61,6 +74,7 @@ GST_DEBUG_CATEGORY_STATIC(gst_espeak_agent_debug);
 #define GST_CAT_DEFAULT gst_espeak_agent_debug
 
 namespace oa = mediaflow::offline_agent;
+namespace mp = mediaflow::protocol;
 
 namespace {
 
@@ -71,6 +85,7 @@ constexpr const char* kDefaultVoice = "en-us";
 constexpr gint kDefaultWordsPerMinute = 170;
 constexpr GstClockTime kLead = 200 * GST_MSECOND;  // agent audio pushed ahead of the caller's
 constexpr std::size_t kChunkSamples = oa::kEspeakRate / 50;  // 20 ms
+constexpr std::size_t kMarkEverySamples = oa::kEspeakRate / 2;  // a mark per 500 ms of speech
 
 enum {
   PROP_0,
@@ -80,10 +95,19 @@ enum {
   PROP_WORDS_PER_MINUTE,
 };
 
+// The speech, then one chunk of silence: encoders built on GstAudioEncoder (mulawenc) hold
+// a serialized event until their next output buffer, so the mark after the last word needs
+// audio behind it to reach twiliosink before the next utterance.
 struct Utterance {
+  Utterance(guint64 utterance_id, std::vector<std::int16_t> speech)
+      : id(utterance_id), samples(std::move(speech)), speech_end(samples.size()) {
+    samples.resize(speech_end + kChunkSamples, 0);
+  }
   guint64 id;
   std::vector<std::int16_t> samples;
-  std::size_t pos = 0;  // next sample to push
+  std::size_t speech_end;  // samples of speech (before the trailing silence)
+  std::size_t pos = 0;     // next sample to push
+  std::size_t marked = 0;  // samples of speech followed by a mark so far
 };
 
 struct Job {
@@ -108,6 +132,7 @@ struct Conversation {
   GstClockTime out_next = 0;       // PTS of the next agent sample
   GstClockTime playing_until = 0;  // end of the agent audio pushed so far
   bool warned = false;
+  std::unique_ptr<mp::HeardTracker> heard_tracker;  // marks sent / echoed
   std::thread worker;
 };
 
@@ -156,11 +181,18 @@ std::string setting(GstEspeakAgent* self, gchar* GstEspeakAgent::*field) {
   return v;
 }
 
-void post_event(GstEspeakAgent* self, const char* kind, const std::string& text, guint64 event_id = 0) {
-  GstStructure* s = gst_structure_new("mediaflow-agent-event", "vendor", G_TYPE_STRING, kVendor, "kind",
-                                      G_TYPE_STRING, kind, "text", G_TYPE_STRING, text.c_str(), nullptr);
-  if (event_id) gst_structure_set(s, "event-id", G_TYPE_UINT64, event_id, nullptr);
+void post(GstEspeakAgent* self, GstStructure* s) {
   gst_element_post_message(GST_ELEMENT(self), gst_message_new_element(GST_OBJECT(self), s));
+}
+
+void post_event(GstEspeakAgent* self, const char* kind, const std::string& text, guint64 event_id = 0) {
+  GstStructure* s = mediaflow::gstutil::make_agent_event(kVendor, kind, text);
+  if (event_id) gst_structure_set(s, "event-id", G_TYPE_UINT64, event_id, nullptr);
+  post(self, s);
+}
+
+void post_heard(GstEspeakAgent* self, const std::vector<mp::Heard>& heard) {
+  for (const auto& h : heard) post(self, mediaflow::gstutil::make_heard_event(kVendor, h));
 }
 
 // Queues `text` for synthesis (caller holds c.mutex).
@@ -224,16 +256,24 @@ void barge_in(GstEspeakAgent* self, std::unique_lock<std::mutex>& lock) {
   c.playing_until = c.caller_now;
   c.interrupt_pending = true;  // the chain pushes the event: one thread pushes on src
   c.interrupt_id = id;
+  const std::vector<mp::Heard> cut = c.heard_tracker->on_interruption();
   lock.unlock();
   post_event(self, "interruption", "", id);
+  post_heard(self, cut);
   lock.lock();
 }
 
-// sync-message::element on the pipeline's bus: the posting element's thread.
-void handle_asr_message(GstEspeakAgent* self, const GstStructure* s) {
+// sync-message::element on the pipeline's bus: the posting element's thread (the host's call
+// loop for twilio-mark).
+void handle_bus_message(GstEspeakAgent* self, const GstStructure* s) {
   Conversation& c = *self->conversation;
   std::unique_lock lock(c.mutex);
-  if (gst_structure_has_name(s, "mediaflow-speech-started")) {
+  if (gst_structure_has_name(s, "twilio-mark")) {
+    const char* name = gst_structure_get_string(s, "name");
+    std::optional<mp::Heard> heard = name ? c.heard_tracker->on_echo(name) : std::nullopt;
+    lock.unlock();
+    if (heard) post_heard(self, {*heard});
+  } else if (gst_structure_has_name(s, "mediaflow-speech-started")) {
     barge_in(self, lock);
   } else if (gst_structure_has_name(s, "mediaflow-transcript")) {
     gboolean final = FALSE, eou = FALSE;
@@ -252,14 +292,17 @@ void on_sync_message(GstBus*, GstMessage* message, gpointer data) {
   auto* self = GST_ESPEAK_AGENT(data);
   if (GST_MESSAGE_SRC(message) == GST_OBJECT(self)) return;  // our own events (posted below)
   const GstStructure* s = gst_message_get_structure(message);
-  if (!s || !g_str_has_prefix(gst_structure_get_name(s), "mediaflow-")) return;
+  if (!s || !(g_str_has_prefix(gst_structure_get_name(s), "mediaflow-") || gst_structure_has_name(s, "twilio-mark")))
+    return;
   g_mutex_lock(&self->handler_lock);
-  if (self->conversation) handle_asr_message(self, s);
+  if (self->conversation) handle_bus_message(self, s);
   g_mutex_unlock(&self->handler_lock);
 }
 
 void start_conversation(GstEspeakAgent* self) {
   self->conversation = new Conversation();
+  self->conversation->heard_tracker =
+      std::make_unique<mp::HeardTracker>(std::string("espeak-") + GST_OBJECT_NAME(self) + "-");
   gst_segment_init(&self->segment, GST_FORMAT_TIME);
   self->src_started = false;
   self->bytes_per_second = 0;
@@ -317,7 +360,7 @@ static GstFlowReturn gst_espeak_agent_chain(GstPad*, GstObject* parent, GstBuffe
   start_src(self);
 
   Conversation& c = *self->conversation;
-  std::vector<GstBuffer*> out;
+  std::vector<GstMiniObject*> out;  // buffers and the mark events after them, in order
   bool interrupt = false;
   guint64 interrupt_id = 0;
   {
@@ -329,7 +372,8 @@ static GstFlowReturn gst_espeak_agent_chain(GstPad*, GstObject* parent, GstBuffe
     if (c.out_next < c.caller_now && c.playing_until <= c.caller_now) c.out_next = c.caller_now;
     while (!c.speaking.empty() && c.out_next < c.caller_now + kLead) {
       Utterance& u = c.speaking.front();
-      const std::size_t n = std::min(kChunkSamples, u.samples.size() - u.pos);
+      const std::size_t chunk_end = u.pos < u.speech_end ? u.speech_end : u.samples.size();
+      const std::size_t n = std::min(kChunkSamples, chunk_end - u.pos);
       GstBuffer* b = gst_buffer_new_memdup(u.samples.data() + u.pos, n * sizeof(std::int16_t));
       GST_BUFFER_PTS(b) = c.out_next;
       GST_BUFFER_DURATION(b) = samples_to_time(n);
@@ -338,17 +382,25 @@ static GstFlowReturn gst_espeak_agent_chain(GstPad*, GstObject* parent, GstBuffe
       c.out_next += GST_BUFFER_DURATION(b);
       c.playing_until = c.out_next;
       c.last_pushed_id = u.id;
-      out.push_back(b);
+      out.push_back(GST_MINI_OBJECT_CAST(b));
+      if (u.pos <= u.speech_end && u.pos > u.marked &&
+          (u.pos == u.speech_end || u.pos - u.marked >= kMarkEverySamples)) {
+        const std::string mark = c.heard_tracker->next_mark(u.id, samples_to_time(u.pos - u.marked));
+        u.marked = u.pos;
+        out.push_back(GST_MINI_OBJECT_CAST(mediaflow::gstutil::make_mark_event(mark)));
+      }
       if (u.pos >= u.samples.size()) c.speaking.pop_front();
     }
   }
   if (interrupt) gst_pad_push_event(self->srcpad, mediaflow::gstutil::make_interruption_event(interrupt_id));
   GstFlowReturn ret = GST_FLOW_OK;
-  for (GstBuffer* b : out) {
-    if (ret == GST_FLOW_OK) {
-      ret = gst_pad_push(self->srcpad, b);
+  for (GstMiniObject* o : out) {
+    if (ret != GST_FLOW_OK) {
+      gst_mini_object_unref(o);
+    } else if (GST_IS_BUFFER(o)) {
+      ret = gst_pad_push(self->srcpad, GST_BUFFER_CAST(o));
     } else {
-      gst_buffer_unref(b);
+      gst_pad_push_event(self->srcpad, GST_EVENT_CAST(o));
     }
   }
   // Agent output nobody listens to must not stop the caller's audio.

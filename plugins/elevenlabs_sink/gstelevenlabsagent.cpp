@@ -51,8 +51,8 @@
 
 #include "elevenlabs_protocol.hpp"
 #include "elevenlabs_session.hpp"
-#include "heard_tracker.hpp"
 
+#include <mediaflow/gstutil/agent_event.hpp>
 #include <mediaflow/gstutil/custom_events.hpp>
 #include <mediaflow/gstutil/element_message_watch.hpp>
 #include <mediaflow/gstutil/loop_context.hpp>
@@ -68,6 +68,7 @@ GST_DEBUG_CATEGORY_STATIC(gst_elevenlabs_agent_debug);
 
 namespace el = mediaflow::elevenlabs;
 namespace gu = mediaflow::gstutil;
+namespace mp = mediaflow::protocol;
 
 typedef enum {
   GST_ELEVENLABS_ON_FAILURE_CLOSE_CALL,
@@ -137,7 +138,7 @@ struct Running {
 
   // Mark tracking: loop (marks sent) and the bus's posting thread (echoes).
   std::mutex heard_lock;
-  std::unique_ptr<el::HeardTracker> heard;
+  std::unique_ptr<mp::HeardTracker> heard;
 
   gu::ElementMessageWatch bus_watch;
 };
@@ -192,21 +193,13 @@ std::string caps_for(const el::AudioFormat& f) {
   return "audio/x-raw,format=S16LE,rate=" + std::to_string(f.rate) + ",channels=1,layout=interleaved";
 }
 
-GstStructure* agent_event(const char* kind, const std::string& text) {
-  return gst_structure_new("mediaflow-agent-event", "vendor", G_TYPE_STRING, kVendor, "kind", G_TYPE_STRING, kind,
-                           "text", G_TYPE_STRING, text.c_str(), nullptr);
-}
+GstStructure* agent_event(const char* kind, const std::string& text) { return gu::make_agent_event(kVendor, kind, text); }
 
 void post(GstElevenLabsAgent* self, GstStructure* s) {
   gst_element_post_message(GST_ELEMENT(self), gst_message_new_element(GST_OBJECT(self), s));
 }
 
-void post_heard(GstElevenLabsAgent* self, const el::Heard& h) {
-  GstStructure* s = agent_event("heard", "");
-  gst_structure_set(s, "event-id", G_TYPE_UINT64, guint64(h.event_id), "heard-ms", G_TYPE_UINT64, guint64(h.heard_ms),
-                    "sent-ms", G_TYPE_UINT64, guint64(h.sent_ms), "interrupted", G_TYPE_BOOLEAN, h.interrupted, nullptr);
-  post(self, s);
-}
+void post_heard(GstElevenLabsAgent* self, const mp::Heard& h) { post(self, gu::make_heard_event(kVendor, h)); }
 
 // On the loop. Reports once; in continue mode the element goes silent.
 void fail(GstElevenLabsAgent* self, const std::string& why) {
@@ -299,7 +292,7 @@ void handle_interruption(GstElevenLabsAgent* self, Running* run, std::uint64_t e
   gst_pad_push_event(self->srcpad, gu::make_interruption_event(event_id));
   // What was scheduled ahead of the call's time was cleared: new speech starts now.
   run->next_pts = std::min(run->next_pts, run->input_end_ns.load());
-  std::vector<el::Heard> cut;
+  std::vector<mp::Heard> cut;
   {
     std::lock_guard lock(run->heard_lock);
     cut = run->heard->on_interruption();
@@ -392,7 +385,7 @@ void on_sync_message(GstBus*, GstMessage* message, gpointer data) {
   const gchar* name = gst_structure_get_string(s, "name");
   Running* run = self->running;
   if (!name || !run) return;
-  std::optional<el::Heard> heard;
+  std::optional<mp::Heard> heard;
   {
     std::lock_guard lock(run->heard_lock);
     heard = run->heard->on_echo(name);
@@ -422,7 +415,7 @@ static bool start_running(GstElevenLabsAgent* self) {
   config.initiation.dynamic_variables = el::parse_variable_list(variables, &bad);
   if (!bad.empty())
     GST_WARNING_OBJECT(self, "dynamic-variables: %zu entries without \"key=\" ignored", bad.size());
-  run->heard = std::make_unique<el::HeardTracker>(std::string("el-") + GST_OBJECT_NAME(self) + "-");
+  run->heard = std::make_unique<mp::HeardTracker>(std::string("el-") + GST_OBJECT_NAME(self) + "-");
   run->loop = std::make_unique<gu::LoopContext>("elevenlabsagent");
   self->running = run;
 

@@ -10,6 +10,7 @@
 #include "support/spoken_audio.hpp"
 #include "support/test_files.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <thread>
@@ -77,11 +78,18 @@ TEST(OfflineDial, DialedCallerSayingYesIsAnsweredByTheOfflineAgent) {
   // Agent speech came back (the greeting — which the caller's "yes" may barge in on — and the
   // answer): more than a second of it.
   EXPECT_GT(r.bytes_received, std::uint64_t(8000));
-  // The host wrote what the agent heard and said beside the call's recording.
+  // The agent's marks reached the caller, which echoed them as Twilio does once played.
+  EXPECT_TRUE(std::any_of(r.marks_received.begin(), r.marks_received.end(),
+                          [](const std::string& m) { return m.rfind("espeak-agent-", 0) == 0; }));
+  // The host wrote what the agent heard and said beside the call's recording, and how much
+  // of its speech the caller heard (from those echoes).
+  std::string text;
   EXPECT_TRUE(HostTest::eventually([&] {
     auto transcripts = files_ending(host->recordings_dir, "transcript.jsonl");
-    return !transcripts.empty() && slurp(transcripts[0]).find("You said yes.") != std::string::npos;
-  }));
+    text = transcripts.empty() ? "" : slurp(transcripts[0]);
+    return text.find("You said yes.") != std::string::npos &&
+           text.find(R"("vendor":"espeak","kind":"heard")") != std::string::npos;
+  })) << text;
 }
 
 }  // namespace

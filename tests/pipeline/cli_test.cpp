@@ -94,6 +94,36 @@ TEST(PipelineCli, InspectDescribesPadsAndTypedProperties) {
   EXPECT_EQ(mediaflow_cli({"inspect", "nosuchelement"}).exit_code, 1);
 }
 
+TEST(PipelineCli, LaunchLineAndInspectNeverPrintSecrets) {
+  TempDir dir;
+  auto file = dir.write("asr.json", R"({
+  "name": "asr",
+  "nodes": [
+    {"name": "src", "element": "audiotestsrc"},
+    {"name": "asr", "element": "deepgramasr", "properties": {"api-key": "${env.DEEPGRAM_API_KEY}"}}
+  ],
+  "links": [{"from": "src", "to": "asr"}]
+})");
+  const std::string key = "dg-cli-secret-5551212";
+  CliRun r = mediaflow::test::run_process({mediaflow::test::mediaflow_binary().string(), "launch-line", file.string()},
+                                          {"DEEPGRAM_API_KEY=" + key});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.find(key), std::string::npos) << r.out;
+  EXPECT_EQ(r.err.find(key), std::string::npos) << r.err;
+  EXPECT_NE(r.out.find("'api-key=\"${env.DEEPGRAM_API_KEY}\"'"), std::string::npos) << r.out;
+  EXPECT_NE(r.err.find("property 'api-key' of node 'asr' is a secret"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("\"$DEEPGRAM_API_KEY\""), std::string::npos) << r.err;
+
+  CliRun v = mediaflow::test::run_process({mediaflow::test::mediaflow_binary().string(), "validate", file.string()},
+                                          {"DEEPGRAM_API_KEY=" + key});
+  EXPECT_EQ(v.exit_code, 0) << v.err;
+  EXPECT_EQ((v.out + v.err).find(key), std::string::npos);
+
+  CliRun i = mediaflow_cli({"inspect", "deepgramasr"});
+  EXPECT_EQ(i.exit_code, 0) << i.err;
+  EXPECT_NE(i.out.find("api-key                  string  (-w secret)"), std::string::npos) << i.out;
+}
+
 TEST(PipelineCli, EveryPipelineCommandHasHelp) {
   for (const char* cmd : {"validate", "launch-line", "run", "inspect"}) {
     CliRun r = mediaflow_cli({cmd, "--help"});

@@ -1,7 +1,12 @@
 // The launch line of a pipeline file really runs: under gst_parse_launch and in a shell.
 #include "pipeline/pipeline_test_util.hpp"
 
+#include "support/paths.hpp"
+
 #include <mediaflow/pipeline/launch_line.hpp>
+#include <mediaflow/plugin_registry.hpp>
+
+#include <cstdlib>
 
 namespace {
 
@@ -86,6 +91,70 @@ TEST_F(PipelineLaunchLine, MissingVariableIsAnError) {
   std::string error;
   EXPECT_EQ(launch_line(*r.spec, {{"param.dir", "/d"}}, &error), "");
   EXPECT_EQ(error, "tee.json:10:72: property 'location' of node 'file': variable ${call.sid} is not set and has no default");
+}
+
+// Secrets (write-only properties: deepgramasr's and elevenlabsagent's api-key) never appear
+// in a launch line, whatever they were filled from; a secret taken from ${env.NAME} shows as
+// that reference, any other as <redacted>, and the caller learns which ones were hidden.
+const char* kSecretsPipeline = R"({
+  "name": "secrets",
+  "nodes": [
+    {"name": "src", "element": "audiotestsrc"},
+    {"name": "t", "element": "tee"},
+    {"name": "asr", "element": "deepgramasr",
+     "properties": {"api-key": "${env.MF_LAUNCH_TEST_DG_KEY}", "model": "${env.MF_LAUNCH_TEST_MODEL}"}},
+    {"name": "q", "element": "queue"},
+    {"name": "agent", "element": "elevenlabsagent", "properties": {"agent-id": "agent_1", "api-key": "${param.xi_key}"}},
+    {"name": "agent2", "element": "elevenlabsagent", "properties": {"agent-id": "agent_2", "api-key": "xi-literal-key-77"}},
+    {"name": "out", "element": "fakesink"}
+  ],
+  "links": [
+    {"from": "src", "to": "t"},
+    {"from": "t", "to": "asr"},
+    {"from": "t", "to": "q"},
+    {"from": "q", "to": "agent"},
+    {"from": "agent", "to": "agent2"},
+    {"from": "agent2", "to": "out"}
+  ]
+})";
+
+TEST_F(PipelineLaunchLine, SecretsAreNeverPrinted) {
+  mediaflow::load_plugins(mediaflow::test::plugin_dir());
+  ASSERT_EQ(setenv("MF_LAUNCH_TEST_DG_KEY", "dg-secret-0123456789", 1), 0);
+  ASSERT_EQ(setenv("MF_LAUNCH_TEST_MODEL", "nova-2", 1), 0);
+  auto r = load_pipeline(kSecretsPipeline, "secrets.json");
+  ASSERT_NE(r.spec, nullptr) << to_string(r.errors);
+  const Variables vars{{"param.xi_key", "xi-param-key-42"}};
+  std::vector<HiddenSecret> hidden;
+  std::string error;
+  std::string line = launch_line(*r.spec, vars, &error, &hidden);
+  ASSERT_NE(line, "") << error;
+  std::string cmd = launch_command(*r.spec, vars, nullptr, nullptr);
+  for (const std::string& text : {line, cmd}) {
+    for (const char* secret : {"dg-secret-0123456789", "xi-param-key-42", "xi-literal-key-77"})
+      EXPECT_EQ(text.find(secret), std::string::npos) << secret << " in " << text;
+  }
+  EXPECT_NE(line.find("deepgramasr name=asr api-key=\"${env.MF_LAUNCH_TEST_DG_KEY}\" model=nova-2"), std::string::npos)
+      << line;
+  EXPECT_NE(line.find("elevenlabsagent name=agent agent-id=agent_1 api-key=\"<redacted>\""), std::string::npos) << line;
+  EXPECT_NE(line.find("elevenlabsagent name=agent2 agent-id=agent_2 api-key=\"<redacted>\""), std::string::npos) << line;
+  EXPECT_NE(cmd.find("'api-key=\"${env.MF_LAUNCH_TEST_DG_KEY}\"'"), std::string::npos) << cmd;
+  ASSERT_EQ(hidden.size(), 3u);
+  EXPECT_EQ(hidden[0].node, "asr");
+  EXPECT_EQ(hidden[0].property, "api-key");
+  EXPECT_EQ(hidden[0].env_name, "MF_LAUNCH_TEST_DG_KEY");
+  EXPECT_EQ(hidden[1].node, "agent");
+  EXPECT_EQ(hidden[1].env_name, "");
+  EXPECT_EQ(hidden[2].node, "agent2");
+  EXPECT_EQ(hidden[2].env_name, "");
+
+  // An env reference whose variable is empty does not say where the value came from.
+  ASSERT_EQ(setenv("MF_LAUNCH_TEST_DG_KEY", "", 1), 0);
+  hidden.clear();
+  line = launch_line(*r.spec, vars, &error, &hidden);
+  EXPECT_NE(line.find("deepgramasr name=asr api-key=\"<redacted>\""), std::string::npos) << line;
+  unsetenv("MF_LAUNCH_TEST_DG_KEY");
+  unsetenv("MF_LAUNCH_TEST_MODEL");
 }
 
 }  // namespace

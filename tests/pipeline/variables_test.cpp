@@ -71,4 +71,42 @@ TEST(PipelineVariables, SingleVariableDetection) {
   EXPECT_FALSE(is_single_variable("${param.x}${param.y}"));
 }
 
+TEST(PipelineVariables, DefaultsMayHoldBalancedBraces) {
+  Variables vars{{"param.set", "Hi {name}"}};
+  EXPECT_EQ(expand("${param.reply:-You said {text}.}", {}), "You said {text}.");
+  EXPECT_EQ(expand("${param.reply:-{a}{b} and {{c}}}!", {}), "{a}{b} and {{c}}!");
+  EXPECT_EQ(expand("${param.set:-You said {text}.}", vars), "Hi {name}");
+  EXPECT_EQ(expand("[${param.a:-{x}}] [${param.b:-{y}}]", {}), "[{x}] [{y}]");
+  EXPECT_EQ(expand("${param.a:-cost $$5 {n}}", {}), "cost $5 {n}");
+  auto scan = scan_variables("${param.reply:-You said {text}.}");
+  EXPECT_EQ(scan.error, "");
+  ASSERT_EQ(scan.refs.size(), 1u);
+  EXPECT_EQ(scan.refs[0].name, "param.reply");
+  EXPECT_EQ(scan.refs[0].fallback, "You said {text}.");
+  // Braces outside a reference are plain text, balanced or not.
+  EXPECT_EQ(expand("{${param.set}} }{", vars), "{Hi {name}} }{");
+}
+
+TEST(PipelineVariables, UnbalancedOrNestedDefaultsAreErrorsAtTheReference) {
+  auto scan = scan_variables("say ${param.reply:-You said {text}.");
+  EXPECT_EQ(scan.error, "unterminated variable '${param.reply:-You said {text}.' (missing '}')");
+  EXPECT_EQ(scan.error_offset, 4u);
+  scan = scan_variables("ok ${param.a} ${param.b:-{");
+  EXPECT_EQ(scan.error_offset, 14u);
+  EXPECT_NE(scan.error.find("unterminated"), std::string::npos);
+  scan = scan_variables("${param.a:-${param.b}}");
+  EXPECT_EQ(scan.error_offset, 0u);
+  EXPECT_EQ(scan.error, "the default of ${param.a} holds a variable; a default is literal text ('$$' for a '$')");
+  std::string error;
+  EXPECT_EQ(expand("${param.a:-x {y}", {}, &error), "<error>");
+  EXPECT_EQ(error, "unterminated variable '${param.a:-x {y}' (missing '}')");
+}
+
+TEST(PipelineVariables, SingleVariableWithBracesInItsDefault) {
+  EXPECT_TRUE(is_single_variable("${param.reply:-You said {text}.}"));
+  EXPECT_FALSE(is_single_variable("${param.reply:-{x}}{y}"));
+  EXPECT_FALSE(is_single_variable("${param.x} {y}"));
+  EXPECT_FALSE(is_single_variable("${param.x:-{}"));
+}
+
 }  // namespace

@@ -1,5 +1,7 @@
 #include "cli/commands.hpp"
 
+#include <mediaflow/gstutil/secret_property.hpp>
+
 #include <gst/gst.h>
 
 #include <cstdio>
@@ -23,6 +25,9 @@ std::string value_text(const GValue* v) {
     const char* s = g_value_get_string(v);
     return s ? std::string("\"") + s + "\"" : "null";
   }
+  // A null boxed default (basesink's last-sample) cannot be serialised: GStreamer warns.
+  if ((G_VALUE_HOLDS_BOXED(v) && !g_value_get_boxed(v)) || (G_VALUE_HOLDS_OBJECT(v) && !g_value_get_object(v)))
+    return "null";
   gchar* s = gst_value_serialize(v);
   std::string out = s ? s : "?";
   g_free(s);
@@ -94,6 +99,7 @@ void print_properties(GstElement* element) {
     access += (p->flags & G_PARAM_WRITABLE) ? "w" : "-";
     if (p->flags & G_PARAM_CONSTRUCT_ONLY) access += " construct-only";
     if (p->flags & GST_PARAM_MUTABLE_PLAYING) access += " changeable-in-playing";
+    if (gstutil::is_secret_property(p)) access += " secret";
     std::printf("  %-24s %s  (%s)\n", p->name, describe_type(p).c_str(), access.c_str());
     const GValue* dflt = g_param_spec_get_default_value(p);
     std::string d = value_text(dflt);
@@ -111,8 +117,9 @@ int cmd_inspect(const Args& args) {
         "usage: mediaflow inspect ELEMENT\n\n"
         "Describes one element, ours (from PLUGIN_DIR) or stock GStreamer: its description and\n"
         "plugin, its pad templates (name, direction, presence, caps) and its properties with type,\n"
-        "range or allowed values, access and default — what a pipeline file may set on a node of\n"
-        "this element. Exit code 1 when the element is unknown.\n");
+        "range or allowed values, access (\"secret\": write-only, its value is never shown) and\n"
+        "default — what a pipeline file may set on a node of this element. Exit code 1 when the\n"
+        "element is unknown.\n");
     return 0;
   }
   if (args.size() != 1) {

@@ -1,6 +1,8 @@
 #include <mediaflow/pipeline/launch_line.hpp>
 
-#include <glib.h>
+#include <mediaflow/gstutil/secret_property.hpp>
+
+#include <gst/gst.h>
 
 #include <cstring>
 #include <map>
@@ -39,9 +41,61 @@ std::string shell_word(const std::string& w) {
   return out + "'";
 }
 
+// The property specs of the elements a pipeline names, to tell secrets apart.
+class PropertyLookup {
+ public:
+  PropertyLookup() = default;
+  PropertyLookup(const PropertyLookup&) = delete;
+  PropertyLookup& operator=(const PropertyLookup&) = delete;
+  ~PropertyLookup() {
+    for (auto& [name, klass] : classes_)
+      if (klass) g_type_class_unref(klass);
+  }
+
+  // Null when the element or the property is unknown.
+  GParamSpec* find(const std::string& element, const std::string& property) {
+    auto [it, fresh] = classes_.try_emplace(element, nullptr);
+    if (fresh) it->second = element_class(element);
+    return it->second ? g_object_class_find_property(it->second, property.c_str()) : nullptr;
+  }
+
+ private:
+  static GObjectClass* element_class(const std::string& element) {
+    GstElementFactory* found = gst_element_factory_find(element.c_str());
+    if (!found) return nullptr;
+    auto* loaded = GST_ELEMENT_FACTORY(gst_plugin_feature_load(GST_PLUGIN_FEATURE(found)));
+    gst_object_unref(found);
+    if (!loaded) return nullptr;
+    GType type = gst_element_factory_get_element_type(loaded);
+    gst_object_unref(loaded);
+    return type ? static_cast<GObjectClass*>(g_type_class_ref(type)) : nullptr;
+  }
+
+  std::map<std::string, GObjectClass*> classes_;
+};
+
+// How a secret shows in the line: "${env.NAME}" when the value is that set environment
+// variable, else "<redacted>". `env_name` gets NAME or "".
+std::string secret_placeholder(const PropertySpec& p, const Variables& vars, std::string* env_name) {
+  env_name->clear();
+  if (p.kind == ValueKind::String && is_single_variable(p.text)) {
+    TemplateScan scan = scan_variables(p.text);
+    if (scan.error.empty() && scan.refs.size() == 1 && scan.refs[0].name.rfind("env.", 0) == 0) {
+      const std::string& name = scan.refs[0].name;
+      std::string value;
+      if (expand_variables("${" + name + "}", vars, &value, nullptr) && !value.empty()) {
+        *env_name = name.substr(4);
+        return "${" + name + "}";
+      }
+    }
+  }
+  return "<redacted>";
+}
+
 class LineWriter {
  public:
-  LineWriter(const PipelineSpec& spec, const Variables& vars) : spec_(spec), vars_(vars) {}
+  LineWriter(const PipelineSpec& spec, const Variables& vars, std::vector<HiddenSecret>* hidden)
+      : spec_(spec), vars_(vars), hidden_(hidden) {}
 
   // Words of the description, or false with *error.
   bool run(std::vector<std::string>* words, std::string* error) {
@@ -105,6 +159,11 @@ class LineWriter {
         if (error) *error = spec_.diag(p.value_pos, property_label(node, p.name) + ": " + *error).str();
         return false;
       }
+      if (gstutil::is_secret_property(properties_.find(node.element, p.name))) {
+        HiddenSecret secret{node.name, p.name, ""};
+        value = secret_placeholder(p, vars_, &secret.env_name);
+        if (hidden_) hidden_->push_back(std::move(secret));
+      }
       words_->push_back(p.name + "=" + launch_value(value));
     }
     return true;
@@ -134,6 +193,8 @@ class LineWriter {
 
   const PipelineSpec& spec_;
   const Variables& vars_;
+  std::vector<HiddenSecret>* hidden_;
+  PropertyLookup properties_;
   std::vector<std::string>* words_ = nullptr;
   std::map<std::string, std::vector<size_t>> outgoing_;
   std::map<std::string, int> incoming_;
@@ -143,17 +204,19 @@ class LineWriter {
 
 }  // namespace
 
-std::string launch_line(const PipelineSpec& spec, const Variables& vars, std::string* error) {
+std::string launch_line(const PipelineSpec& spec, const Variables& vars, std::string* error,
+                        std::vector<HiddenSecret>* hidden) {
   std::vector<std::string> words;
-  if (!LineWriter(spec, vars).run(&words, error)) return "";
+  if (!LineWriter(spec, vars, hidden).run(&words, error)) return "";
   std::string out;
   for (const auto& w : words) out += (out.empty() ? "" : " ") + w;
   return out;
 }
 
-std::string launch_command(const PipelineSpec& spec, const Variables& vars, std::string* error) {
+std::string launch_command(const PipelineSpec& spec, const Variables& vars, std::string* error,
+                           std::vector<HiddenSecret>* hidden) {
   std::vector<std::string> words;
-  if (!LineWriter(spec, vars).run(&words, error)) return "";
+  if (!LineWriter(spec, vars, hidden).run(&words, error)) return "";
   std::string out = "gst-launch-1.0";
   for (const auto& w : words) out += " " + shell_word(w);
   return out;

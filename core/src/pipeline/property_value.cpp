@@ -1,5 +1,7 @@
 #include "pipeline/property_value.hpp"
 
+#include <mediaflow/gstutil/secret_property.hpp>
+
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -153,9 +155,7 @@ std::string set_flags(GParamSpec* p, ValueKind kind, const std::string& text, GV
   return "";
 }
 
-}  // namespace
-
-std::string property_value_from_text(GParamSpec* p, ValueKind kind, const std::string& text, GValue* out) {
+std::string value_from_text(GParamSpec* p, ValueKind kind, const std::string& text, GValue* out) {
   GType type = G_PARAM_SPEC_VALUE_TYPE(p);
   GType fundamental = G_TYPE_FUNDAMENTAL(type);
   long double lo = 0, hi = 0;
@@ -208,6 +208,16 @@ std::string property_value_from_text(GParamSpec* p, ValueKind kind, const std::s
     return "cannot read " + quoted(text) + " as " + g_type_name(type);
   }
   return "";
+}
+
+}  // namespace
+
+std::string property_value_from_text(GParamSpec* p, ValueKind kind, const std::string& text, GValue* out) {
+  std::string why = value_from_text(p, kind, text, out);
+  // A secret's value never reaches a message (docs/plugin-authoring.md, "Secrets").
+  if (!why.empty() && gstutil::is_secret_property(p))
+    return std::string("not a valid ") + g_type_name(G_PARAM_SPEC_VALUE_TYPE(p)) + " (a secret: its value is not shown)";
+  return why;
 }
 
 bool pad_template_matches(std::string_view tmpl, std::string_view pad) {

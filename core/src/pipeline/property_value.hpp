@@ -12,7 +12,8 @@
 namespace mediaflow::pipeline {
 
 // Fills *out (unset on entry) with the value of pspec's type. Returns "" on success, else why
-// not ("expected an integer, got 'abc'", "99999 is out of range [0, 20000]", …).
+// not ("expected an integer, got 'abc'", "99999 is out of range [0, 20000]", …); never quotes
+// the value of a secret property (gstutil::is_secret_property).
 std::string property_value_from_text(GParamSpec* pspec, ValueKind kind, const std::string& text, GValue* out);
 
 // True when a pad named `pad` can come from a template named `name_template`

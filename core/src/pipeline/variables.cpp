@@ -23,6 +23,37 @@ bool is_param_name(std::string_view s) {
   return true;
 }
 
+// Index of the '}' that closes the reference starting at text[start] ("${"), counting the
+// braces a default may hold ("${param.reply:-You said {text}.}"); npos when unterminated.
+size_t find_close(std::string_view text, size_t start) {
+  int depth = 0;
+  for (size_t i = start + 1; i < text.size(); ++i) {
+    if (text[i] == '{') {
+      ++depth;
+    } else if (text[i] == '}' && --depth == 0) {
+      return i;
+    }
+  }
+  return std::string_view::npos;
+}
+
+// A default is literal text with the escapes of the rest of the value: "$$" is one '$'. A
+// variable inside a default is not supported: false.
+bool default_text(std::string_view d, std::string* out) {
+  out->clear();
+  for (size_t i = 0; i < d.size(); ++i) {
+    if (d[i] == '$' && i + 1 < d.size() && d[i + 1] == '$') {
+      *out += '$';
+      ++i;
+    } else if (d[i] == '$' && i + 1 < d.size() && d[i + 1] == '{') {
+      return false;
+    } else {
+      *out += d[i];
+    }
+  }
+  return true;
+}
+
 // One pass over the text; calls on_literal / on_ref in order. Returns an error or "".
 template <typename Literal, typename Ref>
 std::string walk(std::string_view text, size_t* error_offset, Literal on_literal, Ref on_ref) {
@@ -44,7 +75,7 @@ std::string walk(std::string_view text, size_t* error_offset, Literal on_literal
       ++i;
       continue;
     }
-    size_t close = text.find('}', i + 2);
+    size_t close = find_close(text, i);
     if (close == std::string_view::npos) {
       *error_offset = i;
       return "unterminated variable '" + std::string(text.substr(i)) + "' (missing '}')";
@@ -54,11 +85,17 @@ std::string walk(std::string_view text, size_t* error_offset, Literal on_literal
     ref.offset = i;
     size_t dflt = body.find(":-");
     ref.name = std::string(body.substr(0, dflt));
-    if (dflt != std::string_view::npos) ref.fallback = std::string(body.substr(dflt + 2));
     std::string why = check_variable_name(ref.name);
     if (!why.empty()) {
       *error_offset = i;
       return why;
+    }
+    if (dflt != std::string_view::npos) {
+      ref.fallback.emplace();
+      if (!default_text(body.substr(dflt + 2), &*ref.fallback)) {
+        *error_offset = i;
+        return "the default of ${" + ref.name + "} holds a variable; a default is literal text ('$$' for a '$')";
+      }
     }
     on_ref(ref);
     i = close + 1;
@@ -103,8 +140,8 @@ TemplateScan scan_variables(std::string_view text) {
 }
 
 bool is_single_variable(std::string_view text) {
-  if (text.size() < 4 || text.substr(0, 2) != "${" || text.back() != '}') return false;
-  return text.find('}') == text.size() - 1;
+  if (text.size() < 4 || text.substr(0, 2) != "${") return false;
+  return find_close(text, 0) == text.size() - 1;
 }
 
 bool expand_variables(std::string_view text, const Variables& vars, std::string* out, std::string* error) {

@@ -1,7 +1,8 @@
 // ${…} variables in property values: ${call.sid}, ${call.stream_sid}, ${call.account_sid},
 // ${param.NAME}, ${env.NAME}, ${recording.id}; ${NS.NAME:-default} gives a default (used when
 // the variable is unset or empty); "$$" is a literal '$'. A '$' not followed by '{' or '$' is
-// literal too.
+// literal too. A default is literal text and may hold balanced braces
+// ("${param.reply:-You said {text}.}"): a reference ends at the '}' that balances its "${".
 #pragma once
 
 #include <map>

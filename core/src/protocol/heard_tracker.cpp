@@ -1,6 +1,8 @@
-#include "heard_tracker.hpp"
+#include <mediaflow/protocol/heard_tracker.hpp>
 
-namespace mediaflow::elevenlabs {
+#include <algorithm>
+
+namespace mediaflow::protocol {
 namespace {
 
 constexpr std::uint64_t kNsPerMs = 1000000;
@@ -46,4 +48,4 @@ std::vector<Heard> HeardTracker::on_interruption() {
   return out;
 }
 
-}  // namespace mediaflow::elevenlabs
+}  // namespace mediaflow::protocol

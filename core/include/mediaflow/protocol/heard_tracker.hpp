@@ -1,7 +1,9 @@
-// How much of each agent response the caller actually heard, from Twilio mark echoes.
+// How much of each agent response the caller actually heard, from Twilio mark echoes. Shared by
+// every agent element that reports `heard` events (docs/agent-events.md): elevenlabsagent,
+// espeakagent.
 //
-// After the audio of every vendor audio event the element sends a mark (name from
-// next_mark()); Twilio echoes a mark once the audio before it has played. Echoes come back in
+// After a stretch of a response's audio the element sends a mark (name from next_mark());
+// Twilio echoes a mark once the audio before it has played. Echoes come back in
 // the order the marks were sent. A Twilio `clear` (our interruption) also echoes every pending
 // mark, so marks pending at an interruption prove nothing: they are flagged and their echoes
 // ignored. Plain C++, no locking (the element serialises calls).
@@ -14,10 +16,10 @@
 #include <string>
 #include <vector>
 
-namespace mediaflow::elevenlabs {
+namespace mediaflow::protocol {
 
 struct Heard {
-  std::uint64_t event_id = 0;  // the vendor's audio event id (one agent response)
+  std::uint64_t event_id = 0;  // the response's id (vendor audio event id, or utterance number)
   std::uint64_t heard_ms = 0;  // audio of that response played to the caller (confirmed)
   std::uint64_t sent_ms = 0;   // audio of that response sent towards the caller
   bool interrupted = false;    // the rest was cleared by a barge-in
@@ -55,4 +57,4 @@ class HeardTracker {
   std::map<std::uint64_t, Response> responses_;
 };
 
-}  // namespace mediaflow::elevenlabs
+}  // namespace mediaflow::protocol
