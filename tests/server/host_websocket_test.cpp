@@ -25,16 +25,17 @@ TEST_F(HostTest, HostSendsKeepalivePingsOnTheConfiguredInterval) {
   RawWebSocket ws;
   ASSERT_EQ(ws.connect(port(), "/rtm/voice"), 101);
   ASSERT_TRUE(ws.send_text(start_message("echo")));
-  // read_frame answers pings itself, so ask for the next frame after > 2 intervals (pings go
-  // out on the once-a-second housekeeping tick): the call is still open (no close frame)
-  // because our pongs kept it alive.
-  std::this_thread::sleep_for(std::chrono::milliseconds(3300));
+  // read_frame answers pings itself (and counts them); nothing else arrives meanwhile. Pings
+  // go out on the once-a-second housekeeping tick: wait (generously) for two of them.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(8);
+  while (ws.pings_answered() < 2 && std::chrono::steady_clock::now() < deadline) ws.read_frame(500);
+  EXPECT_GE(ws.pings_answered(), 2u);
+  // The call is still open (no close frame) because our pongs kept it alive.
   ASSERT_TRUE(ws.send_text("ping"));
   auto f = ws.read_frame(3000);
   ASSERT_TRUE(f.has_value());
   EXPECT_EQ(f->opcode, 1);
   EXPECT_EQ(f->payload, "pong");
-  EXPECT_GE(ws.pings_answered(), 2u);
 }
 
 TEST_F(HostTest, ClientCloseIsEchoedAndTheCallEnds) {
