@@ -43,7 +43,7 @@ namespace {
 
 constexpr double kDefaultThreshold = -45.0;
 constexpr guint kDefaultPreRollMs = 500;
-constexpr guint kDefaultHangoverMs = 1000;
+constexpr guint kDefaultHangoverMs = 700;
 
 enum {
   PROP_0,

@@ -25,9 +25,10 @@
  *
  * Structure: a bin `speechgate ! queue ! audioconvert ! audioresample ! pocketsphinx ! fakesink`.
  * `speechgate` (an energy gate, see its own doc) passes only speech plus 0.5 s of pre-roll
- * before each onset and 1 s of hangover after it (longer while the decoder is still inside an
- * utterance): a caller is silent most of a call, and the decoder (≈ 1.1 M instructions per
- * 20 ms of audio) then does no work at all, nor does the queue's thread wake up.
+ * before each onset and 0.7 s of hangover after it (pocketsphinx ends an utterance after
+ * 0.5 s of non-speech; the gate stays open longer while the decoder is still inside one): a
+ * caller is silent most of a call, and the decoder (≈ 1.1 M instructions per 20 ms of
+ * audio) then does no work at all, nor does the queue's thread wake up.
  * `speech-threshold` sets its level; `decoded` counts the audio the decoder was given. Word
  * times stay call times across the gaps (the element maps decoder frames back through the
  * stretches it fed). The `queue` is a deliberate hand-off: the host pushes call audio inline from its loop thread
@@ -52,6 +53,7 @@
 #include <sphinxbase/err.h>
 
 #include <glib/gstdio.h>
+#include <gst/audio/audio.h>
 
 #include <algorithm>
 #include <cmath>
@@ -264,6 +266,25 @@ void on_partial(GstSphinxAsr* self, const char* hyp, long log_score) {
   post(self, transcript(hyp, false, start, seconds(c.end) - start, probability(log_score)));
 }
 
+// The queue's limit is audio waiting, in bytes: its time level would count the gaps
+// speechgate leaves between stretches as lag. Runs on the upstream thread at each caps.
+GstPadProbeReturn size_queue(GstPad*, GstPadProbeInfo* info, gpointer data) {
+  auto* self = GST_SPHINX_ASR(data);
+  GstEvent* ev = GST_PAD_PROBE_INFO_EVENT(info);
+  if (GST_EVENT_TYPE(ev) != GST_EVENT_CAPS) return GST_PAD_PROBE_OK;
+  GstCaps* caps = nullptr;
+  gst_event_parse_caps(ev, &caps);
+  GstAudioInfo ai;
+  if (!gst_audio_info_from_caps(&ai, caps)) return GST_PAD_PROBE_OK;
+  GST_OBJECT_LOCK(self);
+  const guint max_lag = self->max_lag;
+  GST_OBJECT_UNLOCK(self);
+  const guint64 bytes = gst_util_uint64_scale(max_lag, guint64(GST_AUDIO_INFO_RATE(&ai)) * GST_AUDIO_INFO_BPF(&ai), 1000);
+  g_object_set(self->queue, "max-size-time", guint64(0), "max-size-bytes", guint(std::min<guint64>(bytes, G_MAXUINT)),
+               nullptr);
+  return GST_PAD_PROBE_OK;
+}
+
 // Runs on the queue's thread before pocketsphinx sees each buffer/event.
 GstPadProbeReturn on_recognizer_input(GstPad*, GstPadProbeInfo* info, gpointer data) {
   auto* self = GST_SPHINX_ASR(data);
@@ -366,7 +387,8 @@ bool configure_recognizer(GstSphinxAsr* self) {
   GST_OBJECT_UNLOCK(self);
 
   g_object_set(self->gate, "threshold", threshold, nullptr);
-  g_object_set(self->queue, "max-size-time", guint64(max_lag) * GST_MSECOND, nullptr);
+  // Until the caps are known (size_queue): time.
+  g_object_set(self->queue, "max-size-time", guint64(max_lag) * GST_MSECOND, "max-size-bytes", 0u, nullptr);
   g_object_set(self->recognizer, "hmm", model.c_str(), nullptr);
   if (mediaflow::sphinx::parse_keywords(keywords).empty()) {
     g_object_set(self->recognizer, "dict", dictionary.c_str(), nullptr);
@@ -578,6 +600,9 @@ static void gst_sphinx_asr_init(GstSphinxAsr* self) {
   GstPad* gsink = gst_element_get_static_pad(self->gate, "sink");
   gst_ghost_pad_set_target(GST_GHOST_PAD(ghost), gsink);
   gst_object_unref(gsink);
+  GstPad* qsink = gst_element_get_static_pad(self->queue, "sink");
+  gst_pad_add_probe(qsink, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, size_queue, self, nullptr);
+  gst_object_unref(qsink);
   GstPad* rsink = gst_element_get_static_pad(self->recognizer, "sink");
   gst_pad_add_probe(rsink, GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
                     on_recognizer_input, self, nullptr);

@@ -16,7 +16,7 @@ namespace mediaflow::sphinx {
 struct SpeechGateConfig {
   double threshold_dbfs = -45.0;             // RMS level of a buffer that counts as loud
   std::uint64_t pre_roll_ns = 500'000'000;   // quiet audio held before an onset
-  std::uint64_t hangover_ns = 1'000'000'000; // quiet audio passed after the last loud buffer
+  std::uint64_t hangover_ns = 700'000'000;   // quiet audio passed after the last loud buffer
   std::uint64_t max_hold_ns = 10'000'000'000;  // cap on staying open for `hold_open` in quiet
 };
 
