@@ -6,8 +6,8 @@
  * call; a recogniser that decodes every frame spends most of its CPU on silence. speechgate
  * measures the RMS level of each buffer (≈ 1 instruction per sample) and passes audio only
  * from a loud buffer (level ≥ `threshold`) until `hangover` of quiet audio has followed the
- * last loud one — longer while `hold-open` is set (the recogniser is still inside an
- * utterance, up to 10 s more). While closed it holds the last `pre-roll` of audio and passes
+ * last loud one (decided on audio time only: a recogniser that runs behind never keeps the
+ * gate open longer). While closed it holds the last `pre-roll` of audio and passes
  * it when the gate opens, so the soft onset of the first word and some background reach the
  * recogniser too. Dropped stretches are gaps in the timestamps (buffers keep their PTS; the
  * first buffer after a gap is marked DISCONT), so downstream times stay call times.
@@ -50,7 +50,6 @@ enum {
   PROP_THRESHOLD,
   PROP_PRE_ROLL,
   PROP_HANGOVER,
-  PROP_HOLD_OPEN,
   PROP_PASSED,
   PROP_DROPPED,
 };
@@ -69,11 +68,10 @@ struct _GstSpeechGate {
   GstPad* sinkpad;
   GstPad* srcpad;
   // Settings (GST_OBJECT_LOCK); the streaming thread copies them into `gate` at each
-  // (re)start of the stream. `hold_open` is set from the recogniser's thread.
+  // (re)start of the stream.
   double threshold;
   guint pre_roll_ms;
   guint hangover_ms;
-  gint hold_open;   // atomic
   guint64 passed;   // GST_OBJECT_LOCK
   guint64 dropped;  // GST_OBJECT_LOCK
   // Streaming state (sink pad's thread).
@@ -146,7 +144,7 @@ GstFlowReturn chain(GstPad*, GstObject* parent, GstBuffer* buf) {
   auto* self = GST_SPEECH_GATE(parent);
   const guint64 ns = duration_of(self, buf, gst_buffer_get_size(buf));
   const double db = level_of(self, buf);
-  switch (self->gate->next(db, ns, g_atomic_int_get(&self->hold_open))) {
+  switch (self->gate->next(db, ns)) {
     case sph::SpeechGate::Action::kHold: {
       self->held->push_back(buf);
       self->held_ns += ns;
@@ -230,10 +228,6 @@ GstStateChangeReturn change_state(GstElement* element, GstStateChange transition
 
 void set_property(GObject* object, guint id, const GValue* value, GParamSpec* pspec) {
   auto* self = GST_SPEECH_GATE(object);
-  if (id == PROP_HOLD_OPEN) {
-    g_atomic_int_set(&self->hold_open, g_value_get_boolean(value));
-    return;
-  }
   GST_OBJECT_LOCK(self);
   switch (id) {
     case PROP_THRESHOLD: self->threshold = g_value_get_double(value); break;
@@ -246,10 +240,6 @@ void set_property(GObject* object, guint id, const GValue* value, GParamSpec* ps
 
 void get_property(GObject* object, guint id, GValue* value, GParamSpec* pspec) {
   auto* self = GST_SPEECH_GATE(object);
-  if (id == PROP_HOLD_OPEN) {
-    g_value_set_boolean(value, g_atomic_int_get(&self->hold_open));
-    return;
-  }
   GST_OBJECT_LOCK(self);
   switch (id) {
     case PROP_THRESHOLD: g_value_set_double(value, self->threshold); break;
@@ -276,7 +266,6 @@ static void gst_speech_gate_init(GstSpeechGate* self) {
   self->threshold = kDefaultThreshold;
   self->pre_roll_ms = kDefaultPreRollMs;
   self->hangover_ms = kDefaultHangoverMs;
-  self->hold_open = FALSE;
   self->passed = self->dropped = 0;
   gst_audio_info_init(&self->info);
   self->configured = false;
@@ -316,11 +305,6 @@ static void gst_speech_gate_class_init(GstSpeechGateClass* klass) {
   g_object_class_install_property(gobject_class, PROP_HANGOVER,
       g_param_spec_uint("hangover", "Hangover", "Quiet audio (ms) passed after the last loud buffer", 0, 10000,
                         kDefaultHangoverMs, rw));
-  // hold-open: set by the consumer (any thread) while it is inside an utterance; the gate
-  // then stays open in quiet audio (up to 10 s beyond the hangover) until it is cleared.
-  g_object_class_install_property(gobject_class, PROP_HOLD_OPEN,
-      g_param_spec_boolean("hold-open", "Hold open", "The consumer needs more audio: do not close yet", FALSE,
-                           GParamFlags(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS)));
   g_object_class_install_property(gobject_class, PROP_PASSED,
       g_param_spec_uint64("passed", "Passed", "Audio (ns) passed downstream since creation", 0, G_MAXUINT64, 0, ro));
   g_object_class_install_property(gobject_class, PROP_DROPPED,

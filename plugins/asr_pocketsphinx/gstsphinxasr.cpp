@@ -26,16 +26,17 @@
  * Structure: a bin `speechgate ! queue ! audioconvert ! audioresample ! pocketsphinx ! fakesink`.
  * `speechgate` (an energy gate, see its own doc) passes only speech plus 0.5 s of pre-roll
  * before each onset and 0.7 s of hangover after it (pocketsphinx ends an utterance after
- * 0.5 s of non-speech; the gate stays open longer while the decoder is still inside one): a
- * caller is silent most of a call, and the decoder (≈ 1.1 M instructions per 20 ms of
- * audio) then does no work at all, nor does the queue's thread wake up.
- * `speech-threshold` sets its level; `decoded` counts the audio the decoder was given. Word
- * times stay call times across the gaps (the element maps decoder frames back through the
- * stretches it fed). The `queue` is a deliberate hand-off: the host pushes call audio inline from its loop thread
- * and decoding is CPU work, so decoding runs on the queue's thread. The queue is leaky
- * (drops the oldest audio) beyond `max-lag`, so a slow machine never blocks the call loop;
- * speech dropped that way is not recognised. Messages are posted from the queue's thread;
- * pocketsphinx's own `pocketsphinx` messages are converted here and never reach the bus.
+ * 0.5 s of non-speech): a caller is silent most of a call, and the decoder (≈ 1 M
+ * instructions per 20 ms of speech) then does no work at all, nor does the queue's thread
+ * wake up. `speech-threshold` sets its level; `decoded` counts the audio the decoder was
+ * given. Word times stay call times across the gaps (the element maps decoder frames back
+ * through the stretches it fed). The `queue` is a deliberate hand-off: the host pushes call
+ * audio inline from its loop thread and decoding is CPU work, so decoding runs on the
+ * queue's thread (as do the conversion and resampling to the model's 16 kHz: gated audio
+ * only). The queue is leaky (drops the oldest audio) beyond `max-lag` of audio waiting, so a
+ * slow machine never blocks the call loop; speech dropped that way is not recognised.
+ * Messages are posted from the queue's thread; pocketsphinx's own `pocketsphinx` messages
+ * are converted here and never reach the bus.
  * On EOS the last utterance is finalised and its transcript posted before EOS.
  *
  * ## Example launch line
@@ -114,7 +115,6 @@ struct UtteranceClock {
   bool announced = false;         // speech-started posted for this utterance
   GstClockTime fed_total = 0;     // audio fed since start (the decoder's time axis)
   std::deque<FedStretch> stretches;
-  bool holding = false;           // speechgate's hold-open as last set
   UtteranceClock() { gst_segment_init(&segment, GST_FORMAT_TIME); }
 
   // Call time (s) of `decoder_seconds` on the decoder's axis (0 = first audio fed).
@@ -200,15 +200,6 @@ void announce_speech(GstSphinxAsr* self, double at) {
                                G_TYPE_DOUBLE, at, nullptr));
 }
 
-// While the decoder's VAD is inside an utterance the gate must not close: the decoder ends
-// the utterance only after it has heard enough quiet audio.
-void hold_gate(GstSphinxAsr* self, bool hold) {
-  UtteranceClock& c = *self->clock;
-  if (c.holding == hold || !self->gate) return;
-  c.holding = hold;
-  g_object_set(self->gate, "hold-open", gboolean(hold), nullptr);
-}
-
 // pocketsphinx posted a final hypothesis (from its chain or EOS handler, after ps_end_utt: the
 // segmentation is stable and this is the decoder's own thread).
 void on_final(GstSphinxAsr* self, const char* hyp, long log_score) {
@@ -256,7 +247,6 @@ void on_final(GstSphinxAsr* self, const char* hyp, long log_score) {
   c.vad = false;
   c.announced = false;
   c.buffers = 0;
-  hold_gate(self, false);
 }
 
 // An interim hypothesis: speech is recognised (not just sound), so this is where
@@ -312,13 +302,11 @@ GstPadProbeReturn on_recognizer_input(GstPad*, GstPadProbeInfo* info, gpointer d
     if (in_speech && !c.vad) {
       c.vad = true;
       c.vad_onset = std::max(seconds(c.start), seconds(c.end) - kVadDetectionSeconds);
-      hold_gate(self, true);
     } else if (!in_speech && c.vad) {
       // pocketsphinx closed the utterance without a hypothesis to post.
       c.open = false;
       c.vad = false;
       c.announced = false;
-      hold_gate(self, false);
     }
   }
   if (!c.fed) {

@@ -4,7 +4,7 @@
 
 namespace mediaflow::sphinx {
 
-SpeechGate::Action SpeechGate::next(double level_dbfs, std::uint64_t duration_ns, bool hold_open) {
+SpeechGate::Action SpeechGate::next(double level_dbfs, std::uint64_t duration_ns) {
   const bool loud = level_dbfs >= config_.threshold_dbfs;
   if (!open_) {
     if (!loud) return Action::kHold;
@@ -17,8 +17,7 @@ SpeechGate::Action SpeechGate::next(double level_dbfs, std::uint64_t duration_ns
     return Action::kPass;
   }
   quiet_ns_ += duration_ns;
-  const bool held = hold_open && quiet_ns_ < config_.hangover_ns + config_.max_hold_ns;
-  if (quiet_ns_ >= config_.hangover_ns && !held) open_ = false;  // this buffer still passes
+  if (quiet_ns_ >= config_.hangover_ns) open_ = false;  // this buffer still passes
   return Action::kPass;
 }
 

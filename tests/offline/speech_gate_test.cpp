@@ -24,42 +24,26 @@ constexpr std::uint64_t kFrame = 20'000'000;  // 20 ms
 
 TEST(SpeechGateLogic, QuietAudioIsHeldAndTheFirstLoudBufferReleasesIt) {
   SpeechGate gate;  // threshold -45 dBFS
-  for (int i = 0; i < 100; ++i) EXPECT_EQ(gate.next(-70, kFrame, false), Action::kHold);
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(gate.next(-70, kFrame), Action::kHold);
   EXPECT_FALSE(gate.is_open());
-  EXPECT_EQ(gate.next(-20, kFrame, false), Action::kRelease);
+  EXPECT_EQ(gate.next(-20, kFrame), Action::kRelease);
   EXPECT_TRUE(gate.is_open());
-  EXPECT_EQ(gate.next(-25, kFrame, false), Action::kPass);
+  EXPECT_EQ(gate.next(-25, kFrame), Action::kPass);
 }
 
 TEST(SpeechGateLogic, ClosesOnlyAfterTheHangoverOfQuietAudio) {
-  SpeechGate gate({-45, 500'000'000, 1'000'000'000, 10'000'000'000});
-  gate.next(-20, kFrame, false);
+  SpeechGate gate({-45, 500'000'000, 1'000'000'000});
+  gate.next(-20, kFrame);
   // 1 s of quiet audio (50 frames) still passes; the gate closes with the 50th.
-  for (int i = 0; i < 50; ++i) EXPECT_EQ(gate.next(-70, kFrame, false), Action::kPass) << i;
+  for (int i = 0; i < 50; ++i) EXPECT_EQ(gate.next(-70, kFrame), Action::kPass) << i;
   EXPECT_FALSE(gate.is_open());
-  EXPECT_EQ(gate.next(-70, kFrame, false), Action::kHold);
+  EXPECT_EQ(gate.next(-70, kFrame), Action::kHold);
   // A loud buffer in the hangover restarts it.
-  gate.next(-20, kFrame, false);
-  for (int i = 0; i < 30; ++i) gate.next(-70, kFrame, false);
-  gate.next(-20, kFrame, false);
-  for (int i = 0; i < 49; ++i) EXPECT_EQ(gate.next(-70, kFrame, false), Action::kPass);
+  gate.next(-20, kFrame);
+  for (int i = 0; i < 30; ++i) gate.next(-70, kFrame);
+  gate.next(-20, kFrame);
+  for (int i = 0; i < 49; ++i) EXPECT_EQ(gate.next(-70, kFrame), Action::kPass);
   EXPECT_TRUE(gate.is_open());
-}
-
-TEST(SpeechGateLogic, StaysOpenWhileTheConsumerHoldsItUpToTheCap) {
-  SpeechGate gate({-45, 500'000'000, 1'000'000'000, 2'000'000'000});
-  gate.next(-20, kFrame, false);
-  for (int i = 0; i < 100; ++i) EXPECT_EQ(gate.next(-70, kFrame, true), Action::kPass);
-  EXPECT_TRUE(gate.is_open());  // 2 s quiet, held: hangover 1 s + cap 2 s not reached
-  for (int i = 0; i < 49; ++i) gate.next(-70, kFrame, true);
-  EXPECT_TRUE(gate.is_open());
-  gate.next(-70, kFrame, true);  // 3 s: the cap
-  EXPECT_FALSE(gate.is_open());
-  gate.reset();
-  gate.next(-20, kFrame, false);
-  gate.next(-70, kFrame, true);
-  gate.next(-70, 2'000'000'000, false);  // released by the consumer after the hangover
-  EXPECT_FALSE(gate.is_open());
 }
 
 TEST(SpeechGateLogic, LevelIsRmsInDbfs) {
