@@ -5,6 +5,7 @@
 #include <gst/audio/audio.h>
 
 #include <deque>
+#include <future>
 #include <map>
 #include <mutex>
 #include <tuple>
@@ -18,6 +19,9 @@ using Key = std::tuple<std::string, int, int, std::string>;  // voice, wpm, rate
 std::mutex cache_mutex;
 std::map<Key, SharedSamples> cache;
 std::deque<Key> cache_order;  // oldest first
+// Sentences being synthesised: calls asking for one of them wait for that synthesis
+// (2,000 calls starting together greet with one synthesis, not 2,000).
+std::map<Key, std::shared_future<SpeechResult>> in_flight;
 
 }  // namespace
 
@@ -44,21 +48,38 @@ std::vector<std::int16_t> resample(const std::vector<std::int16_t>& samples, int
 
 SpeechResult speak(const std::string& text, const std::string& voice, int words_per_minute, int rate) {
   Key key{voice, words_per_minute, rate, text};
+  std::promise<SpeechResult> promise;
+  {
+    std::unique_lock lock(cache_mutex);
+    if (auto it = cache.find(key); it != cache.end()) return {it->second, {}};
+    if (auto it = in_flight.find(key); it != in_flight.end()) {
+      auto pending = it->second;
+      lock.unlock();
+      return pending.get();
+    }
+    in_flight.emplace(key, promise.get_future().share());
+  }
+  SpeechResult result;
+  SynthResult synth = synthesize(text, voice, words_per_minute);
+  if (synth.error.empty()) {
+    result.samples = std::make_shared<const std::vector<std::int16_t>>(resample(synth.samples, kEspeakRate, rate));
+  } else {
+    result.error = synth.error;  // not cached: the next call tries again
+  }
   {
     std::lock_guard lock(cache_mutex);
-    if (auto it = cache.find(key); it != cache.end()) return {it->second, {}};
+    in_flight.erase(key);
+    if (result.samples) {
+      cache.emplace(key, result.samples);
+      cache_order.push_back(key);
+      while (cache_order.size() > kSpeechCacheEntries) {
+        cache.erase(cache_order.front());
+        cache_order.pop_front();
+      }
+    }
   }
-  SynthResult synth = synthesize(text, voice, words_per_minute);
-  if (!synth.error.empty()) return {nullptr, synth.error};
-  auto samples = std::make_shared<const std::vector<std::int16_t>>(resample(synth.samples, kEspeakRate, rate));
-  std::lock_guard lock(cache_mutex);
-  if (auto [it, inserted] = cache.emplace(key, samples); !inserted) return {it->second, {}};  // raced: keep one
-  cache_order.push_back(std::move(key));
-  while (cache_order.size() > kSpeechCacheEntries) {
-    cache.erase(cache_order.front());
-    cache_order.pop_front();
-  }
-  return {samples, {}};
+  promise.set_value(result);
+  return result;
 }
 
 }  // namespace mediaflow::offline_agent

@@ -21,7 +21,8 @@ struct SpeechResult {
 
 // `text` spoken with `voice` at `words_per_minute`, resampled from espeak-ng's 22050 Hz to
 // `rate` (8000–48000). Cached per (voice, words per minute, rate, text): at most
-// kSpeechCacheEntries sentences, the oldest forgotten first.
+// kSpeechCacheEntries sentences, the oldest forgotten first; a call asking for a sentence
+// that another call is synthesising waits for that synthesis. Thread-safe.
 inline constexpr std::size_t kSpeechCacheEntries = 64;
 SpeechResult speak(const std::string& text, const std::string& voice, int words_per_minute, int rate);
 

@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <thread>
 
 namespace mediaflow::offline_agent {
 namespace {
@@ -58,6 +59,17 @@ TEST(OfflineAgentSpeech, EachSentenceIsSynthesisedOnceAndShared) {
   auto bad = speak("yes", "no-such-voice-xx", 170, 8000);
   EXPECT_FALSE(bad.error.empty());
   EXPECT_EQ(bad.samples, nullptr);
+}
+
+TEST(OfflineAgentSpeech, CallsAskingTogetherShareOneSynthesis) {
+  std::vector<SpeechResult> results(4);
+  std::vector<std::thread> threads;
+  for (auto& r : results) threads.emplace_back([&r] { r = speak("Four calls greet at once.", "en-us", 170, 8000); });
+  for (auto& t : threads) t.join();
+  for (const auto& r : results) {
+    ASSERT_TRUE(r.error.empty());
+    EXPECT_EQ(r.samples.get(), results[0].samples.get());
+  }
 }
 
 TEST(OfflineAgentSpeech, AgentAt8kHzFeedsMulawencWithoutAResampler) {
