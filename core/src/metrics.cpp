@@ -88,6 +88,17 @@ void sample(std::string& out, std::string_view name, std::uint64_t value) {
   out.append(name).append(" ").append(std::to_string(value)).append("\n");
 }
 
+void histogram(std::string& out, std::string_view name, std::string_view help, const metric::Histogram& h) {
+  header(out, name, "histogram", help);
+  const auto snap = h.snapshot();
+  for (std::size_t i = 0; i < metric::Histogram::kBounds.size(); ++i)
+    out.append(name).append("_bucket{le=\"").append(format_double(metric::Histogram::kBounds[i], true))
+        .append("\"} ").append(std::to_string(snap.cumulative[i])).append("\n");
+  out.append(name).append("_bucket{le=\"+Inf\"} ").append(std::to_string(snap.count)).append("\n");
+  out.append(name).append("_sum ").append(format_double(snap.sum_seconds)).append("\n");
+  out.append(name).append("_count ").append(std::to_string(snap.count)).append("\n");
+}
+
 void family(std::string& out, std::string_view name, std::string_view label,
             std::string_view help, const metric::CounterFamily& f) {
   header(out, name, "counter", help);
@@ -121,16 +132,11 @@ std::string Metrics::render_prometheus() const {
   family(out, "mediaflow_recordings_total", "outcome", "Recordings finished, by outcome.",
          recordings_);
 
-  constexpr std::string_view latency = "mediaflow_frame_latency_seconds";
-  header(out, latency, "histogram",
-         "Time from a media frame's arrival to its push into the call's pipeline.");
-  const auto snap = frame_latency_.snapshot();
-  for (std::size_t i = 0; i < metric::Histogram::kBounds.size(); ++i)
-    out.append(latency).append("_bucket{le=\"").append(format_double(metric::Histogram::kBounds[i], true))
-        .append("\"} ").append(std::to_string(snap.cumulative[i])).append("\n");
-  out.append(latency).append("_bucket{le=\"+Inf\"} ").append(std::to_string(snap.count)).append("\n");
-  out.append(latency).append("_sum ").append(format_double(snap.sum_seconds)).append("\n");
-  out.append(latency).append("_count ").append(std::to_string(snap.count)).append("\n");
+  histogram(out, "mediaflow_frame_latency_seconds",
+            "Time from a media frame's arrival to its push into the call's pipeline.", frame_latency_);
+  histogram(out, "mediaflow_pipeline_start_seconds",
+            "Time from a call's start message to its pipeline playing (build + state change).",
+            pipeline_start_);
   return out;
 }
 

@@ -27,6 +27,7 @@ TEST(Metrics, ExposesEveryContractMetricWithItsType) {
       {"mediaflow_pipeline_errors_total", "counter"},
       {"mediaflow_recordings_total", "counter"},
       {"mediaflow_frame_latency_seconds", "histogram"},
+      {"mediaflow_pipeline_start_seconds", "histogram"},
   };
   EXPECT_EQ(exp.types, expected);
   for (const auto& [name, type] : expected) EXPECT_FALSE(exp.help[name].empty()) << name;

@@ -9,6 +9,7 @@ namespace tw = protocol::twilio;
 
 TEST_F(HostTest, EchoCallReturnsCallerAudioByteExactAndClosesNormallyAfterStop) {
   ASSERT_NO_FATAL_FAILURE(start_host());
+  const auto starts_before = metrics().pipeline_start().snapshot().count;
   RawWebSocket ws;
   ASSERT_EQ(ws.connect(port(), "/rtm/voice"), 101);
   ASSERT_TRUE(ws.send_text(tw::encode_connected()));
@@ -24,6 +25,7 @@ TEST_F(HostTest, EchoCallReturnsCallerAudioByteExactAndClosesNormallyAfterStop) 
   ASSERT_FALSE(texts.empty());
   EXPECT_NE(texts[0].find("\"streamSid\":\"MZ00000000000000000000000000000001\""), std::string::npos);
   EXPECT_TRUE(eventually([&] { return host_->active_calls() == 0; }));
+  EXPECT_EQ(metrics().pipeline_start().snapshot().count, starts_before + 1);
 }
 
 TEST_F(HostTest, TwoConcurrentCallsStaySeparate) {

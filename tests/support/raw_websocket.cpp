@@ -130,6 +130,7 @@ std::optional<WsFrame> RawWebSocket::read_frame(int timeout_ms) {
     fr.payload.resize(n);
     if (n && !read_exact(fr.payload.data(), n, timeout_ms)) return std::nullopt;
     if (fr.opcode == 9) {  // answer pings like a browser would
+      ++pings_answered_;
       send_frame(10, fr.payload);
       continue;
     }

@@ -32,6 +32,8 @@ class RawWebSocket {
 
   bool send_frame(uint8_t opcode, const std::string& payload, bool fin = true);
   bool send_text(const std::string& text) { return send_frame(1, text); }
+  // Bytes exactly as given (frames no client may send: unmasked, bad opcodes…).
+  bool send_raw(const std::string& bytes) { return write_all(bytes.data(), bytes.size()); }
 
   // Next frame from the server (pings answered transparently), or nullopt on timeout/EOF.
   std::optional<WsFrame> read_frame(int timeout_ms = 5000);
@@ -40,13 +42,15 @@ class RawWebSocket {
   // Same, returning the whole close frame (code + reason); answers it like a browser would.
   std::optional<WsFrame> wait_close_frame(int timeout_ms = 5000, std::vector<WsFrame>* others = nullptr);
 
-  void close_socket();  // drop the TCP connection with no close frame (a vanished client)
+  void close_socket();
+  unsigned pings_answered() const { return pings_answered_; }  // drop the TCP connection with no close frame (a vanished client)
 
  private:
   bool read_exact(void* buf, size_t n, int timeout_ms);
   bool write_all(const void* buf, size_t n);
   int fd_ = -1;
-  std::string pending_;  // bytes read past the HTTP response
+  std::string pending_;
+  unsigned pings_answered_ = 0;  // bytes read past the HTTP response
 };
 
 }  // namespace mediaflow::test

@@ -101,6 +101,7 @@ class Metrics {
   metric::Counter& pipeline_errors() { return pipeline_errors_; }
   metric::Counter& recordings(std::string_view outcome) { return recordings_.with(outcome); }
   metric::Histogram& frame_latency() { return frame_latency_; }
+  metric::Histogram& pipeline_start() { return pipeline_start_; }
 
   // Text exposition format 0.0.4 (Content-Type: text/plain; version=0.0.4; charset=utf-8).
   std::string render_prometheus() const;
@@ -117,6 +118,7 @@ class Metrics {
   metric::Counter pipeline_errors_;
   metric::CounterFamily recordings_;
   metric::Histogram frame_latency_;
+  metric::Histogram pipeline_start_;
 };
 
 // The process-wide registry served on GET /metrics.

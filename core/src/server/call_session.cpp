@@ -1,7 +1,7 @@
 #include "server/call_session.hpp"
 
 #include "server/transcript_location.hpp"
-#include "server/websocket_close.hpp"
+#include "server/loop_mailbox.hpp"
 #include "server/worker.hpp"
 
 #include <mediaflow/gstutil/structure_json.hpp>
@@ -12,6 +12,8 @@
 #include <mediaflow/protocol/redact.hpp>
 #include <mediaflow/protocol/twilio_envelope.hpp>
 #include <mediaflow/server/host.hpp>
+
+#include <libsoup/soup.h>
 
 #include <cstring>
 
@@ -48,6 +50,12 @@ struct StartInfo {
   const tw::StartEvent& start;
 };
 
+// What the bus sync handler needs, without touching the session from a streaming thread.
+struct BusRoute {
+  std::weak_ptr<CallSession> session;
+  LoopMailbox* mailbox;
+};
+
 namespace {
 
 // Decodes a media payload straight into a new GstBuffer (one allocation per frame).
@@ -67,56 +75,58 @@ GstBuffer* decode_payload_to_buffer(std::string_view base64) {
 
 }  // namespace
 
-CallSession::CallSession(Worker& worker, SoupWebsocketConnection* connection, GSocket* socket)
+CallSession::CallSession(Worker& worker, GIOStream* stream, GSocket* socket)
     : worker_(worker),
-      connection_(SOUP_WEBSOCKET_CONNECTION(g_object_ref(connection))),
-      socket_(socket ? G_SOCKET(g_object_ref(socket)) : nullptr) {
-  last_inbound_us_ = last_pong_us_ = g_get_monotonic_time();
+      connection_(worker.epoll(), worker.read_buffer(), stream, socket, worker.host().config().max_message_bytes) {
+  last_inbound_us_ = last_pong_us_ = last_ping_us_ = g_get_monotonic_time();
 }
 
 CallSession::~CallSession() {
-  g_signal_handlers_disconnect_by_data(connection_, this);
   if (pipeline_) teardown_pipeline();
-  g_object_unref(connection_);
-  if (socket_) g_object_unref(socket_);
 }
 
 void CallSession::attach() {
-  const auto& cfg = worker_.host().config();
-  // libsoup limits each *frame*; a fragmented message is only capped after assembly (below).
-  // The frame cap stays well above MAX_MESSAGE_BYTES so an oversized single frame still
-  // reaches us and is answered 1009 rather than a reset.
-  soup_websocket_connection_set_max_incoming_payload_size(
-      connection_, std::max<guint64>(4 * cfg.max_message_bytes, 1 << 20));
-  soup_websocket_connection_set_keepalive_interval(connection_, cfg.keepalive_interval_seconds);
-  g_signal_connect(connection_, "message", G_CALLBACK(on_message), this);
-  g_signal_connect(connection_, "closed", G_CALLBACK(on_closed), this);
-  g_signal_connect(connection_, "pong", G_CALLBACK(on_pong), this);
+  if (!connection_.start(this)) {
+    socket_closed_ = true;
+    finish(SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "client gone", "client_gone");
+  }
 }
 
-void CallSession::on_message(SoupWebsocketConnection*, gint type, GBytes* message, gpointer self) {
-  auto* s = static_cast<CallSession*>(self);
-  const gint64 arrival = g_get_monotonic_time();
-  s->last_inbound_us_ = s->last_pong_us_ = arrival;
-  if (s->state_ != State::kOpen) return;
-  gsize size = 0;
-  const char* data = static_cast<const char*>(g_bytes_get_data(message, &size));
-  if (size > s->worker_.host().config().max_message_bytes) {
-    metrics().messages_rejected("too_large").inc();
-    s->finish(SOUP_WEBSOCKET_CLOSE_TOO_BIG, "message too big", "too_large");
-    return;
-  }
-  if (type == SOUP_WEBSOCKET_DATA_BINARY) {
-    metrics().messages_rejected("binary").inc();
-    s->finish(SOUP_WEBSOCKET_CLOSE_UNSUPPORTED_DATA, "binary data not accepted", "binary");
-    return;
-  }
-  s->handle_text(data, size, arrival);
+void CallSession::refuse(unsigned short code, const char* reason, const char* outcome) {
+  admitted_ = false;
+  metrics().calls_total(outcome).inc();  // counted when refused, not when the socket is gone
+  finish(code, reason, outcome);
 }
+
+void CallSession::on_ws_text(std::string_view text, gint64 arrival_us) {
+  last_inbound_us_ = last_pong_us_ = arrival_us;
+  if (state_ != State::kOpen) return;
+  handle_text(text.data(), text.size(), arrival_us);
+}
+
+void CallSession::on_ws_binary() {
+  last_inbound_us_ = last_pong_us_ = g_get_monotonic_time();
+  if (state_ != State::kOpen) return;
+  metrics().messages_rejected("binary").inc();
+  finish(SOUP_WEBSOCKET_CLOSE_UNSUPPORTED_DATA, "binary data not accepted", "binary");
+}
+
+void CallSession::on_ws_protocol_error(std::uint16_t code, const char* reason) {
+  if (state_ != State::kOpen) return;
+  if (code == SOUP_WEBSOCKET_CLOSE_TOO_BIG) {
+    metrics().messages_rejected("too_large").inc();
+    finish(SOUP_WEBSOCKET_CLOSE_TOO_BIG, "message too big", "too_large");
+    return;
+  }
+  metrics().messages_rejected("protocol_error").inc();
+  finish(code, reason, "protocol_error");
+}
+
+void CallSession::on_ws_pong() { last_pong_us_ = g_get_monotonic_time(); }
 
 void CallSession::handle_text(const char* data, gsize size, gint64 arrival_us) {
   if (size == 4 && std::memcmp(data, "ping", 4) == 0) {
-    soup_websocket_connection_send_text(connection_, "pong");
+    connection_.send_text("pong");
     return;
   }
   const tw::InboundMessage& msg = worker_.envelope_parser().parse(std::string_view(data, size));
@@ -185,6 +195,7 @@ void CallSession::handle_text(const char* data, gsize size, gint64 arrival_us) {
 }
 
 void CallSession::handle_start(const StartInfo& info) {
+  const gint64 start_us = g_get_monotonic_time();
   const tw::StartEvent& start = info.start;
   const auto& cfg = worker_.host().config();
   started_ = true;
@@ -248,16 +259,16 @@ void CallSession::handle_start(const StartInfo& info) {
   push_media_signal_ = g_signal_lookup("push-media", G_OBJECT_TYPE(ingests_[0].element));
   end_of_stream_signal_ = g_signal_lookup("end-of-stream", G_OBJECT_TYPE(ingests_[0].element));
 
-  GstBus* bus = gst_element_get_bus(pipeline_);
-  // Attaches to the thread-default context: this worker's loop.
-  bus_watch_ = gst_bus_add_watch(bus, on_bus, this);
-  gst_object_unref(bus);
+  bus_ = gst_element_get_bus(pipeline_);
+  gst_bus_set_sync_handler(bus_, on_bus_sync, new BusRoute{weak_from_this(), &worker_.mailbox()},
+                           [](gpointer d) { delete static_cast<BusRoute*>(d); });
   if (gst_element_set_state(pipeline_, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
     metrics().pipeline_errors().inc();
     log::error("pipeline_start_failed", {{"call", log::call_id(call_sid_)}, {"pipeline", pipeline_name_}});
     finish(SOUP_WEBSOCKET_CLOSE_SERVER_ERROR, "pipeline failure", "pipeline_error");
     return;
   }
+  metrics().pipeline_start().observe((g_get_monotonic_time() - start_us) / 1e6);
   log::info("call_started", {{"call", log::call_id(call_sid_)}, {"pipeline", pipeline_name_},
                              {"worker", worker_.index()}});
 }
@@ -268,47 +279,23 @@ void CallSession::on_outbound(GstElement*, const gchar* json, gpointer self) {
     s->send_outbound(json);
     return;
   }
-  // Emitted from a streaming thread: hop to the call's loop, keeping the session alive.
-  struct Hop {
-    std::weak_ptr<CallSession> session;
-    std::string json;
-  };
-  auto* hop = new Hop{s->weak_from_this(), json};
-  g_main_context_invoke_full(
-      s->worker_.context(), G_PRIORITY_DEFAULT,
-      [](gpointer data) -> gboolean {
-        auto* h = static_cast<Hop*>(data);
-        if (auto session = h->session.lock()) session->send_outbound(h->json.c_str());
-        return G_SOURCE_REMOVE;
-      },
-      hop, [](gpointer data) { delete static_cast<Hop*>(data); });
+  // Emitted from a streaming thread (an agent's): hand it to the call's loop.
+  s->worker_.mailbox().post([session = s->weak_from_this(), text = std::string(json)] {
+    if (auto live = session.lock()) live->send_outbound(text.c_str());
+  });
 }
 
 void CallSession::send_outbound(const char* json) {
-  if (socket_closed_ ||
-      soup_websocket_connection_get_state(connection_) != SOUP_WEBSOCKET_STATE_OPEN) {
+  if (socket_closed_ || !connection_.is_open()) return;
+  const bool is_media = std::strncmp(json, "{\"event\":\"media\"", 16) == 0;
+  const std::size_t len = std::strlen(json);
+  // Backpressure: what the kernel has not taken waits in the connection's queue; beyond the
+  // limit, audio is dropped (marks and clears always go).
+  if (is_media && connection_.backlog_bytes() + len > worker_.host().config().max_outbound_queue_bytes) {
+    metrics().frames_dropped("backpressure").inc();
     return;
   }
-  const bool is_media = std::strncmp(json, "{\"event\":\"media\"", 16) == 0;
-  // Backpressure: while the kernel send buffer is full, libsoup queues without bound; count
-  // what we queue meanwhile and drop audio beyond the limit (marks and clears always go).
-  const std::size_t len = std::strlen(json);
-  // Asking the kernel costs a poll() per frame: while the socket drains (no backlog) ask every
-  // kWritableCheckEvery sends only — at most that many frames (~2 KB) join a filling buffer
-  // before counting starts; once backlogged, ask on every send.
-  constexpr unsigned kWritableCheckEvery = 8;
-  const bool check = socket_ && (outbound_backlog_bytes_ > 0 || ++sends_since_writable_check_ >= kWritableCheckEvery);
-  if (check) sends_since_writable_check_ = 0;
-  if (check && !g_socket_condition_check(socket_, G_IO_OUT)) {
-    if (is_media && outbound_backlog_bytes_ + len > worker_.host().config().max_outbound_queue_bytes) {
-      metrics().frames_dropped("backpressure").inc();
-      return;
-    }
-    outbound_backlog_bytes_ += len;
-  } else if (check) {
-    outbound_backlog_bytes_ = 0;
-  }
-  soup_websocket_connection_send_text(connection_, json);
+  connection_.send_text(std::string_view(json, len));
   if (is_media) metrics().frames_out().inc();
 }
 
@@ -346,8 +333,30 @@ guint CallSession::schedule(guint ms, gint priority, gboolean (CallSession::*fn)
   return id;
 }
 
-gboolean CallSession::on_bus(GstBus*, GstMessage* msg, gpointer self) {
-  auto* s = static_cast<CallSession*>(self);
+GstBusSyncReply CallSession::on_bus_sync(GstBus* bus, GstMessage* msg, gpointer data) {
+  // Elements watching the bus with sync-message handlers (gstutil::watch_element_messages)
+  // hear every message as before: a sync handler that drops would otherwise silence them.
+  gst_bus_sync_signal_handler(bus, msg, nullptr);
+  switch (GST_MESSAGE_TYPE(msg)) {
+    case GST_MESSAGE_ERROR:
+    case GST_MESSAGE_WARNING:
+    case GST_MESSAGE_EOS:
+    case GST_MESSAGE_ELEMENT:
+      break;
+    default:
+      return GST_BUS_DROP;  // state changes, stream-start, latency…: nobody on the loop needs them
+  }
+  auto* route = static_cast<BusRoute*>(data);
+  // Never lock the session here: the last reference must not be dropped on a streaming thread.
+  route->mailbox->post([session = route->session, m = gst_message_ref(msg)] {
+    if (auto live = session.lock()) live->on_bus(m);
+    gst_message_unref(m);
+  });
+  return GST_BUS_DROP;
+}
+
+void CallSession::on_bus(GstMessage* msg) {
+  CallSession* s = this;
   switch (GST_MESSAGE_TYPE(msg)) {
     case GST_MESSAGE_ERROR: {
       GError* err = nullptr;
@@ -409,7 +418,6 @@ gboolean CallSession::on_bus(GstBus*, GstMessage* msg, gpointer self) {
     default:
       break;
   }
-  return G_SOURCE_CONTINUE;
 }
 
 void CallSession::finish(unsigned short code, const char* reason, const char* outcome) {
@@ -447,14 +455,10 @@ void CallSession::close_socket() {
 }
 
 gboolean CallSession::on_close_when_flushed() {
-  if (socket_ && !socket_closed_ && !g_socket_condition_check(socket_, G_IO_OUT) &&
-      flush_attempts_++ < 200) {
-    return G_SOURCE_CONTINUE;  // kernel buffer full: let libsoup drain (bounded: ~200 turns)
-  }
   teardown_pipeline();
-  if (!socket_closed_ && soup_websocket_connection_get_state(connection_) == SOUP_WEBSOCKET_STATE_OPEN) {
-    close_websocket(connection_, close_code_, close_reason_.c_str());
-  }
+  // The close frame leaves after every outbound frame queued before it; the socket closes when
+  // the caller answers it (or at the connection's deadline) → on_ws_closed().
+  connection_.close(close_code_, close_reason_);
   maybe_done();
   return G_SOURCE_REMOVE;
 }
@@ -462,45 +466,50 @@ gboolean CallSession::on_close_when_flushed() {
 void CallSession::teardown_pipeline() {
   if (!pipeline_) return;
   remove_source(worker_.context(), eos_timeout_);
-  if (bus_watch_) {
-    GstBus* bus = gst_element_get_bus(pipeline_);
-    gst_bus_remove_watch(bus);
-    gst_object_unref(bus);
-    bus_watch_ = 0;
-  }
-  // Never called from inside a push (we are in an idle/timeout/bus callback of the loop).
+  // Never called from inside a push (we are in an idle/timeout/mailbox callback of the loop).
   gst_element_set_state(pipeline_, GST_STATE_NULL);
+  if (bus_) {  // no streaming thread is left to post: the handler can go
+    gst_bus_set_sync_handler(bus_, nullptr, nullptr, nullptr);
+    gst_object_unref(bus_);
+    bus_ = nullptr;
+  }
   gst_object_unref(pipeline_);
   pipeline_ = nullptr;
   ingests_.clear();
 }
 
-void CallSession::on_closed(SoupWebsocketConnection*, gpointer self) {
-  auto* s = static_cast<CallSession*>(self);
-  s->socket_closed_ = true;
-  if (s->state_ == State::kOpen) {
-    s->finish(SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "client gone", "client_gone");
+void CallSession::on_ws_closed() {
+  socket_closed_ = true;
+  if (state_ == State::kOpen) {
+    finish(SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "client gone", "client_gone");
   } else {
-    s->maybe_done();
+    maybe_done();
   }
-}
-
-void CallSession::on_pong(SoupWebsocketConnection*, GBytes*, gpointer self) {
-  static_cast<CallSession*>(self)->last_pong_us_ = g_get_monotonic_time();
 }
 
 void CallSession::maybe_done() {
   if (state_ != State::kClosing || pipeline_ || !socket_closed_) return;
   state_ = State::kDone;
-  metrics().calls_total(outcome_.c_str()).inc();
-  log::info("call_ended", {{"call", log::call_id(call_sid_)}, {"outcome", outcome_},
-                           {"code", close_code_}});
+  if (admitted_) {
+    metrics().calls_total(outcome_.c_str()).inc();
+    log::info("call_ended", {{"call", log::call_id(call_sid_)}, {"outcome", outcome_},
+                             {"code", close_code_}});
+  }
   worker_.session_finished(this);
 }
 
 void CallSession::tick(gint64 now_us) {
+  connection_.tick(now_us);
   if (state_ != State::kOpen) return;
   const auto& cfg = worker_.host().config();
+  // The tick is a once-a-second timeout that may fire a little early or late: half a tick of
+  // slack keeps a 1 s interval from turning into 2 s.
+  constexpr gint64 kTickSlackUs = G_USEC_PER_SEC / 2;
+  if (cfg.keepalive_interval_seconds &&
+      now_us - last_ping_us_ + kTickSlackUs >= gint64(cfg.keepalive_interval_seconds) * G_USEC_PER_SEC) {
+    connection_.send_ping();
+    last_ping_us_ = now_us;
+  }
   if (cfg.idle_timeout_seconds && now_us - last_inbound_us_ > gint64(cfg.idle_timeout_seconds) * G_USEC_PER_SEC) {
     finish(SOUP_WEBSOCKET_CLOSE_NORMAL, "idle", "idle");
   } else if (cfg.keepalive_interval_seconds && cfg.pong_timeout_seconds &&

@@ -4,8 +4,9 @@
 // that every sink sees EOS (recordings finalised) before teardown. Worker thread only.
 #pragma once
 
+#include "server/websocket_connection.hpp"
+
 #include <gst/gst.h>
-#include <libsoup/soup.h>
 
 #include <map>
 #include <memory>
@@ -16,18 +17,22 @@ namespace mediaflow::server {
 
 class Worker;
 
-class CallSession : public std::enable_shared_from_this<CallSession> {
+class CallSession : public std::enable_shared_from_this<CallSession>, private WebSocketConnection::Delegate {
  public:
-  CallSession(Worker& worker, SoupWebsocketConnection* connection, GSocket* socket);
+  // Takes over the upgraded connection libsoup handed over (`stream`, `socket`).
+  CallSession(Worker& worker, GIOStream* stream, GSocket* socket);
   ~CallSession();
   CallSession(const CallSession&) = delete;
   CallSession& operator=(const CallSession&) = delete;
 
-  // Connects the WebSocket signals; call once, right after construction.
+  // Starts reading the WebSocket; call once, right after construction (needs shared_from_this).
   void attach();
   // Closes the call: EOS through the pipeline (bounded wait), then the WebSocket with `code`.
   void finish(unsigned short code, const char* reason, const char* outcome);
-  // Housekeeping tick (once a second): idle and keepalive deadlines.
+  // Closes a call that is not admitted (at capacity): it never counted as a live call.
+  void refuse(unsigned short code, const char* reason, const char* outcome);
+  bool admitted() const { return admitted_; }
+  // Housekeeping tick (once a second): idle and keepalive deadlines, pings.
   void tick(gint64 now_us);
   bool finished() const { return state_ == State::kDone; }
 
@@ -38,11 +43,16 @@ class CallSession : public std::enable_shared_from_this<CallSession> {
     bool outbound_track;
   };
 
-  static void on_message(SoupWebsocketConnection*, gint type, GBytes* message, gpointer self);
-  static void on_closed(SoupWebsocketConnection*, gpointer self);
-  static void on_pong(SoupWebsocketConnection*, GBytes*, gpointer self);
+  void on_ws_text(std::string_view text, gint64 arrival_us) override;
+  void on_ws_binary() override;
+  void on_ws_protocol_error(std::uint16_t code, const char* reason) override;
+  void on_ws_pong() override;
+  void on_ws_closed() override;
   static void on_outbound(GstElement* sink, const gchar* json, gpointer self);
-  static gboolean on_bus(GstBus*, GstMessage*, gpointer self);
+  // Bus messages arrive on the posting thread; the ones the host acts on are handed to the
+  // call's loop (no bus watch: a watch is one more polled fd per call on the loop).
+  static GstBusSyncReply on_bus_sync(GstBus*, GstMessage*, gpointer self);
+  void on_bus(GstMessage* msg);
   gboolean on_eos_timeout();
   gboolean on_close_when_flushed();
   // Runs `fn` on the call's loop after `ms` (0 = when idle); the source keeps the session alive.
@@ -56,13 +66,13 @@ class CallSession : public std::enable_shared_from_this<CallSession> {
   void maybe_done();
 
   Worker& worker_;
-  SoupWebsocketConnection* connection_;
-  GSocket* socket_;
+  WebSocketConnection connection_;
   State state_ = State::kOpen;
   unsigned short close_code_ = 1000;
   std::string close_reason_;
   std::string outcome_;
   bool socket_closed_ = false;
+  bool admitted_ = true;
   bool started_ = false;
 
   std::string stream_sid_;
@@ -70,7 +80,7 @@ class CallSession : public std::enable_shared_from_this<CallSession> {
   std::string pipeline_name_;
 
   GstElement* pipeline_ = nullptr;
-  guint bus_watch_ = 0;
+  GstBus* bus_ = nullptr;  // with our sync handler installed
   guint eos_timeout_ = 0;
   std::vector<Ingest> ingests_;
   guint push_media_signal_ = 0;
@@ -78,9 +88,7 @@ class CallSession : public std::enable_shared_from_this<CallSession> {
 
   gint64 last_inbound_us_ = 0;
   gint64 last_pong_us_ = 0;
-  std::size_t outbound_backlog_bytes_ = 0;
-  unsigned sends_since_writable_check_ = 0;
-  unsigned flush_attempts_ = 0;
+  gint64 last_ping_us_ = 0;
   std::string transcript_path_;
 };
 

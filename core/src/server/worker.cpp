@@ -2,7 +2,6 @@
 
 #include "server/call_session.hpp"
 #include "server/http_routes.hpp"
-#include "server/websocket_close.hpp"
 
 #include <mediaflow/log.hpp>
 #include <mediaflow/metrics.hpp>
@@ -15,6 +14,8 @@ namespace mediaflow::server {
 namespace {
 // RFC 6455 registry: "Try Again Later"; libsoup 3.2 has no constant for it.
 constexpr gushort kCloseTryAgainLater = 1013;
+// A loop reads one socket at a time into this; a media frame is ~400 bytes.
+constexpr std::size_t kReadBufferBytes = 64 * 1024;
 constexpr const char* kRequestedWhileDraining = "mediaflow-requested-while-draining";
 constexpr const char* kPendingUpgrade = "mediaflow-pending-upgrade";
 
@@ -25,13 +26,17 @@ void settle_pending_upgrade(Host& host, SoupServerMessage* msg) {
 }
 }  // namespace
 
-Worker::Worker(Host& host, unsigned index) : host_(host), index_(index) {
+Worker::Worker(Host& host, unsigned index) : host_(host), index_(index), read_buffer_(kReadBufferBytes) {
   context_ = g_main_context_new();
   loop_ = g_main_loop_new(context_, FALSE);
+  epoll_ = std::make_unique<EpollDispatcher>(context_);
+  mailbox_ = std::make_unique<LoopMailbox>(context_);
 }
 
 Worker::~Worker() {
   stop();
+  mailbox_.reset();
+  epoll_.reset();
   g_main_loop_unref(loop_);
   g_main_context_unref(context_);
 }
@@ -42,8 +47,13 @@ bool Worker::start(GSocket* listen_socket, std::string* error) {
   thread_ = std::thread([this, listen_socket, &ready] {
     g_main_context_push_thread_default(context_);
     server_ = soup_server_new("server-header", "mediaflow", nullptr);
-    // Twilio does not negotiate compression; deflate would only cost CPU per frame.
-    soup_server_remove_websocket_extension(server_, SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
+    if (!epoll_->ok()) {
+      ready.set_value("cannot create the worker's epoll set");
+      g_object_unref(listen_socket);
+      g_clear_object(&server_);
+      g_main_context_pop_thread_default(context_);
+      return;
+    }
     install_handlers();
     GError* err = nullptr;
     if (!soup_server_listen_socket(server_, listen_socket, static_cast<SoupServerListenOptions>(0), &err)) {
@@ -81,8 +91,8 @@ bool Worker::start(GSocket* listen_socket, std::string* error) {
 
 void Worker::install_handlers() {
   const std::string& ws = host_.config().ws_path;
+  // A plain handler: auth, then the 101 answer; the socket is taken over once it is written.
   soup_server_add_handler(server_, ws.c_str(), on_ws_precheck, this, nullptr);
-  soup_server_add_websocket_handler(server_, ws.c_str(), nullptr, nullptr, on_websocket, this, nullptr);
   soup_server_add_handler(server_, "/", on_http, this, nullptr);
 }
 
@@ -99,53 +109,50 @@ void Worker::on_ws_precheck(SoupServer*, SoupServerMessage* msg, const char* pat
   if (w->drain_deadline_us_ || w->stopping_ || w->host_.draining())
     g_object_set_data(G_OBJECT(msg), kRequestedWhileDraining, GINT_TO_POINTER(1));
   check_websocket_request(w->host_, msg, path, query);
-  if (soup_server_message_get_status(msg) == 0) {
-    w->host_.upgrade_pending(+1);
-    g_object_set_data(G_OBJECT(msg), kPendingUpgrade, GINT_TO_POINTER(1));
-    g_signal_connect(msg, "finished", G_CALLBACK(+[](SoupServerMessage* m, gpointer data) {
-                       settle_pending_upgrade(static_cast<Worker*>(data)->host(), m);
-                     }), w);
-  }
+  if (soup_server_message_get_status(msg) != 0) return;  // refused before the upgrade (401…)
+  // Checks the upgrade headers and sets 101 + Sec-WebSocket-Accept, or an error status. No
+  // extension is offered: Twilio negotiates none and deflate would only cost CPU per frame.
+  if (!soup_websocket_server_process_handshake(msg, nullptr, nullptr, nullptr, nullptr)) return;
+  w->host_.upgrade_pending(+1);
+  g_object_set_data(G_OBJECT(msg), kPendingUpgrade, GINT_TO_POINTER(1));
+  g_signal_connect(msg, "finished", G_CALLBACK(+[](SoupServerMessage* m, gpointer data) {
+                     settle_pending_upgrade(static_cast<Worker*>(data)->host(), m);
+                   }), w);
+  // libsoup's own WebSocket handler completes the upgrade at the same point.
+  g_signal_connect(msg, "wrote-informational", G_CALLBACK(on_upgraded), w);
 }
 
-void Worker::on_websocket(SoupServer*, SoupServerMessage* msg, const char*,
-                          SoupWebsocketConnection* connection, gpointer self) {
+void Worker::on_upgraded(SoupServerMessage* msg, gpointer self) {
   auto* w = static_cast<Worker*>(self);
+  if (soup_server_message_get_status(msg) != SOUP_STATUS_SWITCHING_PROTOCOLS) return;
+  g_signal_handlers_disconnect_by_func(msg, reinterpret_cast<gpointer>(on_upgraded), self);
   struct Settle {  // after admission below, so the call is never uncounted in between
     Worker* w;
     SoupServerMessage* msg;
     ~Settle() { settle_pending_upgrade(w->host(), msg); }
   } settle{w, msg};
-  auto session = std::make_shared<CallSession>(*w, connection, soup_server_message_get_socket(msg));
-  session->attach();
+  GSocket* socket = soup_server_message_get_socket(msg);
+  if (!socket) return;
+  g_object_ref(socket);
+  GIOStream* stream = soup_server_message_steal_connection(msg);
+  auto session = std::make_shared<CallSession>(*w, stream, socket);
+  g_object_unref(stream);
+  g_object_unref(socket);
+  w->sessions_.insert(session);
   if (w->stopping_ || g_object_get_data(G_OBJECT(msg), kRequestedWhileDraining)) {
-    w->sessions_.insert(session);
     w->host_.admit_call_unconditionally();
+    session->attach();
     session->finish(SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "shutting down", "draining");
     return;
   }
   if (!w->host_.try_admit_call()) {
     // design.md: at capacity the upgrade is accepted, then closed 1013.
-    metrics().calls_total("capacity").inc();
     log::warn("call_refused", {{"reason", "at capacity"}});
-    // Close from the loop, after libsoup has finished setting the connection up; hold a ref
-    // until then (libsoup drops its own when this callback returns).
-    GSource* idle = g_idle_source_new();
-    g_source_set_callback(
-        idle,
-        [](gpointer c) -> gboolean {
-          auto* conn = SOUP_WEBSOCKET_CONNECTION(c);
-          {
-            close_websocket(conn, kCloseTryAgainLater, "at capacity");
-          }
-          return G_SOURCE_REMOVE;
-        },
-        g_object_ref(connection), g_object_unref);
-    g_source_attach(idle, w->context_);
-    g_source_unref(idle);
+    session->attach();
+    session->refuse(kCloseTryAgainLater, "at capacity", "capacity");
     return;
   }
-  w->sessions_.insert(session);
+  session->attach();
 }
 
 void Worker::session_finished(CallSession* session) {
@@ -162,8 +169,8 @@ void Worker::session_finished(CallSession* session) {
         auto& set = c->w->sessions_;
         auto it = std::find_if(set.begin(), set.end(), [&](const auto& p) { return p.get() == c->s; });
         if (it != set.end()) {
+          if ((*it)->admitted()) c->w->host_.call_ended();
           set.erase(it);
-          c->w->host_.call_ended();
         }
         return G_SOURCE_REMOVE;
       },

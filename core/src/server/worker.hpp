@@ -2,14 +2,20 @@
 // lives here: its WebSocket, its pipeline pushes, its bus watch and its vendor clients.
 #pragma once
 
+#include "server/epoll_dispatcher.hpp"
+#include "server/loop_mailbox.hpp"
+
 #include <libsoup/soup.h>
 
 #include <mediaflow/protocol/twilio_envelope.hpp>
 
+#include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <thread>
 #include <unordered_set>
+#include <vector>
 
 namespace mediaflow::server {
 
@@ -33,6 +39,12 @@ class Worker {
   unsigned index() const { return index_; }
   // One parser per loop (not per call): its buffers are reused for every frame of every call.
   protocol::twilio::TwilioEnvelopeParser& envelope_parser() { return parser_; }
+  // Every call socket of this loop is in this one epoll set.
+  EpollDispatcher& epoll() { return *epoll_; }
+  // Scratch space every connection of this loop reads into (one read at a time).
+  std::span<std::uint8_t> read_buffer() { return read_buffer_; }
+  // Hands work from other threads to this loop.
+  LoopMailbox& mailbox() { return *mailbox_; }
 
   // CallSession bookkeeping (worker thread only).
   void session_finished(CallSession* session);
@@ -42,8 +54,7 @@ class Worker {
   void install_handlers();
   static void on_http(SoupServer*, SoupServerMessage*, const char* path, GHashTable* query, gpointer self);
   static void on_ws_precheck(SoupServer*, SoupServerMessage*, const char* path, GHashTable* query, gpointer self);
-  static void on_websocket(SoupServer*, SoupServerMessage*, const char* path,
-                           SoupWebsocketConnection*, gpointer self);
+  static void on_upgraded(SoupServerMessage* msg, gpointer self);
   static gboolean on_housekeeping(gpointer self);
   void close_all(unsigned short code, const char* reason);
 
@@ -57,6 +68,9 @@ class Worker {
   gint64 drain_deadline_us_ = 0;  // 0 = not draining
   bool stopping_ = false;
   protocol::twilio::TwilioEnvelopeParser parser_;
+  std::unique_ptr<EpollDispatcher> epoll_;
+  std::unique_ptr<LoopMailbox> mailbox_;
+  std::vector<std::uint8_t> read_buffer_;
 };
 
 }  // namespace mediaflow::server

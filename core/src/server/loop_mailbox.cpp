@@ -1,0 +1,54 @@
+#include "server/loop_mailbox.hpp"
+
+namespace mediaflow::server {
+
+struct LoopMailbox::Source {
+  GSource base;
+  LoopMailbox* owner;
+};
+
+LoopMailbox::LoopMailbox(GMainContext* context) : context_(context) {
+  static GSourceFuncs funcs = {&LoopMailbox::prepare, &LoopMailbox::check, &LoopMailbox::dispatch,
+                               nullptr, nullptr, nullptr};
+  source_ = g_source_new(&funcs, sizeof(Source));
+  reinterpret_cast<Source*>(source_)->owner = this;
+  g_source_set_name(source_, "mediaflow-mailbox");
+  g_source_attach(source_, context_);
+}
+
+LoopMailbox::~LoopMailbox() {
+  g_source_destroy(source_);
+  g_source_unref(source_);
+}
+
+void LoopMailbox::post(std::function<void()> task) {
+  {
+    std::lock_guard lock(mutex_);
+    tasks_.push_back(std::move(task));
+  }
+  pending_.store(true, std::memory_order_release);
+  g_main_context_wakeup(context_);
+}
+
+gboolean LoopMailbox::prepare(GSource* source, gint* timeout) {
+  *timeout = -1;
+  return reinterpret_cast<Source*>(source)->owner->pending_.load(std::memory_order_acquire);
+}
+
+gboolean LoopMailbox::check(GSource* source) {
+  return reinterpret_cast<Source*>(source)->owner->pending_.load(std::memory_order_acquire);
+}
+
+gboolean LoopMailbox::dispatch(GSource* source, GSourceFunc, gpointer) {
+  LoopMailbox* self = reinterpret_cast<Source*>(source)->owner;
+  std::vector<std::function<void()>> batch;
+  {
+    std::lock_guard lock(self->mutex_);
+    self->pending_.store(false, std::memory_order_relaxed);
+    batch.swap(self->tasks_);
+  }
+  for (auto& task : batch) task();
+  return G_SOURCE_CONTINUE;
+}
+
+}  // namespace mediaflow::server

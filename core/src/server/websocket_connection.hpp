@@ -1,0 +1,89 @@
+// A call's WebSocket after the upgrade: libsoup answers the HTTP handshake (auth, 101), then
+// hands the socket over and this class speaks RFC 6455 on it from the worker's epoll set —
+// frames parsed in place from the worker's read buffer, a text frame sent with one writev(),
+// no per-frame GSource, GBytes or signal emission. Worker thread only.
+//
+// Delegate callbacks run from the worker loop's dispatch, never from inside a send: a send
+// that fails only marks the connection broken; epoll then reports the hang-up.
+#pragma once
+
+#include "server/epoll_dispatcher.hpp"
+
+#include <mediaflow/protocol/websocket_frame.hpp>
+
+#include <gio/gio.h>
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace mediaflow::server {
+
+class WebSocketConnection final : public EpollDispatcher::Handler {
+ public:
+  class Delegate {
+   public:
+    virtual void on_ws_text(std::string_view text, gint64 arrival_us) = 0;
+    virtual void on_ws_binary() = 0;
+    // The peer broke the protocol or the size cap: nothing more is read; answer with close().
+    virtual void on_ws_protocol_error(std::uint16_t code, const char* reason) = 0;
+    virtual void on_ws_pong() = 0;
+    // Once, when the socket is closed (close handshake done, peer gone, or deadline passed).
+    virtual void on_ws_closed() = 0;
+
+   protected:
+    ~Delegate() = default;
+  };
+
+  // `read_buffer` is the worker's scratch space shared by all its connections.
+  WebSocketConnection(EpollDispatcher& epoll, std::span<std::uint8_t> read_buffer, GIOStream* stream,
+                      GSocket* socket, std::size_t max_message_bytes);
+  ~WebSocketConnection();
+  WebSocketConnection(const WebSocketConnection&) = delete;
+  WebSocketConnection& operator=(const WebSocketConnection&) = delete;
+
+  // Starts reading; false when the socket could not be watched (then it is already closed).
+  bool start(Delegate* delegate);
+
+  bool is_open() const { return state_ == State::kOpen && !broken_; }
+  bool is_closed() const { return state_ == State::kClosed; }
+  void send_text(std::string_view text);
+  void send_ping();
+  // Queues a close frame after everything queued so far, then closes the socket once the peer
+  // answers (or at once after a protocol error), or at the deadline checked by tick().
+  void close(std::uint16_t code, std::string_view reason);
+  // Bytes accepted by send_text() that the kernel has not taken yet (backpressure).
+  std::size_t backlog_bytes() const { return out_.size() - out_sent_; }
+  // Housekeeping: enforces the close-handshake deadline.
+  void tick(gint64 now_us);
+
+ private:
+  enum class State { kOpen, kClosing, kClosed };
+
+  void on_io(std::uint32_t events) override;
+  void read_ready();
+  bool handle_message(const protocol::websocket::Message& message, gint64 arrival_us);
+  void send_frame(protocol::websocket::Opcode opcode, std::string_view payload);
+  void flush();
+  void update_interest();
+  void close_socket();
+
+  EpollDispatcher& epoll_;
+  std::span<std::uint8_t> read_buffer_;
+  GIOStream* stream_;
+  GSocket* socket_;
+  int fd_;
+  Delegate* delegate_ = nullptr;
+  protocol::websocket::MessageReader reader_;
+  State state_ = State::kOpen;
+  bool reader_failed_ = false;    // after a protocol error: input is discarded
+  bool close_after_flush_ = false;
+  bool broken_ = false;           // a send failed: the socket is dead, epoll will say so
+  bool want_write_ = false;
+  gint64 close_deadline_us_ = 0;
+  std::string out_;               // queued output; out_sent_ bytes of it already written
+  std::size_t out_sent_ = 0;
+};
+
+}  // namespace mediaflow::server
