@@ -1,10 +1,10 @@
-// Runs N simulated callers against a host from one or two client threads (each its own
-// GMainContext), starting them evenly over a ramp, and collects their results.
+// Runs N simulated Twilio callers against a host: `threads` independent engines (engine.hpp),
+// the calls split between them (call i on engine i % threads), started evenly over a ramp.
 #pragma once
 
-#include <mediaflow/dial/twilio_caller.hpp>
+#include "loadgen/histogram.hpp"
 
-#include <span>
+#include <cstdint>
 #include <map>
 #include <string>
 #include <utility>
@@ -14,19 +14,43 @@ namespace mediaflow::bench {
 
 struct LoadOptions {
   std::string url;
-  std::vector<std::pair<std::string, std::string>> headers;
-  std::map<std::string, std::string> custom_parameters;  // pipeline=…
+  std::vector<std::pair<std::string, std::string>> headers;  // upgrade request headers
+  std::map<std::string, std::string> custom_parameters;      // pipeline=…; bench_* are added
   unsigned calls = 10;
-  double ramp_seconds = 1;      // call i starts at i * ramp / calls
-  double duration_seconds = 10; // audio per call, real time
+  double ramp_seconds = 1;       // call i connects at i * ramp / calls
+  double duration_seconds = 10;  // audio per call, real time
   unsigned threads = 1;
-  double close_timeout_seconds = 15;
+  double connect_timeout_seconds = 30;
+  double close_timeout_seconds = 15;  // stop → the host's close frame
+  bool match_echo = true;      // identify echoed frames (round trip, lost); off with `audio`
+  bool vendor_stamps = false;  // look for MFTS stamps in received audio (vendor_stamp.hpp)
+  std::vector<uint8_t> audio;  // mu-law clip looped as every call's audio; empty: unique pattern
 };
 
-// Frame `frame` of call `call`: 160 bytes nobody else sends, so echoes match exactly one frame.
-void fill_unique_frame(unsigned call, uint64_t frame, std::span<uint8_t> out);
+struct LoadStats {
+  unsigned completed = 0;  // connected, closed 1000 by the host, not timed out
+  unsigned refused = 0;    // never connected (TCP or upgrade failed / timed out)
+  unsigned timed_out = 0;  // the host did not close within close_timeout after `stop`
+  std::map<unsigned, unsigned> close_codes;  // of connected calls (1006: no close frame)
+  std::map<std::string, unsigned> errors;    // why calls failed, counted
+  uint64_t frames_sent = 0;
+  uint64_t frames_received = 0;  // `media` messages from the host
+  uint64_t frames_matched = 0;   // echoed frames identified as ours
+  uint64_t frames_late = 0;      // matched with round trip > kLateMs
+  uint64_t vendor_stamped = 0;   // received frames carrying a vendor stamp
+  LatencyHistogram round_trip;   // send → echo arrived at our socket, per matched frame
+  LatencyHistogram connect;      // connect start → 101 received
+  LatencyHistogram first_echo;   // first frame sent → first matched frame back
+  LatencyHistogram pacing_lag;   // scheduled → actual send, per frame (the loadgen's own lag)
+  LatencyHistogram receive_lag;  // arrived at our socket → read, per media message (ditto)
+  LatencyHistogram vendor_latency;  // vendor stamp → arrived at our socket, per stamped frame
 
-// Blocks until every call is over; results are indexed by call.
-std::vector<dial::CallResult> run_load(const LoadOptions& options);
+  void merge(const LoadStats& other);
+};
+
+constexpr double kLateMs = 40;
+
+// Blocks until every call is over. Returns false with *error when the URL is unusable.
+bool run_load(const LoadOptions& options, LoadStats* stats, std::string* error);
 
 }  // namespace mediaflow::bench

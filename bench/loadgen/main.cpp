@@ -1,10 +1,14 @@
 // mediaflow-loadgen: N concurrent simulated Twilio calls against a host (default pipeline
-// `echo`), with per-frame round-trip latency, lost/late frames, call setup time, and the
-// host's CPU / RSS / threads sampled from /proc. Prints a summary and one JSON line.
+// `echo`), with per-frame round-trip latency, lost/late frames, call setup time, its own
+// pacing lag, vendor→caller latency from stamped audio, and the host's CPU / RSS / threads
+// sampled from /proc. Prints a summary and one JSON line.
 #include "loadgen/load_run.hpp"
 #include "loadgen/proc_stats.hpp"
 
 #include <mediaflow/dial/host_process.hpp>
+#include <mediaflow/gstutil/audio_file.hpp>
+
+#include <gst/gst.h>
 
 #include <sys/resource.h>
 
@@ -34,12 +38,19 @@ constexpr const char* kUsage =
     "  --pipeline NAME   customParameters.pipeline (default echo)\n"
     "  --param K=V       more custom parameters (repeatable)\n"
     "  --header K=V      upgrade request header (repeatable), e.g. x-media-auth=T\n"
-    "  --threads N       client threads, 1 or 2 (default 1)\n"
+    "  --threads N       independent client engines (epoll loops), calls split between\n"
+    "                    them (default 1)\n"
     "  --quick           4 calls x 2 s, ramp 0.2 s (smoke test)\n"
-    "  --no-echo-check   do not require every frame back (pipelines other than echo)\n\n"
+    "  --no-echo-check   do not require every frame back (pipelines other than echo)\n"
+    "  --audio FILE      loop this audio (any file GStreamer decodes, e.g. a speech WAV) as\n"
+    "                    every call's audio instead of the unique pattern; implies\n"
+    "                    --no-echo-check\n"
+    "  --vendor-stamps   measure vendor->caller latency from MFTS stamps in received audio\n\n"
+    "Every call's start.customParameters carries bench_t0_ns (CLOCK_MONOTONIC ns at which its\n"
+    "frame 0 is scheduled; frame k at bench_t0_ns + k*20 ms) and bench_call (the call index).\n"
     "Exit 0 when every call closed 1000 and (unless --no-echo-check) every frame came back.\n";
 
-constexpr double kLateMs = 40;
+constexpr unsigned kMaxThreads = 64;
 
 std::optional<double> number(const std::string& s) {
   double v = 0;
@@ -65,6 +76,7 @@ int main(int argc, char** argv) {
   mb::LoadOptions o;
   o.custom_parameters["pipeline"] = "echo";
   bool spawn = false, echo_check = true;
+  std::string audio_file;
   pid_t host_pid = 0;
   std::string binary = std::string(MEDIAFLOW_BUILD_DIR) + "/mediaflow";
   for (int i = 1; i < argc; ++i) {
@@ -123,7 +135,8 @@ int main(int argc, char** argv) {
       else o.headers.push_back(*p);
     } else if (a == "--threads") {
       auto v = num();
-      if (!v || *v < 1 || *v > 2) return usage_error("--threads must be 1 or 2");
+      if (!v || *v < 1 || *v > kMaxThreads || *v != static_cast<unsigned>(*v))
+        return usage_error("--threads must be 1.." + std::to_string(kMaxThreads));
       o.threads = static_cast<unsigned>(*v);
     } else if (a == "--quick") {
       o.calls = 4;
@@ -131,6 +144,13 @@ int main(int argc, char** argv) {
       o.ramp_seconds = 0.2;
     } else if (a == "--no-echo-check") {
       echo_check = false;
+    } else if (a == "--audio") {
+      auto v = value();
+      if (!v) return usage_error("--audio needs a file");
+      audio_file = *v;
+      echo_check = false;
+    } else if (a == "--vendor-stamps") {
+      o.vendor_stamps = true;
     } else {
       return usage_error("unknown argument " + a);
     }
@@ -144,6 +164,17 @@ int main(int argc, char** argv) {
     setrlimit(RLIMIT_NOFILE, &nofile);
   }
 
+  if (!audio_file.empty()) {
+    gst_init(nullptr, nullptr);
+    std::string error;
+    if (!mediaflow::gstutil::decode_file_to_mulaw(audio_file, o.audio, error) || o.audio.empty()) {
+      std::fprintf(stderr, "mediaflow-loadgen: --audio %s: %s\n", audio_file.c_str(),
+                   error.empty() ? "no audio in the file" : error.c_str());
+      return 2;
+    }
+    o.match_echo = false;
+  }
+
   md::HostProcess host;
   if (spawn) {
     md::HostProcessOptions h;
@@ -151,7 +182,7 @@ int main(int argc, char** argv) {
     h.env = {{"PIPELINES_DIR", std::string(MEDIAFLOW_SOURCE_DIR) + "/pipelines"},
              {"PLUGIN_DIR", std::string(MEDIAFLOW_BUILD_DIR) + "/plugins"},
              {"MAX_CONCURRENT_CALLS", std::to_string(o.calls + 10)},
-             {"LOG_LEVEL", "warn"}};
+             {"LOG_LEVEL", "info"}};  // the `listening` line is info
     std::string error;
     if (!host.start(h, &error)) {
       std::fprintf(stderr, "mediaflow-loadgen: %s\n", error.c_str());
@@ -180,56 +211,60 @@ int main(int argc, char** argv) {
   });
   const double client_cpu_before = client_cpu_ms();
   const auto t0 = std::chrono::steady_clock::now();
-  std::vector<md::CallResult> results = mb::run_load(o);
+  mb::LoadStats r;
+  std::string load_error;
+  const bool ran = mb::run_load(o, &r, &load_error);
   const double wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const double client_cpu = client_cpu_ms() - client_cpu_before;
   if (host_pid) after = mb::sample_process(host_pid);
   running = false;
   sampler.join();
   if (spawn) host.stop();
-
-  // Aggregate.
-  uint64_t sent = 0, received = 0, matched = 0, late = 0;
-  unsigned completed = 0, refused = 0, timed_out = 0;
-  std::vector<double> latency, connect, first_echo;
-  std::map<unsigned, unsigned> close_codes;
-  for (const auto& r : results) {
-    sent += r.frames_sent;
-    received += r.frames_received;
-    matched += r.frames_matched;
-    for (double l : r.latency_ms) {
-      latency.push_back(l);
-      if (l > kLateMs) ++late;
-    }
-    if (!r.connected) ++refused;
-    if (r.timed_out) ++timed_out;
-    if (r.connected) ++close_codes[r.close_code];
-    if (r.connected && r.close_code == 1000 && !r.timed_out) ++completed;
-    if (r.connect_ms >= 0) connect.push_back(r.connect_ms);
-    if (r.first_echo_ms >= 0) first_echo.push_back(r.first_echo_ms);
+  if (!ran) {
+    std::fprintf(stderr, "mediaflow-loadgen: %s\n", load_error.c_str());
+    return 2;
   }
-  const uint64_t lost = sent - matched;
+
+  const uint64_t lost = r.frames_sent - r.frames_matched;
   const double call_seconds = o.calls * o.duration_seconds;
   const double host_cpu = before && after ? after->cpu_ms - before->cpu_ms : -1;
   const double rss_per_call = before && rss_peak ? (static_cast<double>(rss_peak) - before->rss_kb) / o.calls : -1;
-  auto p = [](const std::vector<double>& v, double q) { return md::percentile(v, q); };
+  const unsigned engines = std::min(o.threads, o.calls);
 
   std::printf("calls %u (ramp %.1f s, %.1f s each, %u client thread%s), wall %.1f s\n", o.calls,
-              o.ramp_seconds, o.duration_seconds, o.threads, o.threads > 1 ? "s" : "", wall_s);
-  std::printf("completed %u, refused %u, timed out %u; close codes:", completed, refused, timed_out);
-  for (auto [code, n] : close_codes) std::printf(" %u×%u", code, n);
-  std::printf("\nframes sent %llu, received %llu, matched %llu, lost %llu, late(>%.0f ms) %llu\n",
-              (unsigned long long)sent, (unsigned long long)received, (unsigned long long)matched,
-              (unsigned long long)lost, kLateMs, (unsigned long long)late);
-  std::printf("round trip ms: p50 %.2f, p99 %.2f, max %.2f\n", p(latency, .5), p(latency, .99), p(latency, 1));
-  std::printf("setup ms: connect p50 %.1f / p99 %.1f; first echo p50 %.1f / p99 %.1f\n", p(connect, .5),
-              p(connect, .99), p(first_echo, .5), p(first_echo, .99));
+              o.ramp_seconds, o.duration_seconds, engines, engines > 1 ? "s" : "", wall_s);
+  std::printf("completed %u, refused %u, timed out %u; close codes:", r.completed, r.refused, r.timed_out);
+  for (auto [code, n] : r.close_codes) std::printf(" %u×%u", code, n);
+  std::printf("\n");
+  if (!r.errors.empty()) {
+    std::printf("errors:");
+    for (const auto& [why, n] : r.errors) std::printf(" %s ×%u;", why.c_str(), n);
+    std::printf("\n");
+  }
+  std::printf("frames sent %llu, received %llu, matched %llu, lost %llu, late(>%.0f ms) %llu\n",
+              (unsigned long long)r.frames_sent, (unsigned long long)r.frames_received,
+              (unsigned long long)r.frames_matched, (unsigned long long)lost, mb::kLateMs,
+              (unsigned long long)r.frames_late);
+  const auto& rt = r.round_trip;
+  std::printf("round trip ms: p50 %.2f, p99 %.2f, max %.2f\n", rt.percentile_ms(.5), rt.percentile_ms(.99), rt.max_ms());
+  std::printf("setup ms: connect p50 %.1f / p99 %.1f; first echo p50 %.1f / p99 %.1f\n",
+              r.connect.percentile_ms(.5), r.connect.percentile_ms(.99), r.first_echo.percentile_ms(.5),
+              r.first_echo.percentile_ms(.99));
+  std::printf("loadgen pacing lag ms (scheduled → sent): p50 %.3f, p99 %.3f, max %.2f; "
+              "receive lag (arrived → read): p50 %.3f, p99 %.3f, max %.2f\n",
+              r.pacing_lag.percentile_ms(.5), r.pacing_lag.percentile_ms(.99), r.pacing_lag.max_ms(),
+              r.receive_lag.percentile_ms(.5), r.receive_lag.percentile_ms(.99), r.receive_lag.max_ms());
+  if (o.vendor_stamps) {
+    std::printf("vendor→caller ms: p50 %.2f, p99 %.2f, max %.2f (%llu stamped frames)\n",
+                r.vendor_latency.percentile_ms(.5), r.vendor_latency.percentile_ms(.99),
+                r.vendor_latency.max_ms(), (unsigned long long)r.vendor_stamped);
+  }
   if (host_pid && before) {
     std::printf("host pid %d: cpu %.0f ms (%.3f ms per call-second), rss %llu → peak %llu kB (%.1f kB per call), threads peak %u\n",
                 host_pid, host_cpu, host_cpu / call_seconds, (unsigned long long)before->rss_kb,
                 (unsigned long long)rss_peak, rss_per_call, threads_peak);
   }
-  std::printf("client cpu %.0f ms\n", client_cpu);
+  std::printf("client cpu %.0f ms (%.3f ms per call-second)\n", client_cpu, client_cpu / call_seconds);
   std::printf(
       "{\"calls\":%u,\"ramp_s\":%.3f,\"duration_s\":%.3f,\"client_threads\":%u,\"wall_s\":%.3f,"
       "\"completed\":%u,\"refused\":%u,\"timed_out\":%u,\"frames_sent\":%llu,\"frames_received\":%llu,"
@@ -237,14 +272,23 @@ int main(int argc, char** argv) {
       "\"latency_ms\":{\"p50\":%.3f,\"p99\":%.3f,\"max\":%.3f},"
       "\"setup_ms\":{\"connect_p50\":%.3f,\"connect_p99\":%.3f,\"first_echo_p50\":%.3f,\"first_echo_p99\":%.3f},"
       "\"host\":{\"cpu_ms\":%.1f,\"cpu_ms_per_call_second\":%.4f,\"rss_baseline_kb\":%llu,\"rss_peak_kb\":%llu,"
-      "\"rss_per_call_kb\":%.1f,\"threads_peak\":%u},\"client_cpu_ms\":%.1f}\n",
-      o.calls, o.ramp_seconds, o.duration_seconds, o.threads, wall_s, completed, refused, timed_out,
-      (unsigned long long)sent, (unsigned long long)received, (unsigned long long)matched,
-      (unsigned long long)lost, (unsigned long long)late, p(latency, .5), p(latency, .99), p(latency, 1),
-      p(connect, .5), p(connect, .99), p(first_echo, .5), p(first_echo, .99), host_cpu,
+      "\"rss_per_call_kb\":%.1f,\"threads_peak\":%u},\"client_cpu_ms\":%.1f,"
+      "\"client_cpu_ms_per_call_second\":%.4f,"
+      "\"pacing_lag_ms\":{\"p50\":%.3f,\"p99\":%.3f,\"max\":%.3f},"
+      "\"receive_lag_ms\":{\"p50\":%.3f,\"p99\":%.3f,\"max\":%.3f},"
+      "\"vendor_latency_ms\":{\"stamped_frames\":%llu,\"p50\":%.3f,\"p99\":%.3f,\"max\":%.3f}}\n",
+      o.calls, o.ramp_seconds, o.duration_seconds, engines, wall_s, r.completed, r.refused, r.timed_out,
+      (unsigned long long)r.frames_sent, (unsigned long long)r.frames_received,
+      (unsigned long long)r.frames_matched, (unsigned long long)lost, (unsigned long long)r.frames_late,
+      rt.percentile_ms(.5), rt.percentile_ms(.99), rt.max_ms(), r.connect.percentile_ms(.5),
+      r.connect.percentile_ms(.99), r.first_echo.percentile_ms(.5), r.first_echo.percentile_ms(.99), host_cpu,
       host_cpu >= 0 ? host_cpu / call_seconds : -1.0, (unsigned long long)(before ? before->rss_kb : 0),
-      (unsigned long long)rss_peak, rss_per_call, threads_peak, client_cpu);
+      (unsigned long long)rss_peak, rss_per_call, threads_peak, client_cpu, client_cpu / call_seconds,
+      r.pacing_lag.percentile_ms(.5), r.pacing_lag.percentile_ms(.99), r.pacing_lag.max_ms(),
+      r.receive_lag.percentile_ms(.5), r.receive_lag.percentile_ms(.99), r.receive_lag.max_ms(),
+      (unsigned long long)r.vendor_stamped, r.vendor_latency.percentile_ms(.5),
+      r.vendor_latency.percentile_ms(.99), r.vendor_latency.max_ms());
 
-  const bool ok = completed == o.calls && (!echo_check || lost == 0);
+  const bool ok = r.completed == o.calls && (!echo_check || lost == 0);
   return ok ? 0 : 1;
 }

@@ -108,7 +108,22 @@ std::string build_listen_url(std::string_view base, const ListenOptions& o) {
   add_param(url, first, "vad_events", boolean(o.vad_events));
   add_param(url, first, "smart_format", boolean(o.smart_format));
   add_param(url, first, "punctuate", boolean(o.punctuate));
+  for (const auto& tag : o.tags)
+    if (!tag.empty()) add_param(url, first, "tag", tag);
   return url;
+}
+
+std::vector<std::string> split_tags(std::string_view list) {
+  std::vector<std::string> out;
+  while (!list.empty()) {
+    const auto comma = list.find(',');
+    std::string_view item = list.substr(0, comma);
+    list = comma == std::string_view::npos ? std::string_view{} : list.substr(comma + 1);
+    while (!item.empty() && g_ascii_isspace(item.front())) item.remove_prefix(1);
+    while (!item.empty() && g_ascii_isspace(item.back())) item.remove_suffix(1);
+    if (!item.empty()) out.emplace_back(item);
+  }
+  return out;
 }
 
 ServerMessage parse_server_message(std::string_view text) {

@@ -28,7 +28,13 @@ struct ListenOptions {
   bool vad_events = true;
   bool smart_format = true;
   bool punctuate = true;
+  // Deepgram's `tag` labels (usage reports): one `tag=` parameter each, in order. Empty
+  // entries are left out.
+  std::vector<std::string> tags;
 };
+
+// "a, b,,c" -> {"a", "b", "c"}: the `tag` property's comma-separated list, blanks trimmed.
+std::vector<std::string> split_tags(std::string_view list);
 
 // `base` is an endpoint such as wss://api.deepgram.com/v1/listen (DEEPGRAM_WS_URL); it may
 // already carry a query string, which is kept. Values are URI-escaped.

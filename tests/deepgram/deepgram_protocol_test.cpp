@@ -37,6 +37,20 @@ TEST(DeepgramProtocol, ListenUrlKeepsAnExistingQueryAndEscapesValues) {
             "&punctuate=true");
 }
 
+TEST(DeepgramProtocol, ListenUrlSendsEachTagAsItsOwnEscapedParameter) {
+  dg::ListenOptions o;
+  o.tags = dg::split_tags(" mediaflow-bench , bench_t0_ns=123,, bench_call=7 ");
+  EXPECT_EQ(o.tags, (std::vector<std::string>{"mediaflow-bench", "bench_t0_ns=123", "bench_call=7"}));
+  const auto url = dg::build_listen_url("wss://api.deepgram.com/v1/listen", o);
+  EXPECT_NE(url.find("&punctuate=true&tag=mediaflow-bench&tag=bench_t0_ns%3D123&tag=bench_call%3D7"),
+            std::string::npos)
+      << url;
+  EXPECT_TRUE(dg::split_tags("").empty());
+  EXPECT_TRUE(dg::split_tags(" , ,").empty());
+  o.tags = {"", "x"};  // empty entries are never sent as "tag="
+  EXPECT_EQ(dg::build_listen_url("ws://h/l", o).find("tag=&"), std::string::npos);
+}
+
 TEST(DeepgramProtocol, ParsesResultsWithWords) {
   const auto m = dg::parse_server_message(
       R"({"type":"Results","channel_index":[0,1],"duration":1.98,"start":5.99,"is_final":true,)"

@@ -7,6 +7,8 @@
 #include <libsoup/soup.h>
 
 #include <mutex>
+#include <optional>
+#include <string_view>
 
 namespace mediaflow::test {
 
@@ -23,7 +25,35 @@ struct LiveConnection {
   bool vad_events = false;
   bool utterance_end = false;
   bool dropped = false;
+  std::optional<std::int64_t> bench_t0_ns;  // from the tag bench_t0_ns=…
 };
+
+// Every value of `name` in a query string, unescaped, in order (g_uri_parse_params keeps only
+// the last of a repeated name; Deepgram's `tag` repeats).
+std::vector<std::string> query_values(const char* query, const std::string& name) {
+  std::vector<std::string> out;
+  gchar** pairs = g_strsplit(query, "&", -1);
+  for (gchar** p = pairs; *p; ++p) {
+    const std::string pair = *p;
+    if (pair.compare(0, name.size() + 1, name + "=") != 0) continue;
+    if (gchar* v = g_uri_unescape_string(pair.c_str() + name.size() + 1, nullptr)) {
+      out.emplace_back(v);
+      g_free(v);
+    }
+  }
+  g_strfreev(pairs);
+  return out;
+}
+
+std::optional<std::int64_t> bench_t0_of(const std::vector<std::string>& tags) {
+  constexpr std::string_view kKey = "bench_t0_ns=";
+  for (const auto& tag : tags) {
+    if (tag.compare(0, kKey.size(), kKey) != 0) continue;
+    gint64 v = 0;
+    if (g_ascii_string_to_signed(tag.c_str() + kKey.size(), 10, 0, G_MAXINT64, &v, nullptr)) return v;
+  }
+  return std::nullopt;
+}
 
 std::string fmt_double(double v) {
   char buf[G_ASCII_DTOSTR_BUF_SIZE];
@@ -57,6 +87,9 @@ struct FakeDeepgram::Impl {
   unsigned refuse_status = 0;
   bool garbage = false;
   bool stalled = false;
+  bool keep_audio = true;
+  std::size_t bench_connections = 0;
+  bench::LatencyHistogram ingest_latency;
 
   std::vector<LiveConnection*> live;  // server thread only
 
@@ -138,7 +171,9 @@ struct FakeDeepgram::Impl {
           record.query[static_cast<char*>(k)] = static_cast<char*>(v);
         g_hash_table_unref(params);
       }
+      record.tags = query_values(q, "tag");
     }
+    c->bench_t0_ns = bench_t0_of(record.tags);
     if (const char* auth =
             soup_message_headers_get_one(soup_server_message_get_request_headers(msg), "Authorization"))
       record.authorization = auth;
@@ -151,6 +186,7 @@ struct FakeDeepgram::Impl {
       std::lock_guard lock(self->mutex);
       c->index = self->records.size();
       self->records.push_back(std::move(record));
+      if (c->bench_t0_ns) ++self->bench_connections;
     }
     self->live.push_back(c);
     g_signal_connect(ws, "message", G_CALLBACK(on_message), c);
@@ -158,6 +194,7 @@ struct FakeDeepgram::Impl {
   }
 
   static void on_message(SoupWebsocketConnection*, gint type, GBytes* message, gpointer data) {
+    const std::int64_t arrival_ns = bench::monotonic_ns();
     auto* c = static_cast<LiveConnection*>(data);
     Impl* self = c->impl;
     if (c->dropped) return;
@@ -171,8 +208,11 @@ struct FakeDeepgram::Impl {
       garbage = self->garbage;
       Connection& rec = self->records[c->index];
       if (type == SOUP_WEBSOCKET_DATA_BINARY) {
-        rec.audio.insert(rec.audio.end(), bytes, bytes + size);
+        if (self->keep_audio) rec.audio.insert(rec.audio.end(), bytes, bytes + size);
+        rec.audio_bytes += size;
         c->bytes += size;
+        if (c->bench_t0_ns && size > 0)
+          self->ingest_latency.add_ns(bench::ingest_latency_ns(*c->bench_t0_ns, c->bytes, c->bytes_per_second, arrival_ns));
         drop = c->index == 0 && self->drop_after && c->bytes >= self->drop_after;
       } else {
         control.assign(reinterpret_cast<const char*>(bytes), size);
@@ -270,6 +310,16 @@ void FakeDeepgram::send_garbage(bool on) {
 void FakeDeepgram::stall(bool on) {
   std::lock_guard lock(impl_->mutex);
   impl_->stalled = on;
+}
+
+void FakeDeepgram::keep_audio(bool on) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->keep_audio = on;
+}
+
+FakeDeepgram::IngestLatency FakeDeepgram::ingest_latency() const {
+  std::lock_guard lock(impl_->mutex);
+  return {impl_->bench_connections, impl_->ingest_latency};
 }
 
 int FakeDeepgram::handshakes() const {

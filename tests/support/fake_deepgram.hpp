@@ -9,7 +9,13 @@
 // gets no reply; Finalize flushes the partial second as a final result (from_finalize);
 // CloseStream flushes, sends Metadata and closes with 1000. Times are seconds since the first
 // byte of the connection (Deepgram's times restart on every connection).
+//
+// Benchmark (docs/benchmarks.md): a connection whose `tag` parameters include
+// `bench_t0_ns=<CLOCK_MONOTONIC ns of caller frame 0>` has the ingest → vendor latency of each
+// audio message measured (support/bench_latency.hpp) into one histogram for all connections.
 #pragma once
+
+#include "support/bench_latency.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -24,9 +30,11 @@ namespace mediaflow::test {
 class FakeDeepgram {
  public:
   struct Connection {
-    std::map<std::string, std::string> query;
+    std::map<std::string, std::string> query;  // a repeated name keeps its last value
+    std::vector<std::string> tags;              // every `tag` value, in order
     std::string authorization;
-    std::vector<std::uint8_t> audio;  // every binary byte processed, in order
+    std::vector<std::uint8_t> audio;  // every binary byte processed, in order (keep_audio)
+    std::uint64_t audio_bytes = 0;    // counted even when not kept
     int keepalives = 0;
     bool finalize = false;
     bool close_stream = false;
@@ -55,6 +63,15 @@ class FakeDeepgram {
   void send_garbage(bool on);
   // Receive and record, but never answer (no results, CloseStream ignored).
   void stall(bool on);
+
+  // Keep every audio byte in connections() (default); off for long runs under load.
+  void keep_audio(bool on);
+
+  struct IngestLatency {
+    std::size_t connections = 0;  // connections that carried bench_t0_ns
+    bench::LatencyHistogram histogram;  // one sample per audio message on those
+  };
+  IngestLatency ingest_latency() const;
 
   // Handshake requests seen (refused ones included).
   int handshakes() const;

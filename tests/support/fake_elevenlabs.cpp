@@ -1,5 +1,6 @@
 #include "support/fake_elevenlabs.hpp"
 
+#include "support/bench_latency.hpp"
 #include "support/loopback_soup_server.hpp"
 #include "support/wait_until.hpp"
 
@@ -45,8 +46,30 @@ struct LiveConversation {
   std::map<std::uint64_t, gint64> ping_sent_us;
   std::uint64_t next_ping_id = 1000;
   GSource* ping_timer = nullptr;
+  GSource* bench_timer = nullptr;
+  gint64 bench_start_us = 0;
+  std::uint64_t bench_sent = 0;
+  std::uint64_t next_audio_event = 1;  // event ids of the stamped stream (the greeting uses 1)
   bool dropped = false;
 };
+
+namespace {
+
+// A GSource driven only by its ready time (absolute deadlines on the monotonic clock), so the
+// stream keeps 50 chunks per second instead of drifting by each dispatch's lateness.
+GSourceFuncs deadline_source_funcs = {
+    nullptr, nullptr,
+    [](GSource*, GSourceFunc callback, gpointer data) -> gboolean { return callback(data); },
+    nullptr, nullptr, nullptr};
+
+void destroy_source(GSource** source) {
+  if (!*source) return;
+  g_source_destroy(*source);
+  g_source_unref(*source);
+  *source = nullptr;
+}
+
+}  // namespace
 
 struct FakeElevenLabs::Impl {
   std::string api_key, agent_id;
@@ -63,6 +86,7 @@ struct FakeElevenLabs::Impl {
   unsigned refuse_signed = 0, refuse_ws = 0;
   std::size_t drop_after = 0;
   bool stalled = false, garbage = false;
+  bool bench_stream = false, keep_audio = true;
   std::set<std::string> tokens;  // issued, not yet used
   std::uint64_t token_seq = 0;
   std::function<void(std::size_t, const std::string&)> client_hook;
@@ -86,6 +110,48 @@ struct FakeElevenLabs::Impl {
     send(c, R"({"type":"ping","ping_event":{"event_id":)" + std::to_string(id) + R"(,"ping_ms":50}})");
   }
 
+  // Sends every stamped chunk due by now (first one at the start), then sleeps until the next
+  // deadline. After a stall of more than a second the schedule restarts instead of bursting.
+  void send_bench_chunks(LiveConversation* c) {
+    constexpr gint64 kPeriodUs = bench::kFrameNs / 1000;
+    const gint64 now = g_get_monotonic_time();
+    auto due = std::uint64_t((now - c->bench_start_us) / kPeriodUs) + 1;
+    if (due > c->bench_sent + 50) {
+      c->bench_start_us = now;
+      c->bench_sent = 0;
+      due = 1;
+    }
+    std::uint64_t sent = 0;
+    for (; c->bench_sent < due; ++c->bench_sent, ++sent) {
+      const auto chunk = bench::stamped_chunk(std::uint64_t(bench::monotonic_ns()));
+      gchar* b64 = g_base64_encode(chunk.data(), chunk.size());
+      send(c, std::string(R"({"type":"audio","audio_event":{"audio_base_64":")") + b64 + R"(","event_id":)" +
+                  std::to_string(++c->next_audio_event) + "}}");
+      g_free(b64);
+    }
+    {
+      std::lock_guard lock(mutex);
+      records[c->index].bench_chunks_sent += sent;
+    }
+    g_source_set_ready_time(c->bench_timer, c->bench_start_us + gint64(c->bench_sent) * kPeriodUs);
+  }
+
+  void start_bench_stream(LiveConversation* c) {
+    c->bench_timer = g_source_new(&deadline_source_funcs, sizeof(GSource));
+    g_source_set_callback(
+        c->bench_timer,
+        [](gpointer d) -> gboolean {
+          auto* lc = static_cast<LiveConversation*>(d);
+          lc->impl->send_bench_chunks(lc);
+          return G_SOURCE_CONTINUE;
+        },
+        c, nullptr);
+    c->bench_start_us = g_get_monotonic_time();
+    c->bench_sent = 0;
+    g_source_set_ready_time(c->bench_timer, c->bench_start_us);
+    g_source_attach(c->bench_timer, soup.context());
+  }
+
   LiveConversation* find(std::size_t index) {
     for (auto* c : live)
       if (c->index == index) return c;
@@ -105,7 +171,7 @@ struct FakeElevenLabs::Impl {
 
   void send_metadata(LiveConversation* c) {
     std::string in, out;
-    bool auto_on, garbage_on;
+    bool auto_on, garbage_on, stream_on;
     unsigned greeting, ping_ms;
     {
       std::lock_guard lock(mutex);
@@ -118,6 +184,7 @@ struct FakeElevenLabs::Impl {
       greeting = greeting_ms;
       garbage_on = garbage;
       ping_ms = ping_interval_ms;
+      stream_on = bench_stream;
     }
     send(c, R"({"type":"conversation_initiation_metadata","conversation_initiation_metadata_event":{"conversation_id":"conv_)" +
                 std::to_string(c->index) + R"(","agent_output_audio_format":")" + out +
@@ -144,6 +211,7 @@ struct FakeElevenLabs::Impl {
           c, nullptr);
       g_source_attach(c->ping_timer, soup.context());
     }
+    if (stream_on) start_bench_stream(c);
   }
 
   static void on_signed_url(SoupServer*, SoupServerMessage* msg, const char*, GHashTable*, gpointer data) {
@@ -228,9 +296,10 @@ struct FakeElevenLabs::Impl {
         kind = "user_audio_chunk";
         gsize n = 0;
         guchar* raw = g_base64_decode(json_object_get_string_member(o, "user_audio_chunk"), &n);
-        rec.user_audio.insert(rec.user_audio.end(), raw, raw + n);
+        if (self->keep_audio) rec.user_audio.insert(rec.user_audio.end(), raw, raw + n);
+        rec.user_audio_bytes += n;
         g_free(raw);
-        drop = self->drop_after && rec.user_audio.size() >= self->drop_after;
+        drop = self->drop_after && rec.user_audio_bytes >= self->drop_after;
       } else if (json_object_has_member(o, "type")) {
         kind = json_object_get_string_member(o, "type");
         if (kind == "pong") {
@@ -279,21 +348,16 @@ struct FakeElevenLabs::Impl {
 
   static void on_closed(SoupWebsocketConnection*, gpointer data) {
     auto* c = static_cast<LiveConversation*>(data);
-    if (c->ping_timer) {
-      g_source_destroy(c->ping_timer);
-      g_source_unref(c->ping_timer);
-      c->ping_timer = nullptr;
-    }
+    destroy_source(&c->ping_timer);
+    destroy_source(&c->bench_timer);
     std::lock_guard lock(c->impl->mutex);
     c->impl->records[c->index].closed = true;
   }
 
   void close_all() {
     for (LiveConversation* c : live) {
-      if (c->ping_timer) {
-        g_source_destroy(c->ping_timer);
-        g_source_unref(c->ping_timer);
-      }
+      destroy_source(&c->ping_timer);
+      destroy_source(&c->bench_timer);
       g_signal_handlers_disconnect_by_data(c->ws, c);
       if (soup_websocket_connection_get_state(c->ws) == SOUP_WEBSOCKET_STATE_OPEN)
         soup_websocket_connection_close(c->ws, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, nullptr);
@@ -369,6 +433,14 @@ void FakeElevenLabs::stall(bool on) {
 void FakeElevenLabs::send_garbage(bool on) {
   std::lock_guard lock(impl_->mutex);
   impl_->garbage = on;
+}
+void FakeElevenLabs::set_bench_stream(bool on) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->bench_stream = on;
+}
+void FakeElevenLabs::keep_audio(bool on) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->keep_audio = on;
 }
 void FakeElevenLabs::on_client_message(std::function<void(std::size_t, const std::string&)> fn) {
   std::lock_guard lock(impl_->mutex);

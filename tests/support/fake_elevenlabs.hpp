@@ -12,6 +12,10 @@
 //    message arrives (or with the first audio when there is none); then, with auto_reply, a
 //    greeting: agent_response + `greeting_ms` of agent audio in 4 events with event_id 1.
 //  - Pings every `ping_interval_ms` (0: none); the test can also script any server message.
+//  - Benchmark (bench_stream, docs/benchmarks.md): from metadata on, one `audio` event every
+//    20 ms of real time (deadline-driven, no drift) for as long as the conversation lasts, each
+//    160 bytes of ulaw_8000 stamped with the CLOCK_MONOTONIC ns at which it was sent
+//    (support/bench_latency.hpp: "MFTS" + LE uint64, then 0xFF).
 //  - Hooks: refuse the signed URL or the handshake with a status, drop after N audio bytes,
 //    stall (answer nothing, not even metadata), garbage (a non-JSON frame after metadata).
 #pragma once
@@ -34,7 +38,9 @@ class FakeElevenLabs {
     std::string initiation;             // the raw initiation message ("" when none)
     std::map<std::string, std::string> dynamic_variables;  // values as JSON text ("\"Jane\"", "true")
     std::string first_message, language;
-    std::vector<std::uint8_t> user_audio;  // every decoded user_audio_chunk byte, in order
+    std::vector<std::uint8_t> user_audio;  // every decoded user_audio_chunk byte, in order (keep_audio)
+    std::uint64_t user_audio_bytes = 0;    // counted even when not kept
+    std::uint64_t bench_chunks_sent = 0;   // stamped chunks sent (bench_stream)
     std::vector<std::uint64_t> pong_ids;
     std::vector<double> pong_latency_ms;
     std::vector<std::string> other_messages;  // client messages other than audio/pong/initiation
@@ -63,6 +69,8 @@ class FakeElevenLabs {
   void drop_after_bytes(std::size_t bytes);  // close 1011 once a conversation got this much audio
   void stall(bool on);
   void send_garbage(bool on);
+  void set_bench_stream(bool on);
+  void keep_audio(bool on);  // keep user audio in conversations() (default); off under load
 
   // Scripted server messages to conversation `index` (sent on the server thread, in order).
   void send_audio(std::size_t index, const std::vector<std::uint8_t>& audio, std::uint64_t event_id);

@@ -1,24 +1,33 @@
 #include "support/wait_for_signal.hpp"
 
-#include <glib-unix.h>
-#include <glib.h>
+#include <pthread.h>
 
 #include <csignal>
 
 namespace mediaflow::test {
 
-void wait_for_termination_signal() {
-  GMainLoop* loop = g_main_loop_new(nullptr, FALSE);
-  auto quit = [](gpointer l) -> gboolean {
-    g_main_loop_quit(static_cast<GMainLoop*>(l));
-    return G_SOURCE_CONTINUE;  // both sources are removed below
-  };
-  const guint sigint = g_unix_signal_add(SIGINT, quit, loop);
-  const guint sigterm = g_unix_signal_add(SIGTERM, quit, loop);
-  g_main_loop_run(loop);
-  g_source_remove(sigint);
-  g_source_remove(sigterm);
-  g_main_loop_unref(loop);
+namespace {
+sigset_t termination_set() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  return set;
+}
+}  // namespace
+
+void block_termination_signals() {
+  const sigset_t set = termination_set();
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+int wait_for_termination_signal() {
+  const sigset_t set = termination_set();
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);  // in case the caller did not (threads may then take it)
+  int signal = 0;
+  while (sigwait(&set, &signal) != 0) {
+  }
+  return signal;
 }
 
 }  // namespace mediaflow::test

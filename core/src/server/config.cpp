@@ -53,6 +53,7 @@ ServerConfig ServerConfig::from_env() {
   c.pong_timeout_seconds = env_number("PONG_TIMEOUT_SECONDS", 2 * c.keepalive_interval_seconds, 86400);
   c.max_outbound_queue_bytes = env_number("MAX_OUTBOUND_QUEUE_BYTES", c.max_outbound_queue_bytes, 1ul << 30);
   c.workers = env_number("WORKERS", 0, 256);
+  c.loop_coalesce_us = env_number("LOOP_COALESCE_US", c.loop_coalesce_us, 20000);
   if (c.workers == 0) c.workers = std::max(1u, std::thread::hardware_concurrency());
   env_string("TWILIO_AUTH_TOKEN", c.twilio_auth_token);
   env_string("PUBLIC_BASE_URL", c.public_base_url);

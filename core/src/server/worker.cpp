@@ -1,6 +1,7 @@
 #include "server/worker.hpp"
 
 #include "server/call_session.hpp"
+#include "server/coalescing_poll.hpp"
 #include "server/http_routes.hpp"
 
 #include <mediaflow/log.hpp>
@@ -46,6 +47,7 @@ bool Worker::start(GSocket* listen_socket, std::string* error) {
   auto result = ready.get_future();
   thread_ = std::thread([this, listen_socket, &ready] {
     g_main_context_push_thread_default(context_);
+    install_coalescing_poll(context_, host_.config().loop_coalesce_us);
     server_ = soup_server_new("server-header", "mediaflow", nullptr);
     if (!epoll_->ok()) {
       ready.set_value("cannot create the worker's epoll set");

@@ -25,6 +25,7 @@ struct ServerConfig {
   unsigned pong_timeout_seconds = 30;        // no pong (nor any message) for this long: closed
   std::size_t max_outbound_queue_bytes = 1 << 20;  // backpressure: beyond this, outbound audio is dropped
   unsigned workers = 0;                      // event loops; 0 = one per core
+  unsigned loop_coalesce_us = 0;             // minimum time between a busy loop's wake-ups (0: off)
   std::string twilio_auth_token;             // TWILIO_AUTH_TOKEN
   std::string public_base_url;               // PUBLIC_BASE_URL
 

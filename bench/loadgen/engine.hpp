@@ -1,0 +1,29 @@
+// One load-generator engine: a single thread driving many simulated Twilio callers with
+// epoll, non-blocking sockets and a min-heap of absolute deadlines (epoll_pwait2's ns timeout
+// is the timer). No GLib main loop, no libsoup: the upgrade is written by hand
+// (ws_handshake.hpp), frames are encoded/read with protocol/websocket_frame.hpp, messages with
+// the project's Twilio encoders and TwilioOutboundParser.
+//
+// Per call: connect at its ramp slot (TCP_NODELAY), upgrade, `connected`, `start` (with
+// customParameters bench_t0_ns = CLOCK_MONOTONIC ns of frame 0, bench_call = call index),
+// `media` frame k at t0 + k·20 ms, `stop` at t0 + frames·20 ms, then the host's close frame
+// is answered and the socket closed.
+#pragma once
+
+#include "loadgen/load_run.hpp"
+
+#include <sys/socket.h>
+
+#include <string>
+#include <vector>
+
+namespace mediaflow::bench {
+
+// Runs `calls` (indices into the whole run) until all are over; start_ns is the ramp's start.
+LoadStats run_engine(const LoadOptions& options, const sockaddr_storage& address,
+                     socklen_t address_len, const std::vector<unsigned>& calls, int64_t start_ns);
+
+// CLOCK_MONOTONIC in ns (the clock of bench_t0_ns and of vendor stamps).
+int64_t monotonic_ns();
+
+}  // namespace mediaflow::bench
