@@ -7,8 +7,11 @@
  * caller barges in. Speech is synthesised by espeak-ng.
  *
  * Input: caller audio on `sink` (the call's clock: agent audio is timed and paced by it).
- * Output: agent speech on `src`, `audio/x-raw, format=S16LE, rate=22050, channels=1`
- * (convert downstream, e.g. `audioconvert ! audioresample ! mulawenc ! twiliosink`), PTS in
+ * Output: agent speech on `src`, `audio/x-raw, format=S16LE, rate=<rate>, channels=1` —
+ * `rate` defaults to espeak-ng's own 22050 Hz; a call pipeline sets the rate it needs (8000
+ * for `mulawenc ! twiliosink`) and needs no resampler per call. Sentences are synthesised
+ * and resampled once per process and shared by every call (speech_cache.hpp: an agent says
+ * the same few sentences in every call), PTS in
  * call time continuing from the caller audio's running time, never overlapping. Audio is
  * pushed from the sink's chain, at most 200 ms ahead of the caller audio, so with the host's
  * inline pushes everything leaves on the call loop; between utterances nothing is pushed.
@@ -51,6 +54,7 @@
 #include "gstespeakagent.hpp"
 
 #include "espeak_synth.hpp"
+#include "speech_cache.hpp"
 
 #include <mediaflow/gstutil/agent_event.hpp>
 #include <mediaflow/gstutil/custom_events.hpp>
@@ -84,8 +88,8 @@ constexpr const char* kDefaultReplyTemplate = "You said {text}.";
 constexpr const char* kDefaultVoice = "en-us";
 constexpr gint kDefaultWordsPerMinute = 170;
 constexpr GstClockTime kLead = 200 * GST_MSECOND;  // agent audio pushed ahead of the caller's
-constexpr std::size_t kChunkSamples = oa::kEspeakRate / 50;  // 20 ms
-constexpr std::size_t kMarkEverySamples = oa::kEspeakRate / 2;  // a mark per 500 ms of speech
+constexpr guint kDefaultRate = oa::kEspeakRate;
+constexpr GstClockTime kMarkEvery = 500 * GST_MSECOND;  // a mark per 500 ms of speech
 
 enum {
   PROP_0,
@@ -93,21 +97,22 @@ enum {
   PROP_REPLY_TEMPLATE,
   PROP_VOICE,
   PROP_WORDS_PER_MINUTE,
+  PROP_RATE,
 };
 
-// The speech, then one chunk of silence: encoders built on GstAudioEncoder (mulawenc) hold
-// a serialized event until their next output buffer, so the mark after the last word needs
-// audio behind it to reach twiliosink before the next utterance.
+// The speech, then one chunk (20 ms) of silence: encoders built on GstAudioEncoder (mulawenc)
+// hold a serialized event until their next output buffer, so the mark after the last word
+// needs audio behind it to reach twiliosink before the next utterance.
 struct Utterance {
-  Utterance(guint64 utterance_id, std::vector<std::int16_t> speech)
-      : id(utterance_id), samples(std::move(speech)), speech_end(samples.size()) {
-    samples.resize(speech_end + kChunkSamples, 0);
-  }
+  Utterance(guint64 utterance_id, oa::SharedSamples speech, std::size_t silence_samples)
+      : id(utterance_id), samples(std::move(speech)), speech_end(samples->size()),
+        total(speech_end + silence_samples) {}
   guint64 id;
-  std::vector<std::int16_t> samples;
-  std::size_t speech_end;  // samples of speech (before the trailing silence)
-  std::size_t pos = 0;     // next sample to push
-  std::size_t marked = 0;  // samples of speech followed by a mark so far
+  oa::SharedSamples samples;  // shared with every call saying the same sentence
+  std::size_t speech_end;     // samples of speech (the trailing silence is not stored)
+  std::size_t total;          // speech + trailing silence
+  std::size_t pos = 0;        // next sample to push
+  std::size_t marked = 0;     // samples of speech followed by a mark so far
 };
 
 struct Job {
@@ -147,7 +152,9 @@ struct _GstEspeakAgent {
   gchar* reply_template;
   gchar* voice;
   gint words_per_minute;
-  // Streaming state (sink pad's thread).
+  guint rate;
+  // Streaming state (sink pad's thread); `out_rate` is fixed from READY→PAUSED on.
+  guint out_rate;
   GstSegment segment;
   gint bytes_per_second;
   bool src_started;
@@ -169,7 +176,7 @@ static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE(
 
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE(
     "src", GST_PAD_SRC, GST_PAD_ALWAYS,
-    GST_STATIC_CAPS("audio/x-raw, format=(string)S16LE, rate=(int)22050, channels=(int)1, "
+    GST_STATIC_CAPS("audio/x-raw, format=(string)S16LE, rate=(int)[ 8000, 48000 ], channels=(int)1, "
                     "layout=(string)interleaved"));
 
 namespace {
@@ -207,6 +214,7 @@ void synthesis_worker(GstEspeakAgent* self, Conversation* conversation) {
   const std::string voice = self->voice ? self->voice : kDefaultVoice;
   const int wpm = self->words_per_minute;
   GST_OBJECT_UNLOCK(self);
+  const int rate = static_cast<int>(self->out_rate);
   std::unique_lock lock(c.mutex);
   while (true) {
     c.wake.wait(lock, [&] { return c.stopping || !c.jobs.empty(); });
@@ -214,7 +222,7 @@ void synthesis_worker(GstEspeakAgent* self, Conversation* conversation) {
     Job job = std::move(c.jobs.front());
     c.jobs.pop_front();
     lock.unlock();
-    oa::SynthResult r = oa::synthesize(job.text, voice, wpm);
+    oa::SpeechResult r = oa::speak(job.text, voice, wpm, rate);
     lock.lock();
     if (!r.error.empty()) {
       if (!c.warned) {
@@ -225,8 +233,8 @@ void synthesis_worker(GstEspeakAgent* self, Conversation* conversation) {
       }
       continue;
     }
-    if (job.generation != c.generation || r.samples.empty()) continue;  // barged in meanwhile
-    c.speaking.push_back({c.next_id++, std::move(r.samples)});
+    if (job.generation != c.generation || r.samples->empty()) continue;  // barged in meanwhile
+    c.speaking.emplace_back(c.next_id++, std::move(r.samples), rate / 50 /* 20 ms of trailing silence */);
     lock.unlock();
     post_event(self, "agent_response", job.text);
     lock.lock();
@@ -300,6 +308,9 @@ void on_sync_message(GstBus*, GstMessage* message, gpointer data) {
 }
 
 void start_conversation(GstEspeakAgent* self) {
+  GST_OBJECT_LOCK(self);
+  self->out_rate = self->rate;
+  GST_OBJECT_UNLOCK(self);
   self->conversation = new Conversation();
   self->conversation->heard_tracker =
       std::make_unique<mp::HeardTracker>(std::string("espeak-") + GST_OBJECT_NAME(self) + "-");
@@ -338,7 +349,9 @@ void start_src(GstEspeakAgent* self) {
   gchar* id = gst_pad_create_stream_id(self->srcpad, GST_ELEMENT(self), "agent");
   gst_pad_push_event(self->srcpad, gst_event_new_stream_start(id));
   g_free(id);
-  GstCaps* caps = gst_static_pad_template_get_caps(&src_template);
+  GstCaps* caps = gst_caps_new_simple("audio/x-raw", "format", G_TYPE_STRING, "S16LE", "rate", G_TYPE_INT,
+                                      static_cast<gint>(self->out_rate), "channels", G_TYPE_INT, 1, "layout",
+                                      G_TYPE_STRING, "interleaved", nullptr);
   gst_pad_push_event(self->srcpad, gst_event_new_caps(caps));
   gst_caps_unref(caps);
   GstSegment seg;
@@ -346,7 +359,7 @@ void start_src(GstEspeakAgent* self) {
   gst_pad_push_event(self->srcpad, gst_event_new_segment(&seg));
 }
 
-GstClockTime samples_to_time(std::size_t n) { return gst_util_uint64_scale(n, GST_SECOND, oa::kEspeakRate); }
+GstClockTime samples_to_time(std::size_t n, guint rate) { return gst_util_uint64_scale(n, GST_SECOND, rate); }
 
 }  // namespace
 
@@ -372,24 +385,32 @@ static GstFlowReturn gst_espeak_agent_chain(GstPad*, GstObject* parent, GstBuffe
     if (c.out_next < c.caller_now && c.playing_until <= c.caller_now) c.out_next = c.caller_now;
     while (!c.speaking.empty() && c.out_next < c.caller_now + kLead) {
       Utterance& u = c.speaking.front();
-      const std::size_t chunk_end = u.pos < u.speech_end ? u.speech_end : u.samples.size();
-      const std::size_t n = std::min(kChunkSamples, chunk_end - u.pos);
-      GstBuffer* b = gst_buffer_new_memdup(u.samples.data() + u.pos, n * sizeof(std::int16_t));
+      const std::size_t chunk = self->out_rate / 50;  // 20 ms
+      const std::size_t chunk_end = u.pos < u.speech_end ? u.speech_end : u.total;
+      const std::size_t n = std::min(chunk, chunk_end - u.pos);
+      GstBuffer* b;
+      if (u.pos < u.speech_end) {
+        b = gst_buffer_new_memdup(u.samples->data() + u.pos, n * sizeof(std::int16_t));
+      } else {
+        b = gst_buffer_new_allocate(nullptr, n * sizeof(std::int16_t), nullptr);
+        gst_buffer_memset(b, 0, 0, n * sizeof(std::int16_t));
+      }
       GST_BUFFER_PTS(b) = c.out_next;
-      GST_BUFFER_DURATION(b) = samples_to_time(n);
+      GST_BUFFER_DURATION(b) = samples_to_time(n, self->out_rate);
       if (u.pos == 0) GST_BUFFER_FLAG_SET(b, GST_BUFFER_FLAG_DISCONT);
       u.pos += n;
       c.out_next += GST_BUFFER_DURATION(b);
       c.playing_until = c.out_next;
       c.last_pushed_id = u.id;
       out.push_back(GST_MINI_OBJECT_CAST(b));
+      const std::size_t mark_every = static_cast<std::size_t>(gst_util_uint64_scale(kMarkEvery, self->out_rate, GST_SECOND));
       if (u.pos <= u.speech_end && u.pos > u.marked &&
-          (u.pos == u.speech_end || u.pos - u.marked >= kMarkEverySamples)) {
-        const std::string mark = c.heard_tracker->next_mark(u.id, samples_to_time(u.pos - u.marked));
+          (u.pos == u.speech_end || u.pos - u.marked >= mark_every)) {
+        const std::string mark = c.heard_tracker->next_mark(u.id, samples_to_time(u.pos - u.marked, self->out_rate));
         u.marked = u.pos;
         out.push_back(GST_MINI_OBJECT_CAST(mediaflow::gstutil::make_mark_event(mark)));
       }
-      if (u.pos >= u.samples.size()) c.speaking.pop_front();
+      if (u.pos >= u.total) c.speaking.pop_front();
     }
   }
   if (interrupt) gst_pad_push_event(self->srcpad, mediaflow::gstutil::make_interruption_event(interrupt_id));
@@ -422,7 +443,7 @@ static gboolean gst_espeak_agent_sink_event(GstPad* pad, GstObject* parent, GstE
       const bool mulaw = gst_structure_has_name(s, "audio/x-mulaw");
       self->bytes_per_second = rate * (mulaw ? 1 : 2);
       gchar* input = g_strdup_printf("%s_%d", mulaw ? "ulaw" : "pcm", rate);
-      gchar* output = g_strdup_printf("pcm_%d", oa::kEspeakRate);
+      gchar* output = g_strdup_printf("pcm_%u", self->out_rate);
       gchar* id = g_uuid_string_random();
       GstStructure* ev = gst_structure_new("mediaflow-agent-event", "vendor", G_TYPE_STRING, kVendor, "kind",
                                            G_TYPE_STRING, "conversation_started", "text", G_TYPE_STRING, "",
@@ -487,6 +508,9 @@ static void gst_espeak_agent_set_property(GObject* object, guint prop_id, const 
     case PROP_WORDS_PER_MINUTE:
       self->words_per_minute = g_value_get_int(value);
       break;
+    case PROP_RATE:
+      self->rate = g_value_get_uint(value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
       break;
@@ -510,6 +534,9 @@ static void gst_espeak_agent_get_property(GObject* object, guint prop_id, GValue
     case PROP_WORDS_PER_MINUTE:
       g_value_set_int(value, self->words_per_minute);
       break;
+    case PROP_RATE:
+      g_value_set_uint(value, self->rate);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
       break;
@@ -532,6 +559,8 @@ static void gst_espeak_agent_init(GstEspeakAgent* self) {
   self->reply_template = g_strdup(kDefaultReplyTemplate);
   self->voice = g_strdup(kDefaultVoice);
   self->words_per_minute = kDefaultWordsPerMinute;
+  self->rate = kDefaultRate;
+  self->out_rate = kDefaultRate;
   g_mutex_init(&self->handler_lock);
   self->conversation = nullptr;
   self->bus_watch = {};
@@ -571,6 +600,12 @@ static void gst_espeak_agent_class_init(GstEspeakAgentClass* klass) {
       gobject_class, PROP_WORDS_PER_MINUTE,
       g_param_spec_int("words-per-minute", "Words per minute", "Speaking rate", 80, 450, kDefaultWordsPerMinute,
                        flags));
+  // rate: the output sample rate; speech is resampled once per sentence and process, so a
+  // pipeline that needs 8 kHz (Twilio) sets it here instead of resampling every call.
+  g_object_class_install_property(
+      gobject_class, PROP_RATE,
+      g_param_spec_uint("rate", "Rate", "Sample rate of the agent audio on src (Hz)", 8000, 48000, kDefaultRate,
+                        GParamFlags(flags | GST_PARAM_MUTABLE_READY)));
 
   gst_element_class_add_static_pad_template(element_class, &sink_template);
   gst_element_class_add_static_pad_template(element_class, &src_template);

@@ -23,12 +23,20 @@
  * about 2 s of loading at start (NULL→READY). A keyword missing from the pronunciation
  * dictionary is an element error at start naming the word.
  *
- * Structure: a bin `queue ! audioconvert ! audioresample ! pocketsphinx ! fakesink`. The
- * `queue` is a deliberate hand-off: the host pushes call audio inline from its loop thread
- * and decoding is CPU work, so decoding runs on the queue's thread. The queue is leaky
- * (drops the oldest audio) beyond `max-lag`, so a slow machine never blocks the call loop;
- * speech dropped that way is not recognised. Messages are posted from the queue's thread;
- * pocketsphinx's own `pocketsphinx` messages are converted here and never reach the bus.
+ * Structure: a bin `speechgate ! queue ! audioconvert ! audioresample ! pocketsphinx ! fakesink`.
+ * `speechgate` (an energy gate, see its own doc) passes only speech plus 0.5 s of pre-roll
+ * before each onset and 0.7 s of hangover after it (pocketsphinx ends an utterance after
+ * 0.5 s of non-speech): a caller is silent most of a call, and the decoder (≈ 1 M
+ * instructions per 20 ms of speech) then does no work at all, nor does the queue's thread
+ * wake up. `speech-threshold` sets its level; `decoded` counts the audio the decoder was
+ * given. Word times stay call times across the gaps (the element maps decoder frames back
+ * through the stretches it fed). The `queue` is a deliberate hand-off: the host pushes call
+ * audio inline from its loop thread and decoding is CPU work, so decoding runs on the
+ * queue's thread (as do the conversion and resampling to the model's 16 kHz: gated audio
+ * only). The queue is leaky (drops the oldest audio) beyond `max-lag` of audio waiting, so a
+ * slow machine never blocks the call loop; speech dropped that way is not recognised.
+ * Messages are posted from the queue's thread; pocketsphinx's own `pocketsphinx` messages
+ * are converted here and never reach the bus.
  * On EOS the last utterance is finalised and its transcript posted before EOS.
  *
  * ## Example launch line
@@ -46,10 +54,13 @@
 #include <sphinxbase/err.h>
 
 #include <glib/gstdio.h>
+#include <gst/audio/audio.h>
 
 #include <algorithm>
 #include <cmath>
+#include <deque>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -67,6 +78,9 @@ constexpr guint kDefaultMaxLagMs = 10000;
 constexpr double kFrameSeconds = 0.01;        // pocketsphinx's default -frate 100
 constexpr double kVadDetectionSeconds = 0.1;  // -vad_startspeech 10 frames
 constexpr double kLogBase = 1.0001;           // -logbase: scores are log base 1.0001
+constexpr double kDefaultSpeechThreshold = -45.0;  // dBFS, speechgate's `threshold`
+constexpr guint kDefaultScoreEvery = 2;       // pocketsphinx -ds
+constexpr std::size_t kMaxStretches = 64;     // fed stretches remembered for word times
 
 enum {
   PROP_0,
@@ -74,6 +88,16 @@ enum {
   PROP_ACOUSTIC_MODEL,
   PROP_DICTIONARY,
   PROP_MAX_LAG,
+  PROP_SPEECH_THRESHOLD,
+  PROP_SCORE_EVERY,
+  PROP_DECODED,
+};
+
+// One contiguous stretch of audio fed to the decoder: `fed` = audio fed before it (the
+// decoder's own time axis), `call` = its running time. speechgate leaves gaps between them.
+struct FedStretch {
+  GstClockTime fed;
+  GstClockTime call;
 };
 
 // Where the decoder is in call time. Touched only on the queue's streaming thread (the
@@ -89,7 +113,20 @@ struct UtteranceClock {
   bool vad = false;               // the decoder's voice activity detector is on
   double vad_onset = 0;           // call time at which it estimates the speech began
   bool announced = false;         // speech-started posted for this utterance
+  GstClockTime fed_total = 0;     // audio fed since start (the decoder's time axis)
+  std::deque<FedStretch> stretches;
   UtteranceClock() { gst_segment_init(&segment, GST_FORMAT_TIME); }
+
+  // Call time (s) of `decoder_seconds` on the decoder's axis (0 = first audio fed).
+  double call_time(double decoder_seconds) const {
+    if (stretches.empty()) return seconds(origin) + decoder_seconds;
+    const auto fed = static_cast<GstClockTime>(std::max(0.0, decoder_seconds) * GST_SECOND);
+    auto it = std::upper_bound(stretches.begin(), stretches.end(), fed,
+                               [](GstClockTime f, const FedStretch& s) { return f < s.fed; });
+    const FedStretch& s = it == stretches.begin() ? *it : *std::prev(it);
+    return seconds(s.call) + (decoder_seconds - seconds(s.fed));
+  }
+  static double seconds(GstClockTime t) { return static_cast<double>(t) / GST_SECOND; }
 };
 
 // Dictionary subsets are read once per (dictionary, keywords) and process.
@@ -105,12 +142,16 @@ std::map<std::string, std::shared_ptr<const GrammarCacheEntry>> grammar_cache;
 struct _GstSphinxAsr {
   GstBin parent;
   GstElement* recognizer;  // pocketsphinx
+  GstElement* gate;        // speechgate
   GstElement* queue;
   // Settings (GST_OBJECT_LOCK).
   gchar* keywords;
   gchar* acoustic_model;
   gchar* dictionary;
   guint max_lag;
+  double speech_threshold;
+  guint score_every;
+  guint64 decoded;  // GST_OBJECT_LOCK: audio (ns) given to the decoder
   // Between READY and NULL.
   gchar* workdir;
   ps_decoder_t* decoder;  // our reference to the recogniser's decoder
@@ -164,11 +205,11 @@ void announce_speech(GstSphinxAsr* self, double at) {
 void on_final(GstSphinxAsr* self, const char* hyp, long log_score) {
   UtteranceClock& c = *self->clock;
   // Segment frames count from the first audio the decoder was given (the frame counter runs
-  // on across utterances; measured with pocketsphinx 5prealpha), 100 per second.
+  // on across utterances; measured with pocketsphinx 5prealpha), 100 per second, on the
+  // decoder's axis: the fed stretches map them back to call time across speechgate's gaps.
   const double end = seconds(c.end);
   const double floor = c.open ? seconds(c.start) : seconds(c.origin);
-  const double origin = seconds(c.origin);
-  auto at = [&](int frame) { return std::clamp(origin + frame * kFrameSeconds, floor, end); };
+  auto at = [&](int frame) { return std::clamp(c.call_time(frame * kFrameSeconds), floor, end); };
   GValue words = G_VALUE_INIT;
   g_value_init(&words, GST_TYPE_LIST);
   double first = -1, last = -1;
@@ -218,6 +259,25 @@ void on_partial(GstSphinxAsr* self, const char* hyp, long log_score) {
   post(self, transcript(hyp, false, start, seconds(c.end) - start, probability(log_score)));
 }
 
+// The queue's limit is audio waiting, in bytes: its time level would count the gaps
+// speechgate leaves between stretches as lag. Runs on the upstream thread at each caps.
+GstPadProbeReturn size_queue(GstPad*, GstPadProbeInfo* info, gpointer data) {
+  auto* self = GST_SPHINX_ASR(data);
+  GstEvent* ev = GST_PAD_PROBE_INFO_EVENT(info);
+  if (GST_EVENT_TYPE(ev) != GST_EVENT_CAPS) return GST_PAD_PROBE_OK;
+  GstCaps* caps = nullptr;
+  gst_event_parse_caps(ev, &caps);
+  GstAudioInfo ai;
+  if (!gst_audio_info_from_caps(&ai, caps)) return GST_PAD_PROBE_OK;
+  GST_OBJECT_LOCK(self);
+  const guint max_lag = self->max_lag;
+  GST_OBJECT_UNLOCK(self);
+  const guint64 bytes = gst_util_uint64_scale(max_lag, guint64(GST_AUDIO_INFO_RATE(&ai)) * GST_AUDIO_INFO_BPF(&ai), 1000);
+  g_object_set(self->queue, "max-size-time", guint64(0), "max-size-bytes", guint(std::min<guint64>(bytes, G_MAXUINT)),
+               nullptr);
+  return GST_PAD_PROBE_OK;
+}
+
 // Runs on the queue's thread before pocketsphinx sees each buffer/event.
 GstPadProbeReturn on_recognizer_input(GstPad*, GstPadProbeInfo* info, gpointer data) {
   auto* self = GST_SPHINX_ASR(data);
@@ -253,14 +313,24 @@ GstPadProbeReturn on_recognizer_input(GstPad*, GstPadProbeInfo* info, gpointer d
     c.fed = true;
     c.origin = rt;
   }
+  const GstClockTime duration = GST_BUFFER_DURATION(buf);
+  const GstClockTime length = GST_CLOCK_TIME_IS_VALID(duration) ? duration : 0;
+  // A new stretch after a gap (speechgate dropped silence) or at the first buffer.
+  if (c.stretches.empty() || rt > c.end + GST_MSECOND || rt + GST_MSECOND < c.end) {
+    c.stretches.push_back({c.fed_total, rt});
+    if (c.stretches.size() > kMaxStretches) c.stretches.pop_front();
+  }
+  c.fed_total += length;
+  GST_OBJECT_LOCK(self);
+  self->decoded += length;
+  GST_OBJECT_UNLOCK(self);
   if (!c.open) {
     c.open = true;
     c.start = rt;
     c.buffers = 0;
   }
   ++c.buffers;
-  const GstClockTime duration = GST_BUFFER_DURATION(buf);
-  c.end = rt + (GST_CLOCK_TIME_IS_VALID(duration) ? duration : 0);
+  c.end = rt + length;
   return GST_PAD_PROBE_OK;
 }
 
@@ -304,10 +374,14 @@ bool configure_recognizer(GstSphinxAsr* self) {
   const std::string model = self->acoustic_model ? self->acoustic_model : kDefaultAcousticModel;
   const std::string dictionary = self->dictionary ? self->dictionary : kDefaultDictionary;
   const guint max_lag = self->max_lag;
+  const double threshold = self->speech_threshold;
+  const guint score_every = self->score_every;
   GST_OBJECT_UNLOCK(self);
 
-  g_object_set(self->queue, "max-size-time", guint64(max_lag) * GST_MSECOND, nullptr);
-  g_object_set(self->recognizer, "hmm", model.c_str(), nullptr);
+  g_object_set(self->gate, "threshold", threshold, nullptr);
+  // Until the caps are known (size_queue): time.
+  g_object_set(self->queue, "max-size-time", guint64(max_lag) * GST_MSECOND, "max-size-bytes", 0u, nullptr);
+  g_object_set(self->recognizer, "hmm", model.c_str(), "dsratio", gint(score_every), nullptr);
   if (mediaflow::sphinx::parse_keywords(keywords).empty()) {
     g_object_set(self->recognizer, "dict", dictionary.c_str(), nullptr);
     return true;  // open vocabulary: the recogniser's default language model
@@ -422,6 +496,12 @@ static void gst_sphinx_asr_set_property(GObject* object, guint prop_id, const GV
     case PROP_MAX_LAG:
       self->max_lag = g_value_get_uint(value);
       break;
+    case PROP_SPEECH_THRESHOLD:
+      self->speech_threshold = g_value_get_double(value);
+      break;
+    case PROP_SCORE_EVERY:
+      self->score_every = g_value_get_uint(value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
       break;
@@ -444,6 +524,15 @@ static void gst_sphinx_asr_get_property(GObject* object, guint prop_id, GValue* 
       break;
     case PROP_MAX_LAG:
       g_value_set_uint(value, self->max_lag);
+      break;
+    case PROP_SPEECH_THRESHOLD:
+      g_value_set_double(value, self->speech_threshold);
+      break;
+    case PROP_SCORE_EVERY:
+      g_value_set_uint(value, self->score_every);
+      break;
+    case PROP_DECODED:
+      g_value_set_uint64(value, self->decoded);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
@@ -478,10 +567,14 @@ static void gst_sphinx_asr_init(GstSphinxAsr* self) {
   self->acoustic_model = g_strdup(kDefaultAcousticModel);
   self->dictionary = g_strdup(kDefaultDictionary);
   self->max_lag = kDefaultMaxLagMs;
+  self->speech_threshold = kDefaultSpeechThreshold;
+  self->score_every = kDefaultScoreEvery;
+  self->decoded = 0;
   self->workdir = nullptr;
   self->decoder = nullptr;
   self->clock = new UtteranceClock();
 
+  self->gate = make_child(self, "speechgate", "speech-gate");
   self->queue = make_child(self, "queue", "decode-queue");
   GstElement* convert = make_child(self, "audioconvert", nullptr);
   GstElement* resample = make_child(self, "audioresample", nullptr);
@@ -490,7 +583,8 @@ static void gst_sphinx_asr_init(GstSphinxAsr* self) {
   GstElement* sink = make_child(self, "fakesink", nullptr);
   GstPad* ghost = gst_ghost_pad_new_no_target_from_template("sink", gst_static_pad_template_get(&sink_template));
   gst_element_add_pad(GST_ELEMENT(self), ghost);
-  if (!self->queue || !convert || !resample || !caps || !self->recognizer || !sink) return;  // start fails later
+  if (!self->gate || !self->queue || !convert || !resample || !caps || !self->recognizer || !sink)
+    return;  // start fails later
 
   // Leaky: the host's loop thread must never wait for the decoder.
   g_object_set(self->queue, "leaky", 2 /* downstream: drop oldest */, "max-size-buffers", 0u, "max-size-bytes", 0u,
@@ -500,10 +594,13 @@ static void gst_sphinx_asr_init(GstSphinxAsr* self) {
   gst_caps_unref(c);
   // The recogniser's text output is unused: results are its messages.
   g_object_set(sink, "sync", FALSE, "async", FALSE, "enable-last-sample", FALSE, nullptr);
-  gst_element_link_many(self->queue, convert, resample, caps, self->recognizer, sink, nullptr);
+  gst_element_link_many(self->gate, self->queue, convert, resample, caps, self->recognizer, sink, nullptr);
 
+  GstPad* gsink = gst_element_get_static_pad(self->gate, "sink");
+  gst_ghost_pad_set_target(GST_GHOST_PAD(ghost), gsink);
+  gst_object_unref(gsink);
   GstPad* qsink = gst_element_get_static_pad(self->queue, "sink");
-  gst_ghost_pad_set_target(GST_GHOST_PAD(ghost), qsink);
+  gst_pad_add_probe(qsink, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, size_queue, self, nullptr);
   gst_object_unref(qsink);
   GstPad* rsink = gst_element_get_static_pad(self->recognizer, "sink");
   gst_pad_add_probe(rsink, GstPadProbeType(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
@@ -545,6 +642,41 @@ static void gst_sphinx_asr_class_init(GstSphinxAsrClass* klass) {
       g_param_spec_uint("max-lag", "Maximum lag",
                         "Audio (ms) that may wait for the decoder; older audio is dropped beyond it", 100, 600000,
                         kDefaultMaxLagMs, GParamFlags(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS)));
+  /**
+   * GstSphinxAsr:speech-threshold:
+   *
+   * RMS level (dBFS) of a 20 ms buffer that counts as speech and opens the decoder's gate
+   * (speechgate `threshold`). Quiet phone speech is around -35 dBFS, line noise -60 and
+   * below; -100 decodes everything but digital silence. Read when the element goes to READY.
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_SPEECH_THRESHOLD,
+      g_param_spec_double("speech-threshold", "Speech threshold",
+                          "RMS level (dBFS) that counts as speech; quieter audio is not decoded", -100.0, 0.0,
+                          kDefaultSpeechThreshold, GParamFlags(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS)));
+  /**
+   * GstSphinxAsr:score-every:
+   *
+   * Evaluate the acoustic model every N 10 ms frames (pocketsphinx `-ds`; the frames between
+   * reuse the last scores). The Gaussian evaluation is most of the decoder's cost in speech:
+   * 2 halves it; with a keyword grammar the recognition tests see no difference (word times
+   * stay within their bounds). 1 = every frame. Read when the element goes to READY.
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_SCORE_EVERY,
+      g_param_spec_uint("score-every", "Score every",
+                        "Evaluate the acoustic model every N frames (1 = every 10 ms frame)", 1, 4,
+                        kDefaultScoreEvery, GParamFlags(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS)));
+  /**
+   * GstSphinxAsr:decoded:
+   *
+   * Audio (ns) given to the decoder since the element was created: speech, pre-roll and
+   * hangover, not the silence between.
+   */
+  g_object_class_install_property(
+      gobject_class, PROP_DECODED,
+      g_param_spec_uint64("decoded", "Decoded", "Audio (ns) given to the decoder since creation", 0, G_MAXUINT64, 0,
+                          GParamFlags(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
 
   gst_element_class_add_static_pad_template(element_class, &sink_template);
   gst_element_class_set_static_metadata(element_class, "Offline speech recognition (pocketsphinx)",

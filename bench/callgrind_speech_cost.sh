@@ -1,0 +1,49 @@
+#!/bin/sh
+# Instructions per inbound 20 ms frame with *realistic caller audio* (bench/callgrind_frame_cost.sh
+# feeds every frame random bytes, i.e. loud noise: a recogniser sees 100 % "speech").
+# Here each caller is mostly quiet with speech bursts: per 4 s block, low line noise
+# (≈ -60 dBFS) with espeak-ng saying "yes" once (≈ 0.4 s of speech, ~10 % of the time; the
+# default agent answers each one). Same method as callgrind_frame_cost.sh: `mediaflow serve`
+# under callgrind twice, 4 calls (separate `mediaflow dial` processes, not measured) with
+# SHORT then LONG seconds of audio; (total_long - total_short) / extra frames.
+#   bench/callgrind_speech_cost.sh PIPELINE [SHORT_S LONG_S]   (BIN_DIR, PORT, OUT_DIR)
+# Then per function: bench/callgrind_diff.py OUT.short OUT.long FRAMES yes|no
+set -eu
+pipeline=$1; short=${2:-4}; long=${3:-12}
+bin=${BIN_DIR:-./build}; port=${PORT:-18090}; calls=4
+src=$(cd "$(dirname "$0")/.." && pwd)
+out=${OUT_DIR:-/tmp}/callgrind-speech-$pipeline
+work=$(mktemp -d "${TMPDIR:-/var/tmp}/mediaflow-cg-audio.XXXXXX")
+# One 4 s block: 1.5 s noise, "yes", noise to 4 s; 8 kHz mono (the dialer converts to mu-law).
+espeak-ng -w "$work/yes.wav" "yes"
+sox "$work/yes.wav" -r 8000 -c 1 -b 16 "$work/yes8.wav" silence 1 0.01 1% reverse silence 1 0.01 1% reverse
+sox -n -r 8000 -c 1 -b 16 "$work/lead.wav" synth 1.5 whitenoise vol 0.001
+yes_len=$(soxi -D "$work/yes8.wav")
+tail_len=$(echo "4 - 1.5 - $yes_len" | bc -l)
+sox -n -r 8000 -c 1 -b 16 "$work/tail.wav" synth "$tail_len" whitenoise vol 0.001
+sox "$work/lead.wav" "$work/yes8.wav" "$work/tail.wav" "$work/block.wav"
+for d in $short $long; do
+  n=$(( d / 4 )); set --; i=0; while [ $i -lt $n ]; do set -- "$@" "$work/block.wav"; i=$((i + 1)); done
+  if [ $n -eq 1 ]; then cp "$work/block.wav" "$work/call$d.wav"; else sox "$@" "$work/call$d.wav"; fi
+  rec=$(mktemp -d "${TMPDIR:-/var/tmp}/mediaflow-cg-rec.XXXXXX")
+  env PORT="$port" BIND=127.0.0.1 PIPELINES_DIR="$src/pipelines" PLUGIN_DIR="$bin/plugins" RECORDINGS_DIR="$rec" \
+      LOG_LEVEL=warn GST_REGISTRY="$out.registry.bin" \
+      valgrind --tool=callgrind --callgrind-out-file="$out.$d" "$bin/mediaflow" serve >"$out.$d.log" 2>&1 &
+  host=$!
+  for _ in $(seq 300); do curl -sf "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break; sleep 0.2; done
+  pids=""
+  for c in $(seq $calls); do
+    GST_REGISTRY="$out.dial-registry.bin" "$bin/mediaflow" dial "ws://127.0.0.1:$port/rtm/voice" --wav "$work/call$d.wav" \
+        --param pipeline="$pipeline" --timeout 60 >"$out.$d.dial$c" 2>&1 &
+    pids="$pids $!"
+    sleep 0.05
+  done
+  for p in $pids; do wait "$p" || echo "dial $p: exit $? (see $out.$d.dial*)" >&2; done
+  kill -TERM "$host"; wait "$host" || true
+  rm -rf "$rec"
+done
+rm -rf "$work"
+total() { callgrind_annotate "$1" | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}'; }
+frames=$(( calls * (long - short) * 50 ))
+echo "$pipeline (speech bursts): $(( ($(total "$out.$long") - $(total "$out.$short")) / frames )) instructions per inbound frame (all threads)"
+echo "per function: $(dirname "$0")/callgrind_diff.py $out.$short $out.$long $frames yes"
