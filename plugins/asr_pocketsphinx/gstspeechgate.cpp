@@ -10,7 +10,9 @@
  * gate open longer). While closed it holds the last `pre-roll` of audio and passes
  * it when the gate opens, so the soft onset of the first word and some background reach the
  * recogniser too. Dropped stretches are gaps in the timestamps (buffers keep their PTS; the
- * first buffer after a gap is marked DISCONT), so downstream times stay call times.
+ * first buffer after a gap is marked DISCONT), so downstream times stay call times. When
+ * the gate closes it pushes a GAP event (at the end of the last buffer passed): the stretch
+ * of speech is complete.
  *
  * Read-only counters `passed` and `dropped` (nanoseconds of audio) tell how much audio went
  * through. Events pass unchanged; a caps, segment, flush or EOS event drops the held
@@ -184,8 +186,14 @@ GstFlowReturn chain(GstPad*, GstObject* parent, GstBuffer* buf) {
       return push_one(self, buf, ns);
     }
     case sph::SpeechGate::Action::kPass:
-    default:
-      return push_one(self, buf, ns);
+    default: {
+      const GstClockTime end = GST_BUFFER_PTS_IS_VALID(buf) ? GST_BUFFER_PTS(buf) + ns : GST_CLOCK_TIME_NONE;
+      const GstFlowReturn ret = push_one(self, buf, ns);
+      // Closed with this buffer: a GAP tells downstream the stretch is complete now, not
+      // when the next one starts (sphinxasr decodes each stretch as soon as it ends).
+      if (!self->gate->is_open() && GST_CLOCK_TIME_IS_VALID(end)) gst_pad_push_event(self->srcpad, gst_event_new_gap(end, 0));
+      return ret;
+    }
   }
 }
 

@@ -10,7 +10,10 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <string>
+#include <thread>
+#include <vector>
 
 namespace mediaflow::test {
 namespace {
@@ -116,6 +119,96 @@ TEST_F(OfflineAsr, AKeywordWithoutPronunciationIsAClearErrorNamingIt) {
   gst_object_unref(bus);
   gst_element_set_state(pipeline, GST_STATE_NULL);
   gst_object_unref(pipeline);
+}
+
+std::vector<const GstStructure*> words_of(const GstStructure* s) {
+  std::vector<const GstStructure*> out;
+  const GValue* words = gst_structure_get_value(s, "words");
+  for (guint i = 0; words && i < gst_value_list_get_size(words); ++i)
+    out.push_back(gst_value_get_structure(gst_value_list_get_value(words, i)));
+  return out;
+}
+
+TEST_F(OfflineAsr, ConcurrentCallsShareAFewPooledDecodersAndKeepTheirWordsAndTimes) {
+  // Set before the pool's first use in this process (each test is its own process).
+  g_setenv("SPHINX_DECODERS", "2", TRUE);
+  constexpr int kCalls = 12;
+  std::vector<AsrRun> runs(kCalls);
+  std::vector<GstElement*> elements(kCalls);
+  for (auto& e : elements) e = GST_ELEMENT(gst_object_ref(asr()));
+  {
+    std::vector<std::thread> calls;
+    for (int i = 0; i < kCalls; ++i) {
+      calls.emplace_back([&, i] {
+        AsrInput in;
+        // Each call says its own order of words, at its own call time.
+        in.audio = i % 2 ? speech_at({{0.5, "no"}, {2.0, "yes"}}, 3.0) : speech_at({{0.5, "yes"}, {2.0, "no"}}, 3.0);
+        in.first_pts_ns = guint64(i) * GST_SECOND;
+        in.timeout_ms = 60000;
+        runs[i] = run_asr(elements[i], in);
+      });
+    }
+    for (auto& t : calls) t.join();
+  }
+  guint decoders = 0, threads = 0, size = 0;
+  g_object_get(elements[0], "pool-decoders", &decoders, "pool-threads", &threads, "pool-size", &size, nullptr);
+  EXPECT_EQ(size, 2u);
+  EXPECT_GE(decoders, 1u);
+  EXPECT_LE(decoders, 2u) << "decoders are shared, not one per call";
+  EXPECT_LE(threads, 2u);
+  for (int i = 0; i < kCalls; ++i) {
+    SCOPED_TRACE("call " + std::to_string(i));
+    ASSERT_TRUE(runs[i].eos);
+    auto f = finals(runs[i]);
+    ASSERT_EQ(f.size(), 2u);
+    EXPECT_STREQ(gst_structure_get_string(f[0], "text"), i % 2 ? "no" : "yes");
+    EXPECT_STREQ(gst_structure_get_string(f[1], "text"), i % 2 ? "yes" : "no");
+    EXPECT_NEAR(field(f[0], "start"), i + 0.5, 0.3);
+    EXPECT_NEAR(field(f[1], "start"), i + 2.0, 0.3);
+    for (const auto* s : f) {
+      auto w = words_of(s);
+      ASSERT_EQ(w.size(), 1u);
+      EXPECT_NEAR(field(w[0], "start"), field(s, "start"), 1e-9);
+    }
+    guint64 dropped = 1;
+    g_object_get(elements[i], "dropped-utterances", &dropped, nullptr);
+    EXPECT_EQ(dropped, 0u);
+    gst_object_unref(elements[i]);
+  }
+}
+
+TEST_F(OfflineAsr, ACallEndingMidUtteranceStillGetsItsFinalBeforeEos) {
+  const double yes = seconds_of_s16(spoken_s16("yes"));
+  ASSERT_GT(yes, 0.1);
+  AsrInput in;
+  in.audio = speech_at({{1.0, "yes"}}, 1.0 + yes);  // the call ends as the word does: the gate is open
+  for (PushMode mode : {PushMode::kAppsrc, PushMode::kInlineLoop}) {
+    AsrRun r = run_asr(asr(), in, mode);
+    ASSERT_TRUE(r.eos);
+    auto f = finals(r);
+    ASSERT_EQ(f.size(), 1u);
+    EXPECT_STREQ(gst_structure_get_string(f[0], "text"), "yes");
+    EXPECT_NEAR(field(f[0], "start"), 1.0, 0.3);
+  }
+}
+
+TEST_F(OfflineAsr, ACallerWhoNeverPausesGetsATranscriptEveryMaxUtterance) {
+  // "yes" every 0.6 s: the gate never closes (its hangover is 0.7 s); max-utterance cuts.
+  std::vector<std::pair<double, std::string>> words;
+  for (double t = 0.2; t < 5.5; t += 0.6) words.emplace_back(t, "yes");
+  AsrInput in;
+  in.audio = speech_at(words, 6.0);
+  GstElement* e = asr();
+  g_object_set(e, "max-utterance", 2000u, nullptr);
+  AsrRun r = run_asr(e, in);
+  ASSERT_TRUE(r.eos);
+  auto f = finals(r);
+  EXPECT_GE(f.size(), 3u) << "one transcript per 2 s of unbroken speech";
+  double last = -1;
+  for (const auto* s : f) {
+    EXPECT_GT(field(s, "start"), last);
+    last = field(s, "start");
+  }
 }
 
 TEST_F(OfflineAsr, KeywordDecoderStartsQuickly) {
