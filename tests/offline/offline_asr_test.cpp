@@ -211,6 +211,47 @@ TEST_F(OfflineAsr, ACallerWhoNeverPausesGetsATranscriptEveryMaxUtterance) {
   }
 }
 
+TEST_F(OfflineAsr, AStretchIsRecognisedWhenTheGateClosesWithoutWaitingForEos) {
+  // "yes", then quiet longer than the gate's hangover; the call goes on (no EOS yet): the
+  // transcript must come anyway, as soon as the stretch has ended.
+  const auto audio = speech_at({{0.6, "yes"}}, 2.5);
+  GstElement* pipeline = gst_pipeline_new(nullptr);
+  GstElement* src = gst_element_factory_make("appsrc", nullptr);
+  GstCaps* caps = gst_caps_from_string("audio/x-raw,format=S16LE,rate=16000,channels=1,layout=interleaved");
+  g_object_set(src, "caps", caps, "format", GST_FORMAT_TIME, nullptr);
+  gst_caps_unref(caps);
+  GstElement* e = asr();
+  gst_bin_add_many(GST_BIN(pipeline), src, e, nullptr);
+  ASSERT_TRUE(gst_element_link(src, e));
+  GstBus* bus = gst_element_get_bus(pipeline);
+  gst_element_set_state(pipeline, GST_STATE_PLAYING);
+  for (std::size_t off = 0; off < audio.size(); off += 640) {
+    const std::size_t n = std::min<std::size_t>(640, audio.size() - off);
+    GstBuffer* b = gst_buffer_new_memdup(audio.data() + off, n);
+    GST_BUFFER_PTS(b) = gst_util_uint64_scale(off, GST_SECOND, 32000);
+    GST_BUFFER_DURATION(b) = gst_util_uint64_scale(n, GST_SECOND, 32000);
+    GstFlowReturn ret;
+    g_signal_emit_by_name(src, "push-buffer", b, &ret);
+    gst_buffer_unref(b);
+  }
+  const GstStructure* found = nullptr;
+  GstMessage* m = nullptr;
+  const gint64 deadline = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;  // only against hangs
+  while (!found && g_get_monotonic_time() < deadline) {
+    if (m) gst_message_unref(m);
+    m = gst_bus_timed_pop_filtered(bus, 100 * GST_MSECOND, GstMessageType(GST_MESSAGE_ELEMENT | GST_MESSAGE_EOS));
+    ASSERT_TRUE(!m || GST_MESSAGE_TYPE(m) != GST_MESSAGE_EOS);
+    if (m && gst_message_has_name(m, "mediaflow-transcript")) found = gst_message_get_structure(m);
+  }
+  ASSERT_NE(found, nullptr) << "no transcript while the call goes on";
+  EXPECT_STREQ(gst_structure_get_string(found, "text"), "yes");
+  EXPECT_NEAR(field(found, "start"), 0.6, 0.3);
+  gst_message_unref(m);
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  gst_object_unref(bus);
+  gst_object_unref(pipeline);
+}
+
 TEST_F(OfflineAsr, KeywordDecoderStartsQuickly) {
   // Measured, not asserted (no timed assertions): reported in the test's XML properties.
   GstElement* e = asr();
