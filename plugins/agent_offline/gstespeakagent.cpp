@@ -301,7 +301,8 @@ void answer(GstEspeakAgent* self, std::unique_lock<std::mutex>& lock) {
   if (c.heard.empty()) return;
   std::string heard = std::move(c.heard);
   c.heard.clear();
-  const auto said = say_locked(self->conversation, oa::fill_template(setting(self, &GstEspeakAgent::reply_template), heard));
+  const std::string reply = oa::fill_template(setting(self, &GstEspeakAgent::reply_template), heard);
+  const auto said = say_locked(self->conversation, reply);
   lock.unlock();
   post_event(self, "user_transcript", heard);
   if (said) post_event(self, "agent_response", *said);
