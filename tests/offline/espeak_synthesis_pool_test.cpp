@@ -36,10 +36,11 @@ std::size_t process_threads() {
   return n;
 }
 
-// A sentence long enough that espeak-ng takes a while (~45 s of speech): the pool is busy.
+// A sentence long enough that espeak-ng takes a while (~3 min of speech, > 100 ms of
+// synthesis where a call starts in a few ms): the pool is busy meanwhile.
 std::string long_sentence(const std::string& who) {
   std::string s = "This is the long greeting of " + who + ".";
-  for (int i = 0; i < 12; ++i) s += " It goes on and on so that synthesising it keeps the pool busy for a while.";
+  for (int i = 0; i < 40; ++i) s += " It goes on and on so that synthesising it keeps the pool busy for a while.";
   return s;
 }
 
