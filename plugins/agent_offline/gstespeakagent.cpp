@@ -40,9 +40,14 @@
  * sync handler and posts `heard` (utterances are numbered from 1, the same ids as
  * `interruption`).
  *
- * Threading: synthesis runs on the element's own worker thread (espeak-ng is CPU work and
- * process-global, serialised by a mutex); bus handlers run on the posting element's thread
- * and only queue work; the chain never waits for synthesis.
+ * Threading: a sentence already in the process's speech cache is queued for playing at once,
+ * on the thread that asked for it (no thread involved: the steady state). Any other sentence
+ * goes to the process-wide synthesis pool (synthesis_pool.hpp: one thread shared by every
+ * espeakagent of the process, started by the first sentence to synthesise; espeak-ng is
+ * process-global and serialised by a mutex), one sentence per turn, so a call's utterances
+ * keep their order. Bus handlers run on the posting element's thread and only queue work;
+ * the chain never waits for synthesis. A sentence finishing after its element stopped is
+ * dropped: the pool holds the conversation, not the element.
  *
  * ## Example launch line (agent audio to a WAV; no ASR, so it only greets)
  * |[
@@ -55,6 +60,7 @@
 
 #include "espeak_synth.hpp"
 #include "speech_cache.hpp"
+#include "synthesis_pool.hpp"
 
 #include <mediaflow/gstutil/agent_event.hpp>
 #include <mediaflow/gstutil/custom_events.hpp>
@@ -64,14 +70,13 @@
 #include <gst/audio/audio.h>
 
 #include <algorithm>
-#include <condition_variable>
 #include <cstring>
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <new>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 GST_DEBUG_CATEGORY_STATIC(gst_espeak_agent_debug);
@@ -120,11 +125,24 @@ struct Job {
   guint64 generation;
 };
 
-// Shared by the chain (call loop), the synthesis worker and bus handlers (any thread): `mutex`.
+// One call's conversation, from READY→PAUSED to PAUSED→READY. Shared (std::shared_ptr) by
+// the element and the synthesis pool's task for it, so a sentence finishing after the
+// element stopped (or was finalised) only finds `stopping` and an `element` of null.
 struct Conversation {
+  // Fixed at start.
+  std::string voice;
+  int words_per_minute = 0;
+  int rate = 0;
+
+  // Posting from a pool thread: `element` is valid while non-null, and stop_conversation
+  // nulls it under `element_mutex` (waiting for a post in progress). Taken without `mutex`.
+  std::mutex element_mutex;
+  GstEspeakAgent* element = nullptr;
+
+  // The chain (call loop), the pool's task and bus handlers (any thread): `mutex`.
   std::mutex mutex;
-  std::condition_variable wake;
-  std::deque<Job> jobs;            // texts to synthesise
+  std::deque<Job> jobs;            // texts to synthesise, in order
+  bool scheduled = false;          // a pool task owns `jobs` (runs or is queued)
   std::deque<Utterance> speaking;  // synthesised, not yet fully pushed
   guint64 generation = 0;          // bumped by a barge-in: older jobs' audio is dropped
   guint64 next_id = 1;
@@ -138,7 +156,6 @@ struct Conversation {
   GstClockTime playing_until = 0;  // end of the agent audio pushed so far
   bool warned = false;
   std::unique_ptr<mp::HeardTracker> heard_tracker;  // marks sent / echoed
-  std::thread worker;
 };
 
 }  // namespace
@@ -161,7 +178,7 @@ struct _GstEspeakAgent {
   // Between READY→PAUSED and PAUSED→READY; bus handlers use it under `handler_lock`, so
   // stopping waits for a handler running on another element's thread.
   GMutex handler_lock;
-  Conversation* conversation;
+  std::shared_ptr<Conversation> conversation;  // constructed in init, destroyed in finalize
   mediaflow::gstutil::ElementMessageWatch bus_watch;
 };
 
@@ -202,43 +219,80 @@ void post_heard(GstEspeakAgent* self, const std::vector<mp::Heard>& heard) {
   for (const auto& h : heard) post(self, mediaflow::gstutil::make_heard_event(kVendor, h));
 }
 
-// Queues `text` for synthesis (caller holds c.mutex).
-void say_locked(Conversation& c, std::string text) {
-  c.jobs.push_back({std::move(text), c.generation});
-  c.wake.notify_one();
+// Runs `post` on the element while it is attached to `c` (from any thread).
+template <typename Post>
+void with_element(Conversation& c, Post post) {
+  std::lock_guard lock(c.element_mutex);
+  if (c.element) post(c.element);
 }
 
-void synthesis_worker(GstEspeakAgent* self, Conversation* conversation) {
+// Queues synthesised speech for playing (caller holds c.mutex): 20 ms of silence after it.
+void queue_speech_locked(Conversation& c, oa::SharedSamples samples) {
+  c.speaking.emplace_back(c.next_id++, std::move(samples), c.rate / 50);
+}
+
+void synthesise_next(std::shared_ptr<Conversation> conversation);
+
+// Says `text` after everything already queued (caller holds c.mutex). A sentence in the
+// speech cache with nothing ahead of it is queued for playing here and then and returned
+// (the caller posts its `agent_response` once it released c.mutex); otherwise the pool
+// synthesises it and posts the event. Returns nullopt then.
+std::optional<std::string> say_locked(const std::shared_ptr<Conversation>& conversation, std::string text) {
   Conversation& c = *conversation;
-  GST_OBJECT_LOCK(self);
-  const std::string voice = self->voice ? self->voice : kDefaultVoice;
-  const int wpm = self->words_per_minute;
-  GST_OBJECT_UNLOCK(self);
-  const int rate = static_cast<int>(self->out_rate);
-  std::unique_lock lock(c.mutex);
-  while (true) {
-    c.wake.wait(lock, [&] { return c.stopping || !c.jobs.empty(); });
-    if (c.stopping) return;
-    Job job = std::move(c.jobs.front());
-    c.jobs.pop_front();
-    lock.unlock();
-    oa::SpeechResult r = oa::speak(job.text, voice, wpm, rate);
-    lock.lock();
-    if (!r.error.empty()) {
-      if (!c.warned) {
-        c.warned = true;
-        lock.unlock();
-        GST_ELEMENT_WARNING(self, LIBRARY, FAILED, ("%s", r.error.c_str()), ("the agent stays silent"));
-        lock.lock();
-      }
-      continue;
+  if (!c.scheduled) {
+    if (oa::SharedSamples cached = oa::cached_speech(text, c.voice, c.words_per_minute, c.rate)) {
+      if (cached->empty()) return std::nullopt;  // nothing to say
+      queue_speech_locked(c, std::move(cached));
+      return text;
     }
-    if (job.generation != c.generation || r.samples->empty()) continue;  // barged in meanwhile
-    c.speaking.emplace_back(c.next_id++, std::move(r.samples), rate / 50 /* 20 ms of trailing silence */);
-    lock.unlock();
-    post_event(self, "agent_response", job.text);
-    lock.lock();
+    c.scheduled = true;
+    oa::SynthesisPool::instance().run([conversation] { synthesise_next(conversation); });
   }
+  c.jobs.push_back({std::move(text), c.generation});
+  return std::nullopt;
+}
+
+// A pool task: synthesises the conversation's next sentence, queues it for playing unless a
+// barge-in dropped it meanwhile, and queues itself again (at the back of the pool's queue,
+// so that calls take turns) while sentences are waiting.
+void synthesise_next(std::shared_ptr<Conversation> conversation) {
+  Conversation& c = *conversation;
+  Job job;
+  {
+    std::lock_guard lock(c.mutex);
+    if (c.stopping || c.jobs.empty()) {
+      c.scheduled = false;
+      return;
+    }
+    job = std::move(c.jobs.front());
+    c.jobs.pop_front();
+  }
+  oa::SpeechResult r = oa::speak(job.text, c.voice, c.words_per_minute, c.rate);
+  bool respond = false, warn = false;
+  {
+    std::lock_guard lock(c.mutex);
+    if (!r.error.empty()) {
+      warn = !c.warned;
+      c.warned = true;
+    } else if (!c.stopping && job.generation == c.generation && !r.samples->empty()) {  // else barged in
+      queue_speech_locked(c, std::move(r.samples));
+      respond = true;
+    }
+  }
+  // Posted before `scheduled` is released: a cached answer said inline next cannot post first.
+  if (respond) with_element(c, [&](GstEspeakAgent* self) { post_event(self, "agent_response", job.text); });
+  if (warn) {
+    with_element(c, [&](GstEspeakAgent* self) {
+      GST_ELEMENT_WARNING(self, LIBRARY, FAILED, ("%s", r.error.c_str()), ("the agent stays silent"));
+    });
+  }
+  bool more;
+  {
+    std::lock_guard lock(c.mutex);
+    more = !c.stopping && !c.jobs.empty();
+    c.scheduled = more;
+  }
+  if (more) oa::SynthesisPool::instance().run([conversation] { synthesise_next(conversation); });
 }
 
 // The caller finished an utterance the agent heard: answer it.
@@ -247,9 +301,11 @@ void answer(GstEspeakAgent* self, std::unique_lock<std::mutex>& lock) {
   if (c.heard.empty()) return;
   std::string heard = std::move(c.heard);
   c.heard.clear();
-  say_locked(c, oa::fill_template(setting(self, &GstEspeakAgent::reply_template), heard));
+  const std::string reply = oa::fill_template(setting(self, &GstEspeakAgent::reply_template), heard);
+  const auto said = say_locked(self->conversation, reply);
   lock.unlock();
   post_event(self, "user_transcript", heard);
+  if (said) post_event(self, "agent_response", *said);
   lock.lock();
 }
 
@@ -308,39 +364,45 @@ void on_sync_message(GstBus*, GstMessage* message, gpointer data) {
 }
 
 void start_conversation(GstEspeakAgent* self) {
+  auto c = std::make_shared<Conversation>();
   GST_OBJECT_LOCK(self);
   self->out_rate = self->rate;
+  c->voice = self->voice ? self->voice : kDefaultVoice;
+  c->words_per_minute = self->words_per_minute;
   GST_OBJECT_UNLOCK(self);
-  self->conversation = new Conversation();
-  self->conversation->heard_tracker =
-      std::make_unique<mp::HeardTracker>(std::string("espeak-") + GST_OBJECT_NAME(self) + "-");
+  c->rate = static_cast<int>(self->out_rate);
+  c->element = self;
+  c->heard_tracker = std::make_unique<mp::HeardTracker>(std::string("espeak-") + GST_OBJECT_NAME(self) + "-");
+  self->conversation = c;  // before the bus watch: no handler runs yet
   gst_segment_init(&self->segment, GST_FORMAT_TIME);
   self->src_started = false;
   self->bytes_per_second = 0;
   self->bus_watch = mediaflow::gstutil::watch_element_messages(GST_ELEMENT(self), G_CALLBACK(on_sync_message), self);
   const std::string greeting = setting(self, &GstEspeakAgent::greeting);
+  if (greeting.empty()) return;
+  std::optional<std::string> said;
   {
-    std::lock_guard lock(self->conversation->mutex);
-    if (!greeting.empty()) say_locked(*self->conversation, greeting);
+    std::lock_guard lock(c->mutex);
+    said = say_locked(c, greeting);
   }
-  self->conversation->worker = std::thread(synthesis_worker, self, self->conversation);
+  if (said) post_event(self, "agent_response", *said);
 }
 
 void stop_conversation(GstEspeakAgent* self) {
   mediaflow::gstutil::unwatch_element_messages(self->bus_watch);
   g_mutex_lock(&self->handler_lock);
-  Conversation* c = self->conversation;
-  self->conversation = nullptr;
+  std::shared_ptr<Conversation> c = std::move(self->conversation);  // leaves it empty
   g_mutex_unlock(&self->handler_lock);
-  if (c) {
-    {
-      std::lock_guard lock(c->mutex);
-      c->stopping = true;
-    }
-    c->wake.notify_all();
-    if (c->worker.joinable()) c->worker.join();
-    delete c;
+  if (!c) return;
+  {
+    std::lock_guard lock(c->mutex);
+    c->stopping = true;  // a pool task for it drops its sentence and stops
+    c->jobs.clear();
+    c->speaking.clear();
   }
+  // Waits for a post from a pool thread in progress; none touches the element afterwards.
+  std::lock_guard lock(c->element_mutex);
+  c->element = nullptr;
 }
 
 void start_src(GstEspeakAgent* self) {
@@ -544,9 +606,17 @@ static void gst_espeak_agent_get_property(GObject* object, guint prop_id, GValue
   GST_OBJECT_UNLOCK(self);
 }
 
+// Stopped here at the latest (an element normally stops at PAUSED→READY): a pool thread
+// posting on the element may still take a reference while it is being disposed, which
+// GObject allows (it is disposed again later), but never once it is being finalised.
+static void gst_espeak_agent_dispose(GObject* object) {
+  stop_conversation(GST_ESPEAK_AGENT(object));
+  G_OBJECT_CLASS(gst_espeak_agent_parent_class)->dispose(object);
+}
+
 static void gst_espeak_agent_finalize(GObject* object) {
   auto* self = GST_ESPEAK_AGENT(object);
-  stop_conversation(self);
+  self->conversation.~shared_ptr();
   g_free(self->greeting);
   g_free(self->reply_template);
   g_free(self->voice);
@@ -562,7 +632,7 @@ static void gst_espeak_agent_init(GstEspeakAgent* self) {
   self->rate = kDefaultRate;
   self->out_rate = kDefaultRate;
   g_mutex_init(&self->handler_lock);
-  self->conversation = nullptr;
+  new (&self->conversation) std::shared_ptr<Conversation>();
   self->bus_watch = {};
   self->src_started = false;
   self->bytes_per_second = 0;
@@ -582,6 +652,7 @@ static void gst_espeak_agent_class_init(GstEspeakAgentClass* klass) {
   GstElementClass* element_class = GST_ELEMENT_CLASS(klass);
   gobject_class->set_property = gst_espeak_agent_set_property;
   gobject_class->get_property = gst_espeak_agent_get_property;
+  gobject_class->dispose = gst_espeak_agent_dispose;
   gobject_class->finalize = gst_espeak_agent_finalize;
 
   const auto flags = GParamFlags(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);

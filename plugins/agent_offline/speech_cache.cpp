@@ -46,6 +46,12 @@ std::vector<std::int16_t> resample(const std::vector<std::int16_t>& samples, int
   return out;
 }
 
+SharedSamples cached_speech(const std::string& text, const std::string& voice, int words_per_minute, int rate) {
+  std::lock_guard lock(cache_mutex);
+  auto it = cache.find(Key{voice, words_per_minute, rate, text});
+  return it == cache.end() ? nullptr : it->second;
+}
+
 SpeechResult speak(const std::string& text, const std::string& voice, int words_per_minute, int rate) {
   Key key{voice, words_per_minute, rate, text};
   std::promise<SpeechResult> promise;

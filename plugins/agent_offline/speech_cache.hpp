@@ -26,6 +26,10 @@ struct SpeechResult {
 inline constexpr std::size_t kSpeechCacheEntries = 64;
 SpeechResult speak(const std::string& text, const std::string& voice, int words_per_minute, int rate);
 
+// The cached samples of `text` (same key as speak()), or null when it is not cached yet:
+// never synthesises, never waits, so a call loop can answer from the cache inline.
+SharedSamples cached_speech(const std::string& text, const std::string& voice, int words_per_minute, int rate);
+
 // `samples` (mono S16 at `in_rate`) at `out_rate`, same duration (GStreamer's audio
 // resampler, Kaiser windowed sinc at the quality `audioresample` uses by default).
 std::vector<std::int16_t> resample(const std::vector<std::int16_t>& samples, int in_rate, int out_rate);

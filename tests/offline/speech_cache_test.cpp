@@ -61,6 +61,16 @@ TEST(OfflineAgentSpeech, EachSentenceIsSynthesisedOnceAndShared) {
   EXPECT_EQ(bad.samples, nullptr);
 }
 
+// What espeakagent answers inline from: a lookup that never synthesises.
+TEST(OfflineAgentSpeech, CachedSpeechIsOnlyWhatWasSynthesisedBefore) {
+  EXPECT_EQ(cached_speech("Not said before.", "en-us", 170, 8000), nullptr);
+  EXPECT_EQ(cached_speech("Not said before.", "en-us", 170, 8000), nullptr) << "the lookup did not synthesise it";
+  auto said = speak("Not said before.", "en-us", 170, 8000);
+  ASSERT_TRUE(said.error.empty());
+  EXPECT_EQ(cached_speech("Not said before.", "en-us", 170, 8000).get(), said.samples.get());
+  EXPECT_EQ(cached_speech("Not said before.", "en-us", 200, 8000), nullptr) << "another speaking rate";
+}
+
 TEST(OfflineAgentSpeech, CallsAskingTogetherShareOneSynthesis) {
   std::vector<SpeechResult> results(4);
   std::vector<std::thread> threads;
