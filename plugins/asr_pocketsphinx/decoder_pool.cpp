@@ -19,7 +19,7 @@ std::vector<DecodeJob> JobQueue::push(DecodeJob job) {
   std::vector<DecodeJob> dropped;
   const double incoming = job.seconds();
   for (auto it = jobs_.begin(); pending_seconds_ + incoming > max_seconds_ && it != jobs_.end();) {
-    if (it->samples.empty()) {
+    if (it->audio_seconds <= 0) {
       ++it;
       continue;
     }
@@ -64,13 +64,14 @@ class Decoder {
     Recognition r;
     if (!ensure(job.config, &r.error) || !select(*job.search, &r.error)) return r;
     r.decoded = true;
-    if (job.samples.empty()) return r;
+    const std::vector<std::int16_t> samples = job.audio ? job.audio() : std::vector<std::int16_t>{};
+    if (samples.empty()) return r;
     if (ps_start_utt(ps_) < 0) {
       r.decoded = false;
       r.error = "cannot start an utterance";
       return r;
     }
-    ps_process_raw(ps_, job.samples.data(), job.samples.size(), FALSE, TRUE);
+    ps_process_raw(ps_, samples.data(), samples.size(), FALSE, TRUE);
     ps_end_utt(ps_);
     int32 score = 0;
     const char* hyp = ps_get_hyp(ps_, &score);
@@ -208,11 +209,9 @@ struct DecoderPool::Impl {
       if (job->search) r = decoder.decode(*job);
       const bool has = decoder.alive();
       if (job->done) job->done(r);
-      job->done = nullptr;  // the owner's references go before the next job of the owner
-      job->dropped = nullptr;
       const std::uint64_t owner = job->owner;
-      const bool audio = !job->samples.empty();
-      job.reset();
+      const bool audio = job->audio_seconds > 0;
+      job.reset();  // the owner's references go before its next job can start
       lock.lock();
       if (had != has) has ? ++decoders : --decoders;
       if (audio) ++decoded_jobs;

@@ -63,10 +63,13 @@ struct DecodeJob {
   std::uint64_t owner = 0;  // jobs of one owner run one at a time, in submission order
   DecoderConfig config;
   std::shared_ptr<const SearchSpec> search;  // null: no decoding (an ordering marker, e.g. EOS)
-  std::vector<std::int16_t> samples;
+  double audio_seconds = 0;                  // what the queue's bound counts; 0 for a marker
+  // Produces the 16 kHz S16 mono samples, on the pool thread (a call hands over its buffers
+  // as they are; conversion and resampling are the pool's work, not the call loop's).
+  std::function<std::vector<std::int16_t>()> audio;
   std::function<void(Recognition&)> done;  // on a pool thread
   std::function<void()> dropped;           // on the submitter's thread, when dropped for the bound
-  double seconds() const { return double(samples.size()) / kSampleRate; }
+  double seconds() const { return audio_seconds; }
 };
 
 // The pool's queue (not thread-safe; the pool locks it): bounded by the audio waiting,

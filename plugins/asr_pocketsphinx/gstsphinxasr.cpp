@@ -16,20 +16,19 @@
  *
  * Times are call time in seconds (the running time of the audio in this element's input).
  *
- * The element owns no decoder and no thread. Structure: a bin
- * `speechgate ! audioconvert ! audioresample ! 16 kHz S16 mono ! fakesink`. `speechgate`
- * (see its own doc) passes only speech plus 0.5 s of pre-roll and 0.7 s of hangover and
- * marks the end of each such stretch with a GAP event; the element keeps the current
- * stretch's samples and, when the stretch ends (gate closes, EOS, or every `max-utterance`
+ * The element owns no decoder and no thread. Structure: a bin `speechgate ! fakesink`.
+ * `speechgate` (see its own doc) passes only speech plus 0.5 s of pre-roll and 0.7 s of
+ * hangover and marks the end of each such stretch with a GAP event; the element keeps
+ * references to the current stretch's buffers (no copy) and, when the stretch ends (gate closes, EOS, or every `max-utterance`
  * for a caller who never pauses), hands it as one job to the process-wide decoder pool
  * (decoder_pool.hpp: N pocketsphinx decoders, one thread each, shared by every sphinxasr of
  * the process; env `SPHINX_DECODERS`, default the number of cores). The pool decodes the
  * stretch as one utterance and this element posts the results from the pool thread (it is
  * kept alive for the job; results for an element that has since stopped are dropped). A
  * stretch's samples start at a known call time, so word times are exact: call time of the
- * stretch + decoder frame × 10 ms. The conversion and resampling run on the thread that
- * pushes (the host's loop thread) but only for gated audio; nothing there ever waits for the
- * decoder: the pool's queue is bounded (`SPHINX_MAX_PENDING_SECONDS` of audio, default 60)
+ * stretch + decoder frame × 10 ms. Conversion and resampling to the model's 16 kHz S16 mono
+ * (GstAudioConverter) run on the pool thread, as part of the job. Nothing on the pushing
+ * thread (the host's loop) ever waits for the decoder: the pool's queue is bounded (`SPHINX_MAX_PENDING_SECONDS` of audio, default 60)
  * and drops the oldest waiting stretch beyond it (counted in `dropped-utterances`, one
  * warning per element).
  *
@@ -63,6 +62,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -103,14 +103,80 @@ enum {
   PROP_POOL_SIZE,
 };
 
+// The gated buffers of one stretch, held as they came (references, no copy).
+struct HeldBuffers {
+  std::vector<GstBuffer*> buffers;
+  ~HeldBuffers() {
+    for (GstBuffer* b : buffers) gst_buffer_unref(b);
+  }
+};
+
 // The stretch of gated audio being collected (streaming thread only).
 struct Stretch {
   GstSegment segment;
-  std::vector<std::int16_t> samples;
-  GstClockTime start = 0;  // running time of samples[0]
+  GstAudioInfo info;  // the input's format (gate output = element input)
+  bool have_info = false;
+  std::shared_ptr<HeldBuffers> held;
+  guint64 bytes = 0;
+  GstClockTime start = 0;  // running time of the first sample
   GstClockTime end = 0;    // running time just after the last sample
-  Stretch() { gst_segment_init(&segment, GST_FORMAT_TIME); }
+  Stretch() {
+    gst_segment_init(&segment, GST_FORMAT_TIME);
+    gst_audio_info_init(&info);
+  }
+  bool empty() const { return !held || held->buffers.empty(); }
 };
+
+// One converter (format, channels, rate → 16 kHz S16 mono) per input format and pool thread.
+struct ConverterCache {
+  std::map<std::string, GstAudioConverter*> converters;
+  ~ConverterCache() {
+    for (auto& [_, c] : converters) gst_audio_converter_free(c);
+  }
+  GstAudioConverter* get(const GstAudioInfo& in) {
+    const std::string key = std::string(gst_audio_format_to_string(GST_AUDIO_INFO_FORMAT(&in))) + "/" +
+                            std::to_string(GST_AUDIO_INFO_RATE(&in)) + "/" + std::to_string(GST_AUDIO_INFO_CHANNELS(&in));
+    auto it = converters.find(key);
+    if (it == converters.end()) {
+      GstAudioInfo out;
+      gst_audio_info_set_format(&out, GST_AUDIO_FORMAT_S16LE, sph::kSampleRate, 1, nullptr);
+      GstAudioConverter* c = gst_audio_converter_new(GST_AUDIO_CONVERTER_FLAG_NONE, const_cast<GstAudioInfo*>(&in), &out, nullptr);
+      it = converters.emplace(key, c).first;
+    }
+    return it->second;
+  }
+};
+
+// On a pool thread: the held buffers as one run of 16 kHz S16 mono samples.
+std::vector<std::int16_t> to_decoder_samples(const HeldBuffers& held, const GstAudioInfo& info) {
+  std::vector<std::uint8_t> in;
+  for (GstBuffer* b : held.buffers) {
+    GstMapInfo map;
+    if (!gst_buffer_map(b, &map, GST_MAP_READ)) continue;
+    in.insert(in.end(), map.data, map.data + map.size);
+    gst_buffer_unmap(b, &map);
+  }
+  const gsize bpf = GST_AUDIO_INFO_BPF(&info);
+  const gsize in_frames = bpf ? in.size() / bpf : 0;
+  if (in_frames == 0) return {};
+  if (GST_AUDIO_INFO_FORMAT(&info) == GST_AUDIO_FORMAT_S16LE && GST_AUDIO_INFO_RATE(&info) == sph::kSampleRate &&
+      GST_AUDIO_INFO_CHANNELS(&info) == 1) {
+    std::vector<std::int16_t> out(in_frames);
+    std::memcpy(out.data(), in.data(), in_frames * 2);
+    return out;
+  }
+  thread_local ConverterCache cache;
+  GstAudioConverter* conv = cache.get(info);
+  if (!conv) return {};
+  gst_audio_converter_reset(conv);  // each stretch starts with a clean filter history
+  const gsize out_frames = gst_audio_converter_get_out_frames(conv, in_frames);
+  std::vector<std::int16_t> out(out_frames);
+  gpointer in_planes[1] = {in.data()};
+  gpointer out_planes[1] = {out.data()};
+  if (!gst_audio_converter_samples(conv, GST_AUDIO_CONVERTER_FLAG_NONE, in_planes, in_frames, out_planes, out_frames))
+    return {};
+  return out;
+}
 
 // Grammars are built once per (dictionary, keywords) and process.
 std::mutex search_cache_mutex;
@@ -137,7 +203,7 @@ struct _GstSphinxAsr {
   std::shared_ptr<const sph::SearchSpec>* search;
   sph::DecoderConfig* config;
   guint64 owner;  // the pool's ordering key for this element's jobs
-  guint max_samples;
+  guint max_utterance_ms;
   std::atomic<guint> session;     // bumped when the element stops: older results are dropped
   std::atomic<bool> release_eos;  // the pool's marker job lets the held EOS through
   std::atomic<bool> warned_error;
@@ -231,19 +297,23 @@ void on_dropped(GstSphinxAsr* self) {
                         ("the decoder pool's queue is full (SPHINX_MAX_PENDING_SECONDS)"));
 }
 
-// Hands the stretch collected so far to the pool (streaming thread).
+// Hands the stretch collected so far to the pool (streaming thread): only references to its
+// buffers move; the pool thread converts them.
 void submit_stretch(GstSphinxAsr* self) {
   Stretch& st = *self->stretch;
-  if (st.samples.empty()) return;
+  if (st.empty()) return;
+  const GstClockTime duration = st.end - st.start;
   sph::DecodeJob job;
   job.owner = self->owner;
   job.config = *self->config;
   job.search = *self->search;
-  job.samples = std::move(st.samples);
-  st.samples = {};
-  const double start = seconds(st.start), length = job.seconds();
+  job.audio_seconds = std::max(seconds(duration), 1e-3);
+  job.audio = [held = std::move(st.held), info = st.info] { return to_decoder_samples(*held, info); };
+  st.held.reset();
+  st.bytes = 0;
+  const double start = seconds(st.start), length = seconds(duration);
   GST_OBJECT_LOCK(self);
-  self->decoded += gst_util_uint64_scale(job.samples.size(), GST_SECOND, sph::kSampleRate);
+  self->decoded += duration;
   GST_OBJECT_UNLOCK(self);
   ElementRef ref = hold(self);
   const guint session = self->session.load();
@@ -272,7 +342,7 @@ void submit_eos(GstSphinxAsr* self, GstPad* pad) {
 }
 
 // Runs on the streaming thread (the host's loop thread) for what reaches the fakesink:
-// gated audio at 16 kHz S16 mono, and events.
+// gated audio in the input's format, and events. Costs a buffer reference per buffer.
 GstPadProbeReturn on_decoder_input(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
   auto* self = GST_SPHINX_ASR(data);
   Stretch& st = *self->stretch;
@@ -285,11 +355,19 @@ GstPadProbeReturn on_decoder_input(GstPad* pad, GstPadProbeInfo* info, gpointer 
         if (seg->format == GST_FORMAT_TIME) gst_segment_copy_into(seg, &st.segment);
         break;
       }
+      case GST_EVENT_CAPS: {
+        GstCaps* caps = nullptr;
+        gst_event_parse_caps(ev, &caps);
+        submit_stretch(self);  // held audio is in the old format
+        st.have_info = gst_audio_info_from_caps(&st.info, caps);
+        break;
+      }
       case GST_EVENT_GAP:  // speechgate closed: the stretch is complete
         submit_stretch(self);
         break;
       case GST_EVENT_FLUSH_STOP:
-        st.samples.clear();
+        st.held.reset();
+        st.bytes = 0;
         break;
       case GST_EVENT_EOS:
         if (self->release_eos.exchange(false)) return GST_PAD_PROBE_OK;
@@ -302,20 +380,24 @@ GstPadProbeReturn on_decoder_input(GstPad* pad, GstPadProbeInfo* info, gpointer 
     return GST_PAD_PROBE_OK;
   }
   GstBuffer* buf = GST_PAD_PROBE_INFO_BUFFER(info);
+  const guint bpf = GST_AUDIO_INFO_BPF(&st.info);
+  const guint rate = GST_AUDIO_INFO_RATE(&st.info);
+  if (!st.have_info || bpf == 0 || rate == 0) return GST_PAD_PROBE_OK;
   GstClockTime rt = gst_segment_to_running_time(&st.segment, GST_FORMAT_TIME, GST_BUFFER_PTS(buf));
   if (!GST_CLOCK_TIME_IS_VALID(rt)) rt = st.end;
   // A new stretch after a gap the gate left (or a discontinuity).
   const bool gap = rt > st.end + GST_MSECOND || rt + GST_MSECOND < st.end;
-  if (!st.samples.empty() && (gap || GST_BUFFER_FLAG_IS_SET(buf, GST_BUFFER_FLAG_DISCONT))) submit_stretch(self);
-  GstMapInfo map;
-  if (!gst_buffer_map(buf, &map, GST_MAP_READ)) return GST_PAD_PROBE_OK;
-  const auto* samples = reinterpret_cast<const std::int16_t*>(map.data);
-  const std::size_t n = map.size / sizeof(std::int16_t);
-  if (st.samples.empty()) st.start = rt;
-  st.samples.insert(st.samples.end(), samples, samples + n);
-  gst_buffer_unmap(buf, &map);
-  st.end = rt + gst_util_uint64_scale(n, GST_SECOND, sph::kSampleRate);
-  if (st.samples.size() >= self->max_samples) submit_stretch(self);  // a caller who never pauses
+  if (!st.empty() && (gap || GST_BUFFER_FLAG_IS_SET(buf, GST_BUFFER_FLAG_DISCONT))) submit_stretch(self);
+  const gsize size = gst_buffer_get_size(buf);
+  if (st.empty()) {
+    st.held = std::make_shared<HeldBuffers>();
+    st.start = rt;
+  }
+  st.held->buffers.push_back(gst_buffer_ref(buf));
+  st.bytes += size;
+  st.end = st.start + gst_util_uint64_scale(st.bytes / bpf, GST_SECOND, rate);
+  if (st.end - st.start >= guint64(self->max_utterance_ms) * GST_MSECOND)
+    submit_stretch(self);  // a caller who never pauses
   return GST_PAD_PROBE_OK;
 }
 
@@ -375,7 +457,7 @@ bool configure(GstSphinxAsr* self) {
   }
   *self->search = std::move(search);
   *self->config = sph::DecoderConfig{model, int(score_every)};
-  self->max_samples = guint(gst_util_uint64_scale(max_utterance, sph::kSampleRate, 1000));
+  self->max_utterance_ms = max_utterance;
   if (!self->owner) self->owner = sph::DecoderPool::instance().new_owner_id();
   return true;
 }
@@ -516,26 +598,20 @@ static void gst_sphinx_asr_init(GstSphinxAsr* self) {
   self->search = new std::shared_ptr<const sph::SearchSpec>();
   self->config = new sph::DecoderConfig();
   self->owner = 0;
-  self->max_samples = kDefaultMaxUtteranceMs * 16;
+  self->max_utterance_ms = kDefaultMaxUtteranceMs;
   new (&self->session) std::atomic<guint>(0);
   new (&self->release_eos) std::atomic<bool>(false);
   new (&self->warned_error) std::atomic<bool>(false);
   self->stretch = new Stretch();
 
   self->gate = make_child(self, "speechgate", "speech-gate");
-  GstElement* convert = make_child(self, "audioconvert", nullptr);
-  GstElement* resample = make_child(self, "audioresample", nullptr);
-  GstElement* caps = make_child(self, "capsfilter", nullptr);
   self->sink = make_child(self, "fakesink", "decoder-input");
   GstPad* ghost = gst_ghost_pad_new_no_target_from_template("sink", gst_static_pad_template_get(&sink_template));
   gst_element_add_pad(GST_ELEMENT(self), ghost);
-  if (!self->gate || !convert || !resample || !caps || !self->sink) return;  // start fails later
+  if (!self->gate || !self->sink) return;  // start fails later
 
-  GstCaps* c = gst_caps_from_string("audio/x-raw, format=S16LE, rate=16000, channels=1, layout=interleaved");
-  g_object_set(caps, "caps", c, nullptr);
-  gst_caps_unref(c);
   g_object_set(self->sink, "sync", FALSE, "async", FALSE, "enable-last-sample", FALSE, nullptr);
-  gst_element_link_many(self->gate, convert, resample, caps, self->sink, nullptr);
+  gst_element_link(self->gate, self->sink);
 
   GstPad* gsink = gst_element_get_static_pad(self->gate, "sink");
   gst_ghost_pad_set_target(GST_GHOST_PAD(ghost), gsink);

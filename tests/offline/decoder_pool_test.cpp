@@ -11,7 +11,7 @@ namespace {
 DecodeJob job(std::uint64_t owner, double seconds, int* dropped = nullptr) {
   DecodeJob j;
   j.owner = owner;
-  j.samples.assign(static_cast<std::size_t>(seconds * kSampleRate), 0);
+  j.audio_seconds = seconds;
   if (dropped) j.dropped = [dropped] { ++*dropped; };
   return j;
 }

@@ -252,6 +252,27 @@ TEST_F(OfflineAsr, AStretchIsRecognisedWhenTheGateClosesWithoutWaitingForEos) {
   gst_object_unref(pipeline);
 }
 
+TEST_F(OfflineAsr, EightKilohertzCallAudioIsResampledForTheDecoder) {
+  // The default pipeline feeds the call's 8 kHz audio: the pool converts it to the model's 16 kHz.
+  const auto wide = speech_at({{1.0, "no"}, {3.0, "yes"}}, 4.5);
+  AsrInput in;
+  in.caps = "audio/x-raw,format=S16LE,rate=8000,channels=1,layout=interleaved";
+  in.bytes_per_second = 16000;
+  in.chunk_bytes = 320;
+  for (std::size_t i = 0; i + 3 < wide.size(); i += 4) {  // every other sample (espeak-ng has little above 4 kHz)
+    in.audio.push_back(wide[i]);
+    in.audio.push_back(wide[i + 1]);
+  }
+  AsrRun r = run_asr(asr(), in, PushMode::kInlineLoop);
+  ASSERT_TRUE(r.eos);
+  auto f = finals(r);
+  ASSERT_EQ(f.size(), 2u);
+  EXPECT_STREQ(gst_structure_get_string(f[0], "text"), "no");
+  EXPECT_STREQ(gst_structure_get_string(f[1], "text"), "yes");
+  EXPECT_NEAR(field(f[0], "start"), 1.0, 0.3);
+  EXPECT_NEAR(field(f[1], "start"), 3.0, 0.3);
+}
+
 TEST_F(OfflineAsr, KeywordDecoderStartsQuickly) {
   // Measured, not asserted (no timed assertions): reported in the test's XML properties.
   GstElement* e = asr();
