@@ -18,8 +18,9 @@
  *
  * The element owns no decoder and no thread. Structure: a bin `speechgate ! fakesink`.
  * `speechgate` (see its own doc) passes only speech plus 0.5 s of pre-roll and 0.7 s of
- * hangover and marks the end of each such stretch with a GAP event; the element keeps
- * references to the current stretch's buffers (no copy) and, when the stretch ends (gate closes, EOS, or every `max-utterance`
+ * hangover and marks the end of each such stretch with a GAP event; the element keeps the
+ * current stretch's audio as it came (16 KiB blocks: 16 KiB per second of 8 kHz speech)
+ * and, when the stretch ends (gate closes, EOS, or every `max-utterance`
  * for a caller who never pauses), hands it as one job to the process-wide decoder pool
  * (decoder_pool.hpp: N pocketsphinx decoders, one thread each, shared by every sphinxasr of
  * the process; env `SPHINX_DECODERS`, default the number of cores). The pool decodes the
@@ -103,11 +104,24 @@ enum {
   PROP_POOL_SIZE,
 };
 
-// The gated buffers of one stretch, held as they came (references, no copy).
+// The gated audio of one stretch, in the input's format, copied into 16 KiB blocks: a
+// call's 20 ms buffers held by reference cost ~3× their bytes in GstBuffer/GstMemory
+// overhead, and one growing vector would double (and copy) as it grows.
 struct HeldBuffers {
-  std::vector<GstBuffer*> buffers;
-  ~HeldBuffers() {
-    for (GstBuffer* b : buffers) gst_buffer_unref(b);
+  static constexpr std::size_t kBlock = 16 * 1024;
+  std::vector<std::unique_ptr<std::uint8_t[]>> blocks;
+  std::size_t bytes = 0;
+  bool empty() const { return bytes == 0; }
+  void append(const std::uint8_t* data, std::size_t n) {
+    while (n > 0) {
+      const std::size_t used = bytes % kBlock;
+      if (used == 0) blocks.emplace_back(new std::uint8_t[kBlock]);
+      const std::size_t take = std::min(n, kBlock - used);
+      std::memcpy(blocks.back().get() + used, data, take);
+      bytes += take;
+      data += take;
+      n -= take;
+    }
   }
 };
 
@@ -124,7 +138,7 @@ struct Stretch {
     gst_segment_init(&segment, GST_FORMAT_TIME);
     gst_audio_info_init(&info);
   }
-  bool empty() const { return !held || held->buffers.empty(); }
+  bool empty() const { return !held || held->empty(); }
 };
 
 // One converter (format, channels, rate → 16 kHz S16 mono) per input format and pool thread.
@@ -149,13 +163,9 @@ struct ConverterCache {
 
 // On a pool thread: the held buffers as one run of 16 kHz S16 mono samples.
 std::vector<std::int16_t> to_decoder_samples(const HeldBuffers& held, const GstAudioInfo& info) {
-  std::vector<std::uint8_t> in;
-  for (GstBuffer* b : held.buffers) {
-    GstMapInfo map;
-    if (!gst_buffer_map(b, &map, GST_MAP_READ)) continue;
-    in.insert(in.end(), map.data, map.data + map.size);
-    gst_buffer_unmap(b, &map);
-  }
+  std::vector<std::uint8_t> in(held.bytes);
+  for (std::size_t i = 0, off = 0; off < held.bytes; ++i, off += HeldBuffers::kBlock)
+    std::memcpy(in.data() + off, held.blocks[i].get(), std::min(HeldBuffers::kBlock, held.bytes - off));
   const gsize bpf = GST_AUDIO_INFO_BPF(&info);
   const gsize in_frames = bpf ? in.size() / bpf : 0;
   if (in_frames == 0) return {};
@@ -297,8 +307,8 @@ void on_dropped(GstSphinxAsr* self) {
                         ("the decoder pool's queue is full (SPHINX_MAX_PENDING_SECONDS)"));
 }
 
-// Hands the stretch collected so far to the pool (streaming thread): only references to its
-// buffers move; the pool thread converts them.
+// Hands the stretch collected so far to the pool (streaming thread): the held blocks move;
+// the pool thread converts them.
 void submit_stretch(GstSphinxAsr* self) {
   Stretch& st = *self->stretch;
   if (st.empty()) return;
@@ -342,7 +352,7 @@ void submit_eos(GstSphinxAsr* self, GstPad* pad) {
 }
 
 // Runs on the streaming thread (the host's loop thread) for what reaches the fakesink:
-// gated audio in the input's format, and events. Costs a buffer reference per buffer.
+// gated audio in the input's format, and events. Costs a copy of the gated bytes.
 GstPadProbeReturn on_decoder_input(GstPad* pad, GstPadProbeInfo* info, gpointer data) {
   auto* self = GST_SPHINX_ASR(data);
   Stretch& st = *self->stretch;
@@ -388,13 +398,15 @@ GstPadProbeReturn on_decoder_input(GstPad* pad, GstPadProbeInfo* info, gpointer 
   // A new stretch after a gap the gate left (or a discontinuity).
   const bool gap = rt > st.end + GST_MSECOND || rt + GST_MSECOND < st.end;
   if (!st.empty() && (gap || GST_BUFFER_FLAG_IS_SET(buf, GST_BUFFER_FLAG_DISCONT))) submit_stretch(self);
-  const gsize size = gst_buffer_get_size(buf);
+  GstMapInfo map;
+  if (!gst_buffer_map(buf, &map, GST_MAP_READ)) return GST_PAD_PROBE_OK;
   if (st.empty()) {
-    st.held = std::make_shared<HeldBuffers>();
+    if (!st.held) st.held = std::make_shared<HeldBuffers>();
     st.start = rt;
   }
-  st.held->buffers.push_back(gst_buffer_ref(buf));
-  st.bytes += size;
+  st.held->append(map.data, map.size);
+  st.bytes += map.size;
+  gst_buffer_unmap(buf, &map);
   st.end = st.start + gst_util_uint64_scale(st.bytes / bpf, GST_SECOND, rate);
   if (st.end - st.start >= guint64(self->max_utterance_ms) * GST_MSECOND)
     submit_stretch(self);  // a caller who never pauses
