@@ -27,7 +27,9 @@
  * stretch as one utterance and this element posts the results from the pool thread (it is
  * kept alive for the job; results for an element that has since stopped are dropped). A
  * stretch's samples start at a known call time, so word times are exact: call time of the
- * stretch + decoder frame × 10 ms. Conversion and resampling to the model's 16 kHz S16 mono
+ * stretch + decoder frame × 10 ms. Before decoding, the stretch is cut to its loud 10 ms
+ * frames plus 0.2 s before and 0.3 s after (pocketsphinx's own silence removal is off, so
+ * every frame given is scored). Conversion and resampling to the model's 16 kHz S16 mono
  * (GstAudioConverter) run on the pool thread, as part of the job. Nothing on the pushing
  * thread (the host's loop) ever waits for the decoder: the pool's queue is bounded (`SPHINX_MAX_PENDING_SECONDS` of audio, default 60)
  * and drops the oldest waiting stretch beyond it (counted in `dropped-utterances`, one
@@ -57,6 +59,7 @@
 
 #include "decoder_pool.hpp"
 #include "keyword_grammar.hpp"
+#include "speech_gate.hpp"
 
 #include <gst/audio/audio.h>
 
@@ -214,6 +217,7 @@ struct _GstSphinxAsr {
   sph::DecoderConfig* config;
   guint64 owner;  // the pool's ordering key for this element's jobs
   guint max_utterance_ms;
+  double threshold;  // speech-threshold, for trimming a stretch to its speech
   std::atomic<guint> session;     // bumped when the element stops: older results are dropped
   std::atomic<bool> release_eos;  // the pool's marker job lets the held EOS through
   std::atomic<bool> warned_error;
@@ -307,6 +311,31 @@ void on_dropped(GstSphinxAsr* self) {
                         ("the decoder pool's queue is full (SPHINX_MAX_PENDING_SECONDS)"));
 }
 
+// Cuts the stretch (16 kHz) down to its loud 10 ms frames plus 0.2 s before (soft onsets,
+// the noise estimate) and 0.3 s after; returns the seconds cut at the start. The gate's
+// 0.5 s pre-roll and 0.7 s hangover are for deciding, not for decoding: with pocketsphinx's
+// own silence removal off (exact frame times) every frame decoded is scored, and these
+// would be ~0.7 s of every utterance.
+double trim_to_speech(std::vector<std::int16_t>& samples, double threshold_db) {
+  constexpr std::size_t kFrame = sph::kSampleRate / 100;
+  constexpr std::size_t kBefore = 20, kAfter = 30;  // frames
+  const std::size_t frames = samples.size() / kFrame;
+  std::size_t first = frames, last = 0;
+  for (std::size_t f = 0; f < frames; ++f) {
+    if (sph::level_dbfs_s16(samples.data() + f * kFrame, kFrame) < threshold_db) continue;
+    first = std::min(first, f);
+    last = f;
+  }
+  if (first == frames) {  // nothing loud (resampling smoothed a borderline buffer): keep all
+    return 0.0;
+  }
+  const std::size_t from = first > kBefore ? first - kBefore : 0;
+  const std::size_t to = std::min(samples.size(), (last + 1 + kAfter) * kFrame);
+  samples.erase(samples.begin() + std::ptrdiff_t(to), samples.end());
+  samples.erase(samples.begin(), samples.begin() + std::ptrdiff_t(from * kFrame));
+  return double(from) * sph::kFrameSeconds;
+}
+
 // Hands the stretch collected so far to the pool (streaming thread): the held blocks move;
 // the pool thread converts them.
 void submit_stretch(GstSphinxAsr* self) {
@@ -318,7 +347,14 @@ void submit_stretch(GstSphinxAsr* self) {
   job.config = *self->config;
   job.search = *self->search;
   job.audio_seconds = std::max(seconds(duration), 1e-3);
-  job.audio = [held = std::move(st.held), info = st.info] { return to_decoder_samples(*held, info); };
+  // Where the decoded part starts in the stretch (s): set by `audio`, read by `done`, both
+  // on the same pool thread, one after the other.
+  auto offset = std::make_shared<double>(0.0);
+  job.audio = [held = std::move(st.held), info = st.info, offset, threshold = self->threshold] {
+    auto samples = to_decoder_samples(*held, info);
+    *offset = trim_to_speech(samples, threshold);
+    return samples;
+  };
   st.held.reset();
   st.bytes = 0;
   const double start = seconds(st.start), length = seconds(duration);
@@ -327,8 +363,8 @@ void submit_stretch(GstSphinxAsr* self) {
   GST_OBJECT_UNLOCK(self);
   ElementRef ref = hold(self);
   const guint session = self->session.load();
-  job.done = [ref, session, start, length](sph::Recognition& r) {
-    if (ref->session.load() == session) post_recognition(ref.get(), r, start, length);
+  job.done = [ref, session, start, length, offset](sph::Recognition& r) {
+    if (ref->session.load() == session) post_recognition(ref.get(), r, start + *offset, length - *offset);
   };
   job.dropped = [ref] { on_dropped(ref.get()); };
   sph::DecoderPool::instance().submit(std::move(job));
@@ -470,6 +506,7 @@ bool configure(GstSphinxAsr* self) {
   *self->search = std::move(search);
   *self->config = sph::DecoderConfig{model, int(score_every)};
   self->max_utterance_ms = max_utterance;
+  self->threshold = threshold;
   if (!self->owner) self->owner = sph::DecoderPool::instance().new_owner_id();
   return true;
 }
@@ -611,6 +648,7 @@ static void gst_sphinx_asr_init(GstSphinxAsr* self) {
   self->config = new sph::DecoderConfig();
   self->owner = 0;
   self->max_utterance_ms = kDefaultMaxUtteranceMs;
+  self->threshold = kDefaultSpeechThreshold;
   new (&self->session) std::atomic<guint>(0);
   new (&self->release_eos) std::atomic<bool>(false);
   new (&self->warned_error) std::atomic<bool>(false);
