@@ -273,6 +273,37 @@ TEST_F(OfflineAsr, EightKilohertzCallAudioIsResampledForTheDecoder) {
   EXPECT_NEAR(field(f[1], "start"), 3.0, 0.3);
 }
 
+TEST_F(OfflineAsr, WhenThePoolFallsBehindTheOldestStretchesAreDroppedAndCounted) {
+  // One decoder, at most 1 s of audio waiting. 8 s of loud noise (the gate stays open) cut
+  // into 1 s jobs by max-utterance: one element's jobs run one at a time, so while its first
+  // is decoded the next ones queue up within milliseconds, and the queue drops instead of
+  // growing. The call still ends (EOS is never dropped).
+  g_setenv("SPHINX_DECODERS", "1", TRUE);
+  g_setenv("SPHINX_MAX_PENDING_SECONDS", "1", TRUE);
+  AsrInput in;
+  in.audio.resize(8 * 32000);
+  guint32 seed = 7;
+  for (std::size_t i = 0; i + 1 < in.audio.size(); i += 2) {
+    seed = seed * 1103515245u + 12345u;
+    const auto v = static_cast<std::int16_t>(static_cast<int>((seed >> 16) % 20001) - 10000);
+    in.audio[i] = static_cast<std::uint8_t>(v & 0xff);
+    in.audio[i + 1] = static_cast<std::uint8_t>((v >> 8) & 0xff);
+  }
+  in.timeout_ms = 60000;
+  GstElement* e = asr();
+  g_object_set(e, "max-utterance", 1000u, nullptr);
+  gst_object_ref(e);
+  AsrRun r = run_asr(e, in);
+  EXPECT_TRUE(r.eos);
+  guint64 dropped = 0;
+  g_object_get(e, "dropped-utterances", &dropped, nullptr);
+  EXPECT_GT(dropped, 0u);
+  EXPECT_LT(dropped, 8u);
+  ASSERT_EQ(r.warnings.size(), 1u) << "one warning per call, not one per dropped stretch";
+  EXPECT_NE(r.warnings[0].find("dropped"), std::string::npos) << r.warnings[0];
+  gst_object_unref(e);
+}
+
 TEST_F(OfflineAsr, KeywordDecoderStartsQuickly) {
   // Measured, not asserted (no timed assertions): reported in the test's XML properties.
   GstElement* e = asr();
