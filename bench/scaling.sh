@@ -5,8 +5,9 @@
 # Env: BIN_DIR (mediaflow, mediaflow-loadgen, plugins/; default ./build), PORT (default 18080),
 #      RAMP_RATE calls per second (default 100), EXTRA_ENV for the host (e.g. DEEPGRAM_URL=...),
 #      LOADGEN_ARGS (e.g. --no-echo-check), LOADGEN_THREADS (client engines, default 1),
-#      AUDIO=speech (every call loops one espeak-ng sentence, made here with sox as 8 kHz mono
-#      WAV; implies --no-echo-check) or AUDIO=/path/file.wav,
+#      AUDIO=speech (every call loops a ~5 s clip: one espeak-ng sentence, then 3.5 s of
+#      silence, made here with sox as 8 kHz mono WAV; implies --no-echo-check) or
+#      AUDIO=/path/file.wav,
 #      NICE (e.g. -5: host and loadgen at that niceness, to shield the measurement from
 #      concurrent compiles on a shared machine).
 set -eu
@@ -19,9 +20,10 @@ audio_args=
 case "${AUDIO:-}" in
   "") ;;
   speech)
-    espeak-ng -w "$rec.espeak.wav" \
-      "Hello, I am calling about my order. It was supposed to arrive on Tuesday, but it has not come yet. Could you check where it is and when it will be delivered? My order number is four five seven two one." 2>/dev/null
-    sox -q "$rec.espeak.wav" -r 8000 -c 1 -b 16 -e signed-integer "$rec.speech.wav"
+    # A caller in a conversation: a short sentence, then listening (~30 % speech). Calls start
+    # at different moments of the ramp, so their speech does not line up.
+    espeak-ng -w "$rec.espeak.wav" "Yes, that is right, thank you." 2>/dev/null
+    sox -q "$rec.espeak.wav" -r 8000 -c 1 -b 16 -e signed-integer "$rec.speech.wav" pad 0 3.5
     rm -f "$rec.espeak.wav"
     audio_args="--audio $rec.speech.wav" ;;
   *) audio_args="--audio $AUDIO" ;;
