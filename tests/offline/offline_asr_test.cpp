@@ -32,21 +32,7 @@ class OfflineAsr : public ::testing::Test {
   }
 };
 
-double field(const GstStructure* s, const char* name) {
-  double v = NAN;
-  gst_structure_get_double(s, name, &v);
-  return v;
-}
 
-std::vector<const GstStructure*> finals(const AsrRun& run) {
-  std::vector<const GstStructure*> out;
-  for (const auto* s : run.named("mediaflow-transcript")) {
-    gboolean f = FALSE;
-    gst_structure_get_boolean(s, "is-final", &f);
-    if (f) out.push_back(s);
-  }
-  return out;
-}
 
 TEST_F(OfflineAsr, KeywordsAreRecognisedAtTheirCallTime) {
   AsrInput in;
@@ -57,7 +43,7 @@ TEST_F(OfflineAsr, KeywordsAreRecognisedAtTheirCallTime) {
   RecordProperty("seconds_for_4_5_s_of_audio", std::to_string(double(g_get_monotonic_time() - t0) / 1e6));
   ASSERT_TRUE(r.eos);
   ASSERT_TRUE(r.errors.empty()) << r.errors.front();
-  auto f = finals(r);
+  auto f = r.finals();
   ASSERT_EQ(f.size(), 2u);
   EXPECT_STREQ(gst_structure_get_string(f[0], "text"), "yes");
   EXPECT_STREQ(gst_structure_get_string(f[1], "text"), "no");
@@ -159,7 +145,7 @@ TEST_F(OfflineAsr, ConcurrentCallsShareAFewPooledDecodersAndKeepTheirWordsAndTim
   for (int i = 0; i < kCalls; ++i) {
     SCOPED_TRACE("call " + std::to_string(i));
     ASSERT_TRUE(runs[i].eos);
-    auto f = finals(runs[i]);
+    auto f = runs[i].finals();
     ASSERT_EQ(f.size(), 2u);
     EXPECT_STREQ(gst_structure_get_string(f[0], "text"), i % 2 ? "no" : "yes");
     EXPECT_STREQ(gst_structure_get_string(f[1], "text"), i % 2 ? "yes" : "no");
@@ -185,7 +171,7 @@ TEST_F(OfflineAsr, ACallEndingMidUtteranceStillGetsItsFinalBeforeEos) {
   for (PushMode mode : {PushMode::kAppsrc, PushMode::kInlineLoop}) {
     AsrRun r = run_asr(asr(), in, mode);
     ASSERT_TRUE(r.eos);
-    auto f = finals(r);
+    auto f = r.finals();
     ASSERT_EQ(f.size(), 1u);
     EXPECT_STREQ(gst_structure_get_string(f[0], "text"), "yes");
     EXPECT_NEAR(field(f[0], "start"), 1.0, 0.3);
@@ -202,7 +188,7 @@ TEST_F(OfflineAsr, ACallerWhoNeverPausesGetsATranscriptEveryMaxUtterance) {
   g_object_set(e, "max-utterance", 2000u, nullptr);
   AsrRun r = run_asr(e, in);
   ASSERT_TRUE(r.eos);
-  auto f = finals(r);
+  auto f = r.finals();
   EXPECT_GE(f.size(), 3u) << "one transcript per 2 s of unbroken speech";
   double last = -1;
   for (const auto* s : f) {
@@ -265,7 +251,7 @@ TEST_F(OfflineAsr, EightKilohertzCallAudioIsResampledForTheDecoder) {
   }
   AsrRun r = run_asr(asr(), in, PushMode::kInlineLoop);
   ASSERT_TRUE(r.eos);
-  auto f = finals(r);
+  auto f = r.finals();
   ASSERT_EQ(f.size(), 2u);
   EXPECT_STREQ(gst_structure_get_string(f[0], "text"), "no");
   EXPECT_STREQ(gst_structure_get_string(f[1], "text"), "yes");

@@ -92,21 +92,7 @@ class GatedAsr : public ::testing::Test {
   }
 };
 
-std::vector<const GstStructure*> finals(const AsrRun& run) {
-  std::vector<const GstStructure*> out;
-  for (const auto* s : run.named("mediaflow-transcript")) {
-    gboolean f = FALSE;
-    gst_structure_get_boolean(s, "is-final", &f);
-    if (f) out.push_back(s);
-  }
-  return out;
-}
 
-double field(const GstStructure* s, const char* name) {
-  double v = NAN;
-  gst_structure_get_double(s, name, &v);
-  return v;
-}
 
 TEST_F(GatedAsr, SpeechAfterLongSilencesIsRecognisedAtItsCallTime) {
   AsrInput in;
@@ -117,7 +103,7 @@ TEST_F(GatedAsr, SpeechAfterLongSilencesIsRecognisedAtItsCallTime) {
   AsrRun r = run(in, &decoded);
   ASSERT_TRUE(r.eos);
   ASSERT_TRUE(r.errors.empty()) << r.errors.front();
-  auto f = finals(r);
+  auto f = r.finals();
   ASSERT_EQ(f.size(), 3u);
   EXPECT_STREQ(gst_structure_get_string(f[0], "text"), "yes");
   EXPECT_STREQ(gst_structure_get_string(f[1], "text"), "no");

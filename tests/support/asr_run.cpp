@@ -17,6 +17,22 @@ std::vector<const GstStructure*> AsrRun::named(const char* name) const {
   return out;
 }
 
+std::vector<const GstStructure*> AsrRun::finals() const {
+  std::vector<const GstStructure*> out;
+  for (const auto* s : named("mediaflow-transcript")) {
+    gboolean f = FALSE;
+    gst_structure_get_boolean(s, "is-final", &f);
+    if (f) out.push_back(s);
+  }
+  return out;
+}
+
+double field(const GstStructure* s, const char* name) {
+  double v = std::nan("");
+  gst_structure_get_double(s, name, &v);
+  return v;
+}
+
 std::vector<std::uint8_t> test_speech_s16(double seconds) {
   const std::size_t n = static_cast<std::size_t>(seconds * 16000);
   std::vector<std::uint8_t> out(n * 2);

@@ -24,7 +24,12 @@ struct AsrRun {
   double seconds_to_eos = 0;
 
   std::vector<const GstStructure*> named(const char* name) const;
+  // The `mediaflow-transcript` messages with is-final true, in order.
+  std::vector<const GstStructure*> finals() const;
 };
+
+// A double field of a posted structure; NaN when absent.
+double field(const GstStructure* s, const char* name);
 
 enum class PushMode {
   kAppsrc,      // appsrc streaming thread, as under gst-launch-1.0 / `mediaflow run`
