@@ -6,23 +6,17 @@
 #   bench/callgrind_frame_cost.sh PIPELINE [SHORT_S LONG_S]   (BIN_DIR, PORT as in scaling.sh)
 # Then per function: bench/callgrind_diff.py OUT.short OUT.long FRAMES yes|no
 set -eu
+. "$(dirname "$0")/callgrind_host.sh"
 pipeline=$1; short=${2:-4}; long=${3:-12}
 bin=${BIN_DIR:-./build}; port=${PORT:-18090}; calls=4
 src=$(cd "$(dirname "$0")/.." && pwd)
 out=${OUT_DIR:-/tmp}/callgrind-$pipeline
 for d in $short $long; do
-  rec=$(mktemp -d "${TMPDIR:-/var/tmp}/mediaflow-cg-rec.XXXXXX")
-  env PORT="$port" BIND=127.0.0.1 PIPELINES_DIR="$src/pipelines" PLUGIN_DIR="$bin/plugins" RECORDINGS_DIR="$rec" \
-      LOG_LEVEL=warn GST_REGISTRY="$out.registry.bin" \
-      valgrind --tool=callgrind --callgrind-out-file="$out.$d" "$bin/mediaflow" serve >"$out.$d.log" 2>&1 &
-  host=$!
-  for _ in $(seq 300); do curl -sf "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break; sleep 0.2; done
+  start_callgrind_host "$d"
   "$bin/mediaflow-loadgen" --url "ws://127.0.0.1:$port/rtm/voice" --calls $calls --ramp 0.2 --duration "$d" \
       --pipeline "$pipeline" --no-echo-check | grep -v '^{' >"$out.$d.loadgen"
-  kill -TERM "$host"; wait "$host" || true
-  rm -rf "$rec"
+  stop_callgrind_host
 done
-total() { callgrind_annotate "$1" | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}'; }
 frames=$(( calls * (long - short) * 50 ))
-echo "$pipeline: $(( ($(total "$out.$long") - $(total "$out.$short")) / frames )) instructions per inbound frame (all threads)"
+echo "$pipeline: $(( ($(callgrind_total "$out.$long") - $(callgrind_total "$out.$short")) / frames )) instructions per inbound frame (all threads)"
 echo "per function: $(dirname "$0")/callgrind_diff.py $out.$short $out.$long $frames yes"

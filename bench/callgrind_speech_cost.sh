@@ -9,6 +9,7 @@
 #   bench/callgrind_speech_cost.sh PIPELINE [SHORT_S LONG_S]   (BIN_DIR, PORT, OUT_DIR)
 # Then per function: bench/callgrind_diff.py OUT.short OUT.long FRAMES yes|no
 set -eu
+. "$(dirname "$0")/callgrind_host.sh"
 pipeline=$1; short=${2:-4}; long=${3:-12}
 bin=${BIN_DIR:-./build}; port=${PORT:-18090}; calls=4
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -25,12 +26,7 @@ sox "$work/lead.wav" "$work/yes8.wav" "$work/tail.wav" "$work/block.wav"
 for d in $short $long; do
   n=$(( d / 4 )); set --; i=0; while [ $i -lt $n ]; do set -- "$@" "$work/block.wav"; i=$((i + 1)); done
   if [ $n -eq 1 ]; then cp "$work/block.wav" "$work/call$d.wav"; else sox "$@" "$work/call$d.wav"; fi
-  rec=$(mktemp -d "${TMPDIR:-/var/tmp}/mediaflow-cg-rec.XXXXXX")
-  env PORT="$port" BIND=127.0.0.1 PIPELINES_DIR="$src/pipelines" PLUGIN_DIR="$bin/plugins" RECORDINGS_DIR="$rec" \
-      LOG_LEVEL=warn GST_REGISTRY="$out.registry.bin" \
-      valgrind --tool=callgrind --callgrind-out-file="$out.$d" "$bin/mediaflow" serve >"$out.$d.log" 2>&1 &
-  host=$!
-  for _ in $(seq 300); do curl -sf "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break; sleep 0.2; done
+  start_callgrind_host "$d"
   pids=""
   for c in $(seq $calls); do
     GST_REGISTRY="$out.dial-registry.bin" "$bin/mediaflow" dial "ws://127.0.0.1:$port/rtm/voice" --wav "$work/call$d.wav" \
@@ -39,11 +35,9 @@ for d in $short $long; do
     sleep 0.05
   done
   for p in $pids; do wait "$p" || echo "dial $p: exit $? (see $out.$d.dial*)" >&2; done
-  kill -TERM "$host"; wait "$host" || true
-  rm -rf "$rec"
+  stop_callgrind_host
 done
 rm -rf "$work"
-total() { callgrind_annotate "$1" | awk '/PROGRAM TOTALS/ {gsub(",", "", $1); print $1}'; }
 frames=$(( calls * (long - short) * 50 ))
-echo "$pipeline (speech bursts): $(( ($(total "$out.$long") - $(total "$out.$short")) / frames )) instructions per inbound frame (all threads)"
+echo "$pipeline (speech bursts): $(( ($(callgrind_total "$out.$long") - $(callgrind_total "$out.$short")) / frames )) instructions per inbound frame (all threads)"
 echo "per function: $(dirname "$0")/callgrind_diff.py $out.$short $out.$long $frames yes"
