@@ -3,11 +3,11 @@
 #include "loadgen/echo_tracker.hpp"
 #include "loadgen/frame_pattern.hpp"
 #include "loadgen/pacing.hpp"
-#include "loadgen/vendor_stamp.hpp"
 #include "loadgen/ws_handshake.hpp"
 
 #include <mediaflow/protocol/twilio_envelope.hpp>
 #include <mediaflow/protocol/twilio_outbound.hpp>
+#include <mediaflow/protocol/vendor_stamp.hpp>
 #include <mediaflow/protocol/websocket_frame.hpp>
 
 #include <netinet/in.h>
@@ -459,9 +459,9 @@ class Engine {
     stats_.receive_lag.add_ns(monotonic_ns() - now);
     std::span<const uint8_t> audio(decode_buf_.data(), *n);
     if (o_.vendor_stamps) {
-      if (auto stamp = read_vendor_stamp(audio)) {
+      if (auto stamp = protocol::vendor_stamp::read_stamp(audio)) {
         ++stats_.vendor_stamped;
-        stats_.vendor_latency.add_ns(now - *stamp);
+        stats_.vendor_latency.add_ns(now - static_cast<int64_t>(*stamp));
       }
     }
     if (!c.echo) return;

@@ -23,7 +23,7 @@ struct LoadOptions {
   double connect_timeout_seconds = 30;
   double close_timeout_seconds = 15;  // stop → the host's close frame
   bool match_echo = true;      // identify echoed frames (round trip, lost); off with `audio`
-  bool vendor_stamps = false;  // look for MFTS stamps in received audio (vendor_stamp.hpp)
+  bool vendor_stamps = false;  // look for MFTS stamps in received audio (protocol/vendor_stamp.hpp)
   std::vector<uint8_t> audio;  // mu-law clip looped as every call's audio; empty: unique pattern
 };
 

@@ -4,10 +4,11 @@
 #include "loadgen/frame_pattern.hpp"
 #include "loadgen/histogram.hpp"
 #include "loadgen/pacing.hpp"
-#include "loadgen/vendor_stamp.hpp"
 #include "loadgen/ws_handshake.hpp"
 
 #include <mediaflow/dial/twilio_caller.hpp>
+
+#include <mediaflow/protocol/vendor_stamp.hpp>
 
 #include <gtest/gtest.h>
 
@@ -150,13 +151,13 @@ TEST(BenchLoadgenFramePattern, EveryFrameNamesItsCallAndIndex) {
 
 TEST(BenchLoadgenVendorStamp, ReadsLittleEndianNanosecondsAfterTheMagic) {
   std::vector<uint8_t> payload(160, 0xFF);
-  EXPECT_FALSE(read_vendor_stamp(payload));
+  EXPECT_FALSE(protocol::vendor_stamp::read_stamp(payload));
   const uint64_t ns = 0x0102030405060708ull;
   payload[0] = 'M', payload[1] = 'F', payload[2] = 'T', payload[3] = 'S';
   for (int i = 0; i < 8; ++i) payload[4 + i] = static_cast<uint8_t>(ns >> (8 * i));
-  ASSERT_TRUE(read_vendor_stamp(payload));
-  EXPECT_EQ(*read_vendor_stamp(payload), static_cast<int64_t>(ns));
-  EXPECT_FALSE(read_vendor_stamp(std::span<const uint8_t>(payload.data(), 11)));
+  ASSERT_TRUE(protocol::vendor_stamp::read_stamp(payload));
+  EXPECT_EQ(static_cast<int64_t>(*protocol::vendor_stamp::read_stamp(payload)), static_cast<int64_t>(ns));
+  EXPECT_FALSE(protocol::vendor_stamp::read_stamp(std::span<const uint8_t>(payload.data(), 11)));
 }
 
 }  // namespace

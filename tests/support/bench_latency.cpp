@@ -8,10 +8,6 @@
 
 namespace mediaflow::test::bench {
 
-namespace {
-constexpr std::uint8_t kMagic[4] = {'M', 'F', 'T', 'S'};
-}
-
 std::int64_t monotonic_ns() {
   timespec ts{};
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -77,21 +73,6 @@ std::string latency_report_json(const std::string& vendor, std::size_t connectio
                 vendor.c_str(), connections, static_cast<unsigned long long>(h.count()), h.quantile_ms(0.50),
                 h.quantile_ms(0.99), h.max_ms());
   return buf;
-}
-
-std::array<std::uint8_t, kStampedChunkBytes> stamped_chunk(std::uint64_t sent_ns) {
-  std::array<std::uint8_t, kStampedChunkBytes> chunk;
-  chunk.fill(0xFF);
-  std::copy(std::begin(kMagic), std::end(kMagic), chunk.begin());
-  for (int i = 0; i < 8; ++i) chunk[4 + std::size_t(i)] = std::uint8_t(sent_ns >> (8 * i));
-  return chunk;
-}
-
-std::optional<std::uint64_t> read_stamp(std::span<const std::uint8_t> chunk) {
-  if (chunk.size() < 12 || !std::equal(std::begin(kMagic), std::end(kMagic), chunk.begin())) return std::nullopt;
-  std::uint64_t ns = 0;
-  for (int i = 0; i < 8; ++i) ns |= std::uint64_t(chunk[4 + std::size_t(i)]) << (8 * i);
-  return ns;
 }
 
 }  // namespace mediaflow::test::bench

@@ -1,7 +1,6 @@
 // What the fake vendors measure for the load benchmark (docs/benchmarks.md, "Fake vendors under
 // load"), as plain C++ with no GLib/libsoup: the clock, the caller-frame arithmetic of the
-// ingest → vendor latency, a bounded-memory latency histogram and its one-line JSON report,
-// and the stamped agent-audio chunk of the vendor → caller latency.
+// ingest → vendor latency, a bounded-memory latency histogram and its one-line JSON report.
 #pragma once
 
 #include <array>
@@ -10,6 +9,8 @@
 #include <optional>
 #include <span>
 #include <string>
+
+#include <mediaflow/protocol/vendor_stamp.hpp>
 
 namespace mediaflow::test::bench {
 
@@ -52,11 +53,9 @@ class LatencyHistogram {
 // {"vendor":"deepgram","connections":N,"chunks":N,"p50_ms":x,"p99_ms":x,"max_ms":x}
 std::string latency_report_json(const std::string& vendor, std::size_t connections, const LatencyHistogram& h);
 
-// One 20 ms ulaw_8000 chunk: "MFTS", the little-endian CLOCK_MONOTONIC ns at which it was
-// sent (bytes 4–11), mu-law silence (0xFF) after that.
-constexpr std::size_t kStampedChunkBytes = 160;
-std::array<std::uint8_t, kStampedChunkBytes> stamped_chunk(std::uint64_t sent_ns);
-// The stamp of a chunk built by stamped_chunk (nullopt: not one).
-std::optional<std::uint64_t> read_stamp(std::span<const std::uint8_t> chunk);
+// The stamped agent-audio chunk (protocol/vendor_stamp.hpp, shared with the load generator).
+using protocol::vendor_stamp::kStampedChunkBytes;
+using protocol::vendor_stamp::read_stamp;
+using protocol::vendor_stamp::stamped_chunk;
 
 }  // namespace mediaflow::test::bench
