@@ -79,7 +79,7 @@ void EpollDispatcher::dispatch_ready() {
     handler->on_io(events[i].events);
   }
   dispatching_ = false;
-  removed_while_dispatching_.clear();
+  if (!removed_while_dispatching_.empty()) removed_while_dispatching_.clear();
 }
 
 }  // namespace mediaflow::server

@@ -27,7 +27,9 @@ void LoopMailbox::post(std::function<void()> task) {
     tasks_.push_back(std::move(task));
   }
   pending_.store(true, std::memory_order_release);
-  g_main_context_wakeup(context_);
+  // The loop's own thread (a bus message posted inside a push) needs no wake-up: prepare()
+  // sees the task before the loop sleeps again. Other threads must interrupt its poll.
+  if (!g_main_context_is_owner(context_)) g_main_context_wakeup(context_);
 }
 
 gboolean LoopMailbox::prepare(GSource* source, gint* timeout) {
