@@ -118,27 +118,59 @@ TEST_F(HostTest, UnknownPathIs404) {
 namespace mediaflow::test {
 namespace {
 
+constexpr const char* kStreamSid = "MZ00000000000000000000000000000001";
+
+// Echo sends every frame back; the caller reads nothing. Sends `batch` frames at a time and,
+// after each batch, waits until the host has taken all of them in (frames_in), so the drop
+// count is read at a point that does not depend on how fast this machine is. Returns the
+// number of frames sent when outbound audio started being dropped (or `limit`).
+int frames_until_backpressure(RawWebSocket& ws, int batch, int limit) {
+  auto& dropped = metrics().frames_dropped("backpressure");
+  const auto dropped_before = dropped.value();
+  const auto in_before = metrics().frames_in().value();
+  int sent = 0;
+  while (sent < limit) {
+    HostTest::send_media(ws, batch, uint8_t(sent / batch), kStreamSid, sent);
+    sent += batch;
+    EXPECT_TRUE(HostTest::eventually([&] { return metrics().frames_in().value() >= in_before + sent; }, 20000));
+    if (dropped.value() > dropped_before) break;
+  }
+  return sent;
+}
+
 TEST_F(HostTest, ACallerThatStopsReadingGetsOutboundAudioDroppedNotUnboundedMemory) {
   config_.max_outbound_queue_bytes = 64 * 1024;
   ASSERT_NO_FATAL_FAILURE(start_host());
-  auto& dropped = metrics().frames_dropped("backpressure");
-  const auto before = dropped.value();
+  const auto dropped_before = metrics().frames_dropped("backpressure").value();
   RawWebSocket ws;
+  ws.limit_receive_buffer(16 * 1024);
   ASSERT_EQ(ws.connect(port(), "/rtm/voice"), 101);
   ASSERT_TRUE(ws.send_text(start_message("echo")));
-  // Echo sends every frame back; we read nothing until the kernel buffers are full and the
-  // host has to hold (then drop) outbound audio.
-  int sent = 0;
-  for (int batch = 0; batch < 60 && dropped.value() == before; ++batch) {
-    send_media(ws, 500, uint8_t(batch), "MZ00000000000000000000000000000001", sent);
-    sent += 500;
-  }
-  EXPECT_GT(dropped.value(), before) << "after " << sent << " frames";
+  const int sent = frames_until_backpressure(ws, 500, 100000);
+  EXPECT_GT(metrics().frames_dropped("backpressure").value(), dropped_before) << "after " << sent << " frames";
   // The call is still healthy: it finishes normally once the caller reads again.
-  ws.send_text(protocol::twilio::encode_stop(uint64_t(sent + 2), "MZ00000000000000000000000000000001", "AC", "CA"));
+  ws.send_text(protocol::twilio::encode_stop(uint64_t(sent + 2), kStreamSid, "AC", "CA"));
   std::vector<uint8_t> back;
   EXPECT_EQ(read_until_close(ws, &back, nullptr, 20000), 1000);
   EXPECT_LT(back.size(), size_t(sent) * 160u);
+}
+
+// A stalled caller must reach our queue (and its drop counter) within seconds of audio, not
+// after the megabytes an autotuned kernel send buffer would hide: SOCKET_SEND_BUFFER_BYTES.
+TEST_F(HostTest, AStalledCallerIsNoticedWithinSecondsBecauseTheKernelSendBufferIsCapped) {
+  config_.max_outbound_queue_bytes = 64 * 1024;
+  config_.socket_send_buffer_bytes = 64 * 1024;
+  ASSERT_NO_FATAL_FAILURE(start_host());
+  RawWebSocket ws;
+  ws.limit_receive_buffer(16 * 1024);
+  ASSERT_EQ(ws.connect(port(), "/rtm/voice"), 101);
+  ASSERT_TRUE(ws.send_text(start_message("echo")));
+  // Kernel: ≤ 2×64 KiB send + ≤ 2×16 KiB receive; queue 64 KiB; an echoed frame is ~250 bytes:
+  // about 900 frames. Uncapped, loopback autotuning lets the send buffer reach 4 MiB (16k frames).
+  const int sent = frames_until_backpressure(ws, 100, 20000);
+  EXPECT_LE(sent, 1500) << "frames sent before the first drop";
+  ws.send_text(protocol::twilio::encode_stop(uint64_t(sent + 2), kStreamSid, "AC", "CA"));
+  EXPECT_EQ(read_until_close(ws, nullptr, nullptr, 20000), 1000);
 }
 
 }  // namespace

@@ -58,6 +58,8 @@ bool RawWebSocket::read_exact(void* buf, size_t n, int timeout_ms) {
 int RawWebSocket::connect(uint16_t port, const std::string& path_and_query,
                           const std::map<std::string, std::string>& headers) {
   fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (receive_buffer_bytes_ > 0)
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer_bytes_, sizeof receive_buffer_bytes_);
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_port = htons(port);

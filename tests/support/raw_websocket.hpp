@@ -26,6 +26,10 @@ class RawWebSocket {
   RawWebSocket(const RawWebSocket&) = delete;
   RawWebSocket& operator=(const RawWebSocket&) = delete;
 
+  // Before connect(): a small SO_RCVBUF, so a client that stops reading is noticed by the
+  // server after kilobytes rather than after the megabytes loopback autotuning allows.
+  void limit_receive_buffer(int bytes) { receive_buffer_bytes_ = bytes; }
+
   // Performs the HTTP upgrade. Returns the HTTP status (101 on success, 401, 404…).
   int connect(uint16_t port, const std::string& path_and_query,
               const std::map<std::string, std::string>& headers = {});
@@ -42,15 +46,17 @@ class RawWebSocket {
   // Same, returning the whole close frame (code + reason); answers it like a browser would.
   std::optional<WsFrame> wait_close_frame(int timeout_ms = 5000, std::vector<WsFrame>* others = nullptr);
 
+  // Drops the TCP connection with no close frame (a vanished client).
   void close_socket();
-  unsigned pings_answered() const { return pings_answered_; }  // drop the TCP connection with no close frame (a vanished client)
+  unsigned pings_answered() const { return pings_answered_; }
 
  private:
   bool read_exact(void* buf, size_t n, int timeout_ms);
   bool write_all(const void* buf, size_t n);
   int fd_ = -1;
-  std::string pending_;
-  unsigned pings_answered_ = 0;  // bytes read past the HTTP response
+  int receive_buffer_bytes_ = 0;  // 0 = kernel default
+  std::string pending_;           // bytes read past the HTTP response
+  unsigned pings_answered_ = 0;
 };
 
 }  // namespace mediaflow::test

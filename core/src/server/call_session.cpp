@@ -79,6 +79,7 @@ CallSession::CallSession(Worker& worker, GIOStream* stream, GSocket* socket)
     : worker_(worker),
       connection_(worker.epoll(), worker.read_buffer(), stream, socket, worker.host().config().max_message_bytes) {
   last_inbound_us_ = last_pong_us_ = last_ping_us_ = g_get_monotonic_time();
+  connection_.limit_kernel_send_buffer(worker.host().config().socket_send_buffer_bytes);
 }
 
 CallSession::~CallSession() {

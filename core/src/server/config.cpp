@@ -52,6 +52,7 @@ ServerConfig ServerConfig::from_env() {
   c.keepalive_interval_seconds = env_number("KEEPALIVE_INTERVAL_SECONDS", c.keepalive_interval_seconds, 3600);
   c.pong_timeout_seconds = env_number("PONG_TIMEOUT_SECONDS", 2 * c.keepalive_interval_seconds, 86400);
   c.max_outbound_queue_bytes = env_number("MAX_OUTBOUND_QUEUE_BYTES", c.max_outbound_queue_bytes, 1ul << 30);
+  c.socket_send_buffer_bytes = env_number("SOCKET_SEND_BUFFER_BYTES", c.socket_send_buffer_bytes, 64ul << 20);
   c.workers = env_number("WORKERS", 0, 256);
   if (c.workers == 0) c.workers = std::max(1u, std::thread::hardware_concurrency());
   env_string("TWILIO_AUTH_TOKEN", c.twilio_auth_token);

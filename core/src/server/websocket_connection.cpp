@@ -7,6 +7,7 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 namespace mediaflow::server {
@@ -40,6 +41,12 @@ WebSocketConnection::~WebSocketConnection() {
   close_socket();
   g_object_unref(socket_);
   g_object_unref(stream_);
+}
+
+void WebSocketConnection::limit_kernel_send_buffer(std::size_t bytes) {
+  if (bytes == 0) return;
+  const int value = static_cast<int>(std::min<std::size_t>(bytes, INT32_MAX / 2));
+  setsockopt(fd_, SOL_SOCKET, SO_SNDBUF, &value, sizeof value);
 }
 
 bool WebSocketConnection::start(Delegate* delegate) {

@@ -43,6 +43,9 @@ class WebSocketConnection final : public EpollDispatcher::Handler {
   WebSocketConnection(const WebSocketConnection&) = delete;
   WebSocketConnection& operator=(const WebSocketConnection&) = delete;
 
+  // Caps the kernel's send buffer (SO_SNDBUF); 0 leaves autotuning on.
+  void limit_kernel_send_buffer(std::size_t bytes);
+
   // Starts reading; false when the socket could not be watched (then it is already closed).
   bool start(Delegate* delegate);
 

@@ -24,6 +24,9 @@ struct ServerConfig {
   unsigned keepalive_interval_seconds = 15;  // WebSocket ping
   unsigned pong_timeout_seconds = 30;        // no pong (nor any message) for this long: closed
   std::size_t max_outbound_queue_bytes = 1 << 20;  // backpressure: beyond this, outbound audio is dropped
+  // SO_SNDBUF of a call's socket; 0 = kernel autotuning. Bounded so a caller that stops reading
+  // shows up in our own queue (and its drops) within seconds, not after megabytes of kernel buffer.
+  std::size_t socket_send_buffer_bytes = 64 * 1024;
   unsigned workers = 0;                      // event loops; 0 = one per core
   std::string twilio_auth_token;             // TWILIO_AUTH_TOKEN
   std::string public_base_url;               // PUBLIC_BASE_URL
