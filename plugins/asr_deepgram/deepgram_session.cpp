@@ -6,29 +6,20 @@ namespace mediaflow::deepgram {
 namespace {
 
 constexpr double kNsPerSecond = 1e9;
+constexpr std::uint16_t kCloseNormal = 1000;
+constexpr std::uint16_t kClosePolicyViolation = 1008;
+constexpr unsigned kHttpUnauthorized = 401;
+constexpr unsigned kHttpForbidden = 403;
+constexpr unsigned kHttpRequestTimeout = 408;
+constexpr unsigned kHttpTooManyRequests = 429;
+// How long TCP + TLS + the upgrade answer may take (libsoup's session timeout before).
+constexpr unsigned kConnectTimeoutMs = 10000;
+// Never check for idleness more often than this, whatever the configuration says.
+constexpr unsigned kMinKeepaliveMs = 50;
 
 // Deepgram wants 20–250 ms per binary frame: send once 40 ms are pending, at most 100 ms each.
 constexpr std::size_t kMinFrameMs = 40;
 constexpr std::size_t kMaxFrameMs = 100;
-
-struct SelfRef {
-  std::shared_ptr<Session> self;
-};
-
-GSource* add_timeout(guint ms, GSourceFunc fn, std::shared_ptr<Session> self) {
-  GSource* source = g_timeout_source_new(ms);
-  g_source_set_callback(source, fn, new SelfRef{std::move(self)},
-                        [](gpointer d) { delete static_cast<SelfRef*>(d); });
-  g_source_attach(source, g_main_context_get_thread_default());
-  return source;
-}
-
-void destroy_source(GSource*& source) {
-  if (!source) return;
-  g_source_destroy(source);
-  g_source_unref(source);
-  source = nullptr;
-}
 
 }  // namespace
 
@@ -44,11 +35,7 @@ Session::Session(SessionConfig config, SessionEvents events)
 }
 
 Session::~Session() {
-  // shutdown() ran on the context; whatever is left holds no callbacks.
-  g_clear_object(&ws_);
-  g_clear_object(&handshake_);
-  g_clear_object(&cancellable_);
-  g_clear_object(&soup_);
+  // shutdown() ran on the context: no socket and no armed timer is left.
   g_mutex_clear(&mutex_);
 }
 
@@ -69,78 +56,63 @@ std::uint64_t Session::end_time() {
 
 void Session::start() {
   if (shut_down_ || state_ != State::kIdle) return;
-  // Created here so that libsoup binds it to this (thread-default) context.
-  soup_ = soup_session_new_with_options("timeout", 10u, "idle-timeout", 0u, nullptr);
-  cancellable_ = g_cancellable_new();
-  keepalive_timer_ = add_timeout(
-      std::max(config_.keepalive_ms / 2, 50u),
-      [](gpointer d) -> gboolean {
-        static_cast<SelfRef*>(d)->self->keepalive_tick();
-        return G_SOURCE_CONTINUE;
-      },
-      shared_from_this());
+  // The thread-default context's dispatcher: sockets and timers of every call on this loop.
+  GMainContext* context = g_main_context_ref_thread_default();
+  dispatcher_ = net::EpollDispatcher::for_context(context);
+  g_main_context_unref(context);
+  if (!dispatcher_) {
+    give_up("cannot watch sockets on this loop (epoll)");
+    return;
+  }
   connect();
 }
 
 void Session::connect() {
   state_ = State::kConnecting;
-  g_clear_object(&handshake_);
-  handshake_ = soup_message_new(SOUP_METHOD_GET, config_.url.c_str());
-  if (!handshake_) {
-    give_up("invalid Deepgram URL");
-    return;
-  }
-  const std::string auth = "Token " + config_.api_key;
-  soup_message_headers_replace(soup_message_get_request_headers(handshake_), "Authorization", auth.c_str());
-  soup_session_websocket_connect_async(soup_, handshake_, nullptr, nullptr, G_PRIORITY_DEFAULT,
-                                       cancellable_, &Session::connect_ready,
-                                       new SelfRef{shared_from_this()});
+  net::WebSocketClientOptions options;
+  options.url = config_.url;
+  options.headers = {{"Authorization", "Token " + config_.api_key}};
+  options.connect_timeout_ms = kConnectTimeoutMs;
+  options.max_message_bytes = 0;  // never refuse a large Results message
+  // The client calls back from the loop; a weak reference, so a late callback finds no one.
+  const std::weak_ptr<Session> weak = weak_from_this();
+  net::WebSocketClientCallbacks callbacks;
+  callbacks.opened = [weak] {
+    if (auto self = weak.lock()) self->on_connected();
+  };
+  callbacks.message = [weak](net::WebSocketMessageType type, std::string_view data) {
+    if (type != net::WebSocketMessageType::kText) return;  // Deepgram sends text only
+    if (auto self = weak.lock()) self->on_text(data);
+  };
+  callbacks.failed = [weak](const net::WebSocketConnectFailure& failure) {
+    if (auto self = weak.lock()) self->on_connect_failed(failure);
+  };
+  callbacks.closed = [weak] {
+    if (auto self = weak.lock()) self->on_closed();
+  };
+  ws_ = net::WebSocketClient::connect(std::move(options), std::move(callbacks));
+  if (!ws_) give_up("invalid Deepgram URL");
 }
 
-void Session::connect_ready(GObject* source, GAsyncResult* res, gpointer data) {
-  std::unique_ptr<SelfRef> ref(static_cast<SelfRef*>(data));
-  Session* self = ref->self.get();
-  GError* error = nullptr;
-  SoupWebsocketConnection* ws =
-      soup_session_websocket_connect_finish(SOUP_SESSION(source), res, &error);
-  if (self->shut_down_) {
-    if (ws) g_object_unref(ws);
-    g_clear_error(&error);
-    return;
-  }
-  if (ws) {
-    self->on_connected(ws);
-    return;
-  }
-  guint status = self->handshake_ ? soup_message_get_status(self->handshake_) : 0;
-  const char* dg_error = self->handshake_ ? soup_message_headers_get_one(
-                             soup_message_get_response_headers(self->handshake_), "dg-error")
-                                          : nullptr;
-  self->on_connect_failed(error, status, dg_error);
-  g_clear_error(&error);
-}
-
-void Session::on_connected(SoupWebsocketConnection* ws) {
-  ws_ = ws;
+void Session::on_connected() {
   state_ = State::kOpen;
   audio_sent_on_connection_ = false;
   last_send_us_ = g_get_monotonic_time();
-  // Never let libsoup refuse a large Results message.
-  soup_websocket_connection_set_max_incoming_payload_size(ws_, 0);
-  g_signal_connect(ws_, "message", G_CALLBACK(&Session::ws_message), this);
-  g_signal_connect(ws_, "closed", G_CALLBACK(&Session::ws_closed), this);
+  schedule_keepalive();
   send_pending(finishing_);
   if (finishing_ && state_ == State::kOpen) send_close_stream();
 }
 
-void Session::on_connect_failed(GError* error, guint status, const char* dg_error) {
-  if (error && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_CANCELLED)) return;
-  if (status == SOUP_STATUS_UNAUTHORIZED || status == SOUP_STATUS_FORBIDDEN) {
+void Session::on_connect_failed(const net::WebSocketConnectFailure& failure) {
+  const unsigned status = failure.http_status;
+  const std::string* dg_error_header = failure.header("dg-error");
+  const char* dg_error = dg_error_header ? dg_error_header->c_str() : nullptr;
+  if (status == kHttpUnauthorized || status == kHttpForbidden) {
     give_up("Deepgram refused the API key (HTTP " + std::to_string(status) + ")");
     return;
   }
   // Other 4xx answers (bad parameters, unknown model) will not change on retry.
-  if (status >= 400 && status < 500 && status != SOUP_STATUS_REQUEST_TIMEOUT && status != 429) {
+  if (status >= 400 && status < 500 && status != kHttpRequestTimeout && status != kHttpTooManyRequests) {
     give_up("Deepgram refused the stream (HTTP " + std::to_string(status) +
             (dg_error ? std::string(": ") + dg_error : std::string()) + ")");
     return;
@@ -148,15 +120,8 @@ void Session::on_connect_failed(GError* error, guint status, const char* dg_erro
   connection_lost();
 }
 
-void Session::ws_message(SoupWebsocketConnection*, gint type, GBytes* message, gpointer data) {
-  if (type != SOUP_WEBSOCKET_DATA_TEXT) return;  // Deepgram sends text only
-  gsize size = 0;
-  const char* text = static_cast<const char*>(g_bytes_get_data(message, &size));
-  static_cast<Session*>(data)->on_text(text ? text : "", size);
-}
-
-void Session::on_text(const char* text, std::size_t size) {
-  ServerMessage message = parse_server_message(std::string_view(text, size));
+void Session::on_text(std::string_view text) {
+  ServerMessage message = parse_server_message(text);
   if (!audio_sent_on_connection_) {
     g_mutex_lock(&mutex_);
     connection_start_ns_ = backlog_.unsent_time();
@@ -176,17 +141,13 @@ void Session::on_text(const char* text, std::size_t size) {
   if (events_.message) events_.message(message, start_s);
 }
 
-void Session::ws_closed(SoupWebsocketConnection*, gpointer data) {
-  static_cast<Session*>(data)->on_closed();
-}
-
 void Session::on_closed() {
-  const gushort code = soup_websocket_connection_get_close_code(ws_);
+  const std::uint16_t code = ws_ ? ws_->close_code() : 0;
   close_socket(false);
-  if (close_stream_sent_ && code == SOUP_WEBSOCKET_CLOSE_NORMAL) {
+  if (close_stream_sent_ && code == kCloseNormal) {
     // The answer to CloseStream: every final result has arrived.
     done();
-  } else if (code == SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION) {
+  } else if (code == kClosePolicyViolation) {
     // 1008: the audio is not decodable as declared; sending it again will not help.
     give_up("Deepgram rejected the audio (close 1008)");
   } else {
@@ -195,11 +156,13 @@ void Session::on_closed() {
 }
 
 void Session::close_socket(bool send_close) {
+  keepalive_timer_.cancel();
   if (!ws_) return;
-  g_signal_handlers_disconnect_by_data(ws_, this);
-  if (send_close && soup_websocket_connection_get_state(ws_) == SOUP_WEBSOCKET_STATE_OPEN)
-    soup_websocket_connection_close(ws_, SOUP_WEBSOCKET_CLOSE_NORMAL, nullptr);
-  g_clear_object(&ws_);
+  ws_->clear_callbacks();
+  // A client in its close handshake keeps itself alive until the server answers (bounded);
+  // one still connecting is abandoned.
+  if (send_close && ws_->state() == net::WebSocketClient::State::kOpen) ws_->close(kCloseNormal);
+  ws_.reset();
 }
 
 void Session::connection_lost() {
@@ -217,24 +180,16 @@ void Session::connection_lost() {
   const unsigned delay = std::min<std::uint64_t>(std::uint64_t(config_.backoff_initial_ms) << shift,
                                                  config_.backoff_max_ms);
   if (events_.reconnecting) events_.reconnecting();
-  destroy_source(retry_timer_);
-  retry_timer_ = add_timeout(
-      delay,
-      [](gpointer d) -> gboolean {
-        Session* s = static_cast<SelfRef*>(d)->self.get();
-        g_source_unref(s->retry_timer_);
-        s->retry_timer_ = nullptr;
-        if (!s->shut_down_) s->connect();
-        return G_SOURCE_REMOVE;
-      },
-      shared_from_this());
+  retry_timer_.arm_in_ms(*dispatcher_, delay, [this] {
+    if (!shut_down_) connect();
+  });
 }
 
 void Session::give_up(const std::string& why) {
   state_ = State::kDisabled;
   discard_ = true;
   close_socket(true);
-  destroy_source(retry_timer_);
+  retry_timer_.cancel();
   g_mutex_lock(&mutex_);
   backlog_.clear();
   g_mutex_unlock(&mutex_);
@@ -251,7 +206,7 @@ void Session::flush() {
 void Session::send_pending(bool all) {
   const std::size_t min_bytes = config_.bytes_per_second * kMinFrameMs / 1000;
   const std::size_t max_bytes = config_.bytes_per_second * kMaxFrameMs / 1000;
-  while (ws_ && state_ == State::kOpen) {
+  while (ws_ && ws_->is_open() && state_ == State::kOpen) {
     g_mutex_lock(&mutex_);
     const std::size_t pending = backlog_.unsent();
     if (pending == 0 || (!all && pending < min_bytes)) {
@@ -266,22 +221,32 @@ void Session::send_pending(bool all) {
       connection_start_ns_ = t;
     }
     last_send_us_ = g_get_monotonic_time();
-    // May emit "closed" synchronously on a write error: no lock held here.
-    soup_websocket_connection_send_binary(ws_, chunk_.data(), chunk_.size());
+    // A failed write is reported later, from the loop (`closed`).
+    ws_->send_binary(chunk_.data(), chunk_.size());
   }
 }
 
 void Session::send_close_stream() {
   const std::string msg = encode_control(Control::kCloseStream);
   close_stream_sent_ = true;
-  soup_websocket_connection_send_text(ws_, msg.c_str());
+  ws_->send_text(msg);
 }
 
-void Session::keepalive_tick() {
+// One deadline per session: keepalive_ms after the last send. Audio moves the last send on,
+// so while audio flows the deadline only finds that it is not due yet and moves along.
+void Session::schedule_keepalive() {
+  const gint64 interval_us = gint64(std::max(config_.keepalive_ms, kMinKeepaliveMs)) * 1000;
+  keepalive_timer_.arm_at(*dispatcher_, last_send_us_ + interval_us, [this] { keepalive_due(); });
+}
+
+void Session::keepalive_due() {
   if (state_ != State::kOpen || !ws_ || close_stream_sent_) return;
-  if (g_get_monotonic_time() - last_send_us_ < gint64(config_.keepalive_ms) * 1000) return;
-  last_send_us_ = g_get_monotonic_time();
-  soup_websocket_connection_send_text(ws_, encode_control(Control::kKeepAlive).c_str());
+  const gint64 now = g_get_monotonic_time();
+  if (now - last_send_us_ >= gint64(config_.keepalive_ms) * 1000) {
+    last_send_us_ = now;
+    ws_->send_text(encode_control(Control::kKeepAlive));
+  }
+  schedule_keepalive();
 }
 
 void Session::finish() {
@@ -291,16 +256,7 @@ void Session::finish() {
     done();
     return;
   }
-  finalize_timer_ = add_timeout(
-      config_.finalize_timeout_ms,
-      [](gpointer d) -> gboolean {
-        Session* s = static_cast<SelfRef*>(d)->self.get();
-        g_source_unref(s->finalize_timer_);
-        s->finalize_timer_ = nullptr;
-        s->done();
-        return G_SOURCE_REMOVE;
-      },
-      shared_from_this());
+  if (dispatcher_) finalize_timer_.arm_in_ms(*dispatcher_, config_.finalize_timeout_ms, [this] { done(); });
   if (state_ == State::kOpen) {
     send_pending(true);
     if (state_ == State::kOpen) send_close_stream();
@@ -310,12 +266,12 @@ void Session::finish() {
 
 void Session::done() {
   if (state_ == State::kDone && !finishing_) return;
+  auto keep = shared_from_this();  // `finished` may lead the element to drop us
   const bool was_finishing = finishing_;
   finishing_ = false;
   if (state_ != State::kDisabled) state_ = State::kDone;
-  destroy_source(finalize_timer_);
-  destroy_source(retry_timer_);
-  if (g_cancellable_is_cancelled(cancellable_) == FALSE) g_cancellable_cancel(cancellable_);
+  finalize_timer_.cancel();
+  retry_timer_.cancel();
   close_socket(true);
   if (was_finishing && events_.finished) events_.finished();
 }
@@ -324,12 +280,9 @@ void Session::shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
   discard_ = true;
-  if (cancellable_) g_cancellable_cancel(cancellable_);
-  destroy_source(keepalive_timer_);
-  destroy_source(retry_timer_);
-  destroy_source(finalize_timer_);
+  retry_timer_.cancel();
+  finalize_timer_.cancel();
   close_socket(true);
-  g_clear_object(&soup_);
   events_ = SessionEvents{};  // drops the owner reference last
 }
 

@@ -1,6 +1,8 @@
-// One Deepgram live-transcription stream for the life of a call: the WebSocket (libsoup 3),
-// keepalives, reconnects with capped exponential backoff, the bounded audio backlog and the
-// end-of-stream handshake. GStreamer-free; the element turns its events into bus messages.
+// One Deepgram live-transcription stream for the life of a call: the WebSocket
+// (net::WebSocketClient: the socket in the loop's shared epoll set), keepalives, reconnects
+// with capped exponential backoff, the bounded audio backlog and the end-of-stream handshake.
+// Its timers are deadlines on the loop's shared dispatcher, not GSources of its own.
+// GStreamer-free; the element turns its events into bus messages.
 //
 // Threading: push_audio() may be called from any thread. Everything else runs on the
 // GMainContext given at creation (the element's LoopContext); events are emitted there.
@@ -9,7 +11,10 @@
 #include "audio_backlog.hpp"
 #include "deepgram_protocol.hpp"
 
-#include <libsoup/soup.h>
+#include <mediaflow/net/epoll_dispatcher.hpp>
+#include <mediaflow/net/websocket_client.hpp>
+
+#include <glib.h>
 
 #include <atomic>
 #include <cstdint>
@@ -68,21 +73,18 @@ class Session : public std::enable_shared_from_this<Session> {
   Session(SessionConfig config, SessionEvents events);
 
   void connect();
-  void on_connected(SoupWebsocketConnection* ws);
-  void on_connect_failed(GError* error, guint status, const char* dg_error);
-  void on_text(const char* text, std::size_t size);
+  void on_connected();
+  void on_connect_failed(const net::WebSocketConnectFailure& failure);
+  void on_text(std::string_view text);
   void on_closed();
   void connection_lost();
   void give_up(const std::string& why);
   void close_socket(bool send_close);
   void send_pending(bool all);
   void send_close_stream();
-  void keepalive_tick();
+  void schedule_keepalive();
+  void keepalive_due();
   void done();
-
-  static void connect_ready(GObject* source, GAsyncResult* res, gpointer data);
-  static void ws_message(SoupWebsocketConnection*, gint type, GBytes* message, gpointer self);
-  static void ws_closed(SoupWebsocketConnection*, gpointer self);
 
   SessionConfig config_;
   SessionEvents events_;
@@ -94,13 +96,11 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // Context-only state.
   State state_ = State::kIdle;
-  SoupSession* soup_ = nullptr;
-  SoupMessage* handshake_ = nullptr;
-  SoupWebsocketConnection* ws_ = nullptr;
-  GCancellable* cancellable_ = nullptr;
-  GSource* keepalive_timer_ = nullptr;
-  GSource* retry_timer_ = nullptr;
-  GSource* finalize_timer_ = nullptr;
+  std::shared_ptr<net::EpollDispatcher> dispatcher_;  // the context's; before the timers
+  std::shared_ptr<net::WebSocketClient> ws_;
+  net::EpollDispatcher::Timer keepalive_timer_;
+  net::EpollDispatcher::Timer retry_timer_;
+  net::EpollDispatcher::Timer finalize_timer_;
   unsigned failed_attempts_ = 0;
   bool audio_sent_on_connection_ = false;
   std::uint64_t connection_start_ns_ = 0;

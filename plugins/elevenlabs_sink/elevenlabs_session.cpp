@@ -5,6 +5,11 @@
 namespace mediaflow::elevenlabs {
 namespace {
 
+constexpr std::uint16_t kCloseNormal = 1000;
+constexpr std::uint16_t kCloseGoingAway = 1001;
+constexpr unsigned kHttpUnauthorized = 401;
+constexpr unsigned kHttpForbidden = 403;
+
 struct SelfRef {
   std::shared_ptr<Session> self;
 };
@@ -18,27 +23,25 @@ std::shared_ptr<Session> Session::create(SessionConfig config, SessionEvents eve
 Session::Session(SessionConfig config, SessionEvents events) : config_(std::move(config)), events_(std::move(events)) {}
 
 Session::~Session() {
-  g_clear_object(&ws_);
+  // shutdown() ran on the context: no socket and no armed timer is left.
   g_clear_object(&request_);
   g_clear_object(&cancellable_);
   g_clear_object(&soup_);
 }
 
 void Session::start() {
-  if (shut_down_ || soup_) return;
-  // Created here so that libsoup binds it to this (thread-default) context.
-  soup_ = soup_session_new_with_options("timeout", config_.connect_timeout_s, "idle-timeout", 0u, nullptr);
-  cancellable_ = g_cancellable_new();
+  if (shut_down_ || started_) return;
+  started_ = true;
+  // The thread-default context's dispatcher: sockets and timers of every call on this loop.
+  GMainContext* context = g_main_context_ref_thread_default();
+  dispatcher_ = net::EpollDispatcher::for_context(context);
+  g_main_context_unref(context);
+  if (!dispatcher_) {
+    fail("cannot watch sockets on this loop (epoll)");
+    return;
+  }
   last_heard_us_ = g_get_monotonic_time();
-  watchdog_ = g_timeout_source_new(std::clamp(config_.stall_timeout_ms / 4, 10u, 1000u));
-  g_source_set_callback(
-      watchdog_,
-      [](gpointer d) -> gboolean {
-        static_cast<SelfRef*>(d)->self->watchdog_tick();
-        return G_SOURCE_CONTINUE;
-      },
-      new SelfRef{shared_from_this()}, [](gpointer d) { delete static_cast<SelfRef*>(d); });
-  g_source_attach(watchdog_, g_main_context_get_thread_default());
+  schedule_watchdog();
   if (config_.api_key.empty())
     connect(build_conversation_url(config_.ws_url, config_.agent_id));
   else
@@ -52,6 +55,9 @@ void Session::request_signed_url() {
     fail("invalid ElevenLabs API URL");
     return;
   }
+  // Created here so that libsoup binds it to this (thread-default) context; one request only.
+  soup_ = soup_session_new_with_options("timeout", config_.connect_timeout_s, "idle-timeout", 0u, nullptr);
+  cancellable_ = g_cancellable_new();
   soup_message_headers_replace(soup_message_get_request_headers(request_), "xi-api-key", config_.api_key.c_str());
   soup_session_send_and_read_async(soup_, request_, G_PRIORITY_DEFAULT, cancellable_, &Session::signed_url_ready,
                                    new SelfRef{shared_from_this()});
@@ -97,51 +103,55 @@ void Session::signed_url_ready(GObject* source, GAsyncResult* res, gpointer data
 }
 
 void Session::connect(const std::string& url) {
-  g_clear_object(&request_);
-  request_ = soup_message_new(SOUP_METHOD_GET, url.c_str());
-  if (!request_) {
-    fail("invalid ElevenLabs conversation URL");
-    return;
-  }
-  soup_session_websocket_connect_async(soup_, request_, nullptr, nullptr, G_PRIORITY_DEFAULT, cancellable_,
-                                       &Session::connect_ready, new SelfRef{shared_from_this()});
+  g_clear_object(&request_);  // the signed-URL request is done; so is its HTTP session
+  g_clear_object(&soup_);
+  net::WebSocketClientOptions options;
+  options.url = url;
+  options.connect_timeout_ms = config_.connect_timeout_s * 1000;
+  options.max_message_bytes = 0;  // audio events can be large
+  // The client calls back from the loop; a weak reference, so a late callback finds no one.
+  const std::weak_ptr<Session> weak = weak_from_this();
+  net::WebSocketClientCallbacks callbacks;
+  callbacks.opened = [weak] {
+    if (auto self = weak.lock()) self->on_connected();
+  };
+  callbacks.message = [weak](net::WebSocketMessageType type, std::string_view data) {
+    auto self = weak.lock();
+    if (!self) return;
+    if (type != net::WebSocketMessageType::kText) {
+      self->fail("ElevenLabs sent a binary frame (protocol violation)");
+      return;
+    }
+    self->on_text(data);
+  };
+  callbacks.failed = [weak](const net::WebSocketConnectFailure& failure) {
+    if (auto self = weak.lock()) self->on_connect_failed(failure);
+  };
+  callbacks.closed = [weak] {
+    if (auto self = weak.lock()) self->on_closed();
+  };
+  ws_ = net::WebSocketClient::connect(std::move(options), std::move(callbacks));
+  if (!ws_) fail("invalid ElevenLabs conversation URL");
 }
 
-void Session::connect_ready(GObject* source, GAsyncResult* res, gpointer data) {
-  std::unique_ptr<SelfRef> ref(static_cast<SelfRef*>(data));
-  Session* self = ref->self.get();
-  GError* error = nullptr;
-  SoupWebsocketConnection* ws = soup_session_websocket_connect_finish(SOUP_SESSION(source), res, &error);
-  if (self->shut_down_ || self->failed_) {
-    if (ws) g_object_unref(ws);
-    g_clear_error(&error);
-    return;
-  }
-  if (ws) {
-    self->on_connected(ws);
-    return;
-  }
-  const guint status = self->request_ ? soup_message_get_status(self->request_) : 0;
+void Session::on_connect_failed(const net::WebSocketConnectFailure& failure) {
+  if (shut_down_ || failed_) return;
+  const unsigned status = failure.http_status;
   std::string why;
-  if (status == SOUP_STATUS_UNAUTHORIZED || status == SOUP_STATUS_FORBIDDEN)
+  if (status == kHttpUnauthorized || status == kHttpForbidden)
     why = "ElevenLabs refused the conversation (HTTP " + std::to_string(status) + ")";
   else if (status >= 300)
     why = "ElevenLabs conversation handshake answered HTTP " + std::to_string(status);
   else
-    why = std::string("cannot reach ElevenLabs: ") + (error ? error->message : "unknown error");
-  g_clear_error(&error);
-  self->fail(why);
+    why = "cannot reach ElevenLabs: " + failure.message;
+  fail(why);
 }
 
-void Session::on_connected(SoupWebsocketConnection* ws) {
-  ws_ = ws;
+void Session::on_connected() {
   last_heard_us_ = g_get_monotonic_time();
-  soup_websocket_connection_set_max_incoming_payload_size(ws_, 0);  // audio events can be large
-  g_signal_connect(ws_, "message", G_CALLBACK(&Session::ws_message), this);
-  g_signal_connect(ws_, "closed", G_CALLBACK(&Session::ws_closed), this);
   // The initiation message is optional but must come first.
-  soup_websocket_connection_send_text(ws_, encode_initiation(config_.initiation).c_str());
-  if (!pending_.empty() && ws_) {
+  ws_->send_text(encode_initiation(config_.initiation));
+  if (!pending_.empty()) {
     std::vector<std::uint8_t> held;
     held.swap(pending_);
     send_audio(held.data(), held.size());
@@ -150,38 +160,27 @@ void Session::on_connected(SoupWebsocketConnection* ws) {
 
 void Session::send_audio(const std::uint8_t* data, std::size_t size) {
   if (shut_down_ || failed_ || size == 0) return;
-  if (!ws_) {
+  if (!open()) {
     pending_.insert(pending_.end(), data, data + size);
     if (pending_.size() > config_.pending_limit_bytes)
       pending_.erase(pending_.begin(),
                      pending_.begin() + static_cast<std::ptrdiff_t>(pending_.size() - config_.pending_limit_bytes));
     return;
   }
-  const std::string msg = encode_user_audio_chunk({data, size});
-  soup_websocket_connection_send_text(ws_, msg.c_str());  // may emit "closed" synchronously
+  // A failed write is reported later, from the loop (`closed`).
+  ws_->send_text(encode_user_audio_chunk({data, size}));
 }
 
 void Session::send_text(const std::string& json) {
-  if (ws_ && !shut_down_ && !failed_) soup_websocket_connection_send_text(ws_, json.c_str());
+  if (open() && !shut_down_ && !failed_) ws_->send_text(json);
 }
 
-void Session::ws_message(SoupWebsocketConnection*, gint type, GBytes* message, gpointer data) {
-  auto* self = static_cast<Session*>(data);
-  if (type != SOUP_WEBSOCKET_DATA_TEXT) {
-    self->fail("ElevenLabs sent a binary frame (protocol violation)");
-    return;
-  }
-  gsize size = 0;
-  const char* text = static_cast<const char*>(g_bytes_get_data(message, &size));
-  self->on_text(text ? text : "", size);
-}
-
-void Session::on_text(const char* text, std::size_t size) {
+void Session::on_text(std::string_view text) {
   last_heard_us_ = g_get_monotonic_time();
-  ServerMessage message = parse_server_message(std::string_view(text, size));
+  ServerMessage message = parse_server_message(text);
   if (const auto* ping = std::get_if<Ping>(&message)) {
     // At once, ahead of anything we still have to do for this message.
-    soup_websocket_connection_send_text(ws_, encode_pong(ping->event_id).c_str());
+    ws_->send_text(encode_pong(ping->event_id));
     ++pongs_sent_;
     return;
   }
@@ -195,26 +194,19 @@ void Session::on_text(const char* text, std::size_t size) {
   if (handler) handler(message);
 }
 
-void Session::ws_closed(SoupWebsocketConnection*, gpointer data) { static_cast<Session*>(data)->on_closed(); }
-
 void Session::on_closed() {
-  const gushort code = soup_websocket_connection_get_close_code(ws_);
-  const char* reason = soup_websocket_connection_get_close_data(ws_);
+  const std::uint16_t code = ws_->close_code();
   std::string why = "ElevenLabs closed the conversation (code " + std::to_string(code);
   // Close reasons are ElevenLabs' own short texts ("no user input", "invalid message").
-  if (reason && *reason) why += std::string(": ") + std::string(reason).substr(0, 120);
+  if (!ws_->close_reason().empty()) why += ": " + ws_->close_reason().substr(0, 120);
   why += ")";
-  g_signal_handlers_disconnect_by_data(ws_, this);
-  g_clear_object(&ws_);
-  if (code == SOUP_WEBSOCKET_CLOSE_NORMAL && events_.ended && !failed_ && !shut_down_) {
+  ws_->clear_callbacks();
+  ws_.reset();
+  if (code == kCloseNormal && events_.ended && !failed_ && !shut_down_) {
     // The agent said goodbye: not a failure. Stop watching and hand over.
     failed_ = true;
     auto keep = shared_from_this();
-    if (watchdog_) {
-      g_source_destroy(watchdog_);
-      g_source_unref(watchdog_);
-      watchdog_ = nullptr;
-    }
+    watchdog_.cancel();
     auto handler = events_.ended;
     handler();
     return;
@@ -222,18 +214,29 @@ void Session::on_closed() {
   fail(why);
 }
 
-void Session::watchdog_tick() {
-  if (failed_ || shut_down_) return;
-  if (g_get_monotonic_time() - last_heard_us_ > gint64(config_.stall_timeout_ms) * 1000)
-    fail("ElevenLabs sent nothing for " + std::to_string(config_.stall_timeout_ms) + " ms");
+// One deadline per session: stall_timeout_ms after the last message heard. Messages only move
+// last_heard_us_; the deadline, when it comes, finds the time moved on and follows it.
+void Session::schedule_watchdog() {
+  watchdog_.arm_at(*dispatcher_, last_heard_us_ + gint64(config_.stall_timeout_ms) * 1000,
+                   [this] { watchdog_due(); });
 }
 
-void Session::close_socket(gushort code) {
+void Session::watchdog_due() {
+  if (failed_ || shut_down_) return;
+  if (g_get_monotonic_time() - last_heard_us_ >= gint64(config_.stall_timeout_ms) * 1000) {
+    fail("ElevenLabs sent nothing for " + std::to_string(config_.stall_timeout_ms) + " ms");
+    return;
+  }
+  schedule_watchdog();
+}
+
+void Session::close_socket(std::uint16_t code) {
   if (!ws_) return;
-  g_signal_handlers_disconnect_by_data(ws_, this);
-  if (soup_websocket_connection_get_state(ws_) == SOUP_WEBSOCKET_STATE_OPEN)
-    soup_websocket_connection_close(ws_, code, nullptr);
-  g_clear_object(&ws_);
+  ws_->clear_callbacks();
+  // A client in its close handshake keeps itself alive until the server answers (bounded);
+  // one still connecting is abandoned.
+  if (ws_->state() == net::WebSocketClient::State::kOpen) ws_->close(code);
+  ws_.reset();
 }
 
 void Session::fail(const std::string& why) {
@@ -241,13 +244,9 @@ void Session::fail(const std::string& why) {
   failed_ = true;
   auto keep = shared_from_this();
   if (cancellable_) g_cancellable_cancel(cancellable_);
-  close_socket(SOUP_WEBSOCKET_CLOSE_GOING_AWAY);
+  close_socket(kCloseGoingAway);
   pending_.clear();
-  if (watchdog_) {
-    g_source_destroy(watchdog_);
-    g_source_unref(watchdog_);
-    watchdog_ = nullptr;
-  }
+  watchdog_.cancel();
   auto handler = events_.failed;
   if (handler) handler(why);
 }
@@ -256,12 +255,8 @@ void Session::shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
   if (cancellable_) g_cancellable_cancel(cancellable_);
-  if (watchdog_) {
-    g_source_destroy(watchdog_);
-    g_source_unref(watchdog_);
-    watchdog_ = nullptr;
-  }
-  close_socket(SOUP_WEBSOCKET_CLOSE_NORMAL);
+  watchdog_.cancel();
+  close_socket(kCloseNormal);
   pending_.clear();
   g_clear_object(&soup_);
   events_ = SessionEvents{};  // drops the owner reference last

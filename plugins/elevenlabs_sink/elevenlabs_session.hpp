@@ -1,5 +1,7 @@
-// One ElevenLabs conversation for the life of a call: the optional signed-URL request (libsoup
-// HTTP), the WebSocket, the initiation message, caller audio, pongs and the stall watchdog.
+// One ElevenLabs conversation for the life of a call: the optional signed-URL request (a
+// one-off libsoup HTTPS GET), the WebSocket (net::WebSocketClient: the socket in the loop's
+// shared epoll set), the initiation message, caller audio, pongs and the stall watchdog (a
+// deadline on the loop's shared dispatcher, not a GSource of its own).
 // GStreamer-free; the element turns its events into pads, events and bus messages.
 //
 // Threading: every method runs on the GMainContext that was thread-default at start() (the
@@ -7,6 +9,9 @@
 #pragma once
 
 #include "elevenlabs_protocol.hpp"
+
+#include <mediaflow/net/epoll_dispatcher.hpp>
+#include <mediaflow/net/websocket_client.hpp>
 
 #include <libsoup/soup.h>
 
@@ -52,7 +57,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // Closes the conversation normally (1000); no event afterwards.
   void shutdown();
 
-  bool open() const { return ws_ != nullptr; }
+  bool open() const { return ws_ && ws_->state() == net::WebSocketClient::State::kOpen; }
   std::uint64_t pongs_sent() const { return pongs_sent_; }
 
  private:
@@ -60,25 +65,26 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void request_signed_url();
   void connect(const std::string& url);
-  void on_connected(SoupWebsocketConnection* ws);
-  void on_text(const char* text, std::size_t size);
+  void on_connected();
+  void on_connect_failed(const net::WebSocketConnectFailure& failure);
+  void on_text(std::string_view text);
   void on_closed();
   void fail(const std::string& why);
-  void close_socket(gushort code);
-  void watchdog_tick();
+  void close_socket(std::uint16_t code);
+  void schedule_watchdog();
+  void watchdog_due();
 
   static void signed_url_ready(GObject* source, GAsyncResult* res, gpointer data);
-  static void connect_ready(GObject* source, GAsyncResult* res, gpointer data);
-  static void ws_message(SoupWebsocketConnection*, gint type, GBytes* message, gpointer self);
-  static void ws_closed(SoupWebsocketConnection*, gpointer self);
 
   SessionConfig config_;
   SessionEvents events_;
-  SoupSession* soup_ = nullptr;
-  SoupMessage* request_ = nullptr;  // signed-URL request or WebSocket handshake
-  SoupWebsocketConnection* ws_ = nullptr;
+  bool started_ = false;
+  SoupSession* soup_ = nullptr;     // only for the signed-URL request, dropped after it
+  SoupMessage* request_ = nullptr;  // the signed-URL request
   GCancellable* cancellable_ = nullptr;
-  GSource* watchdog_ = nullptr;
+  std::shared_ptr<net::EpollDispatcher> dispatcher_;  // the context's; before the timer
+  std::shared_ptr<net::WebSocketClient> ws_;
+  net::EpollDispatcher::Timer watchdog_;
   gint64 last_heard_us_ = 0;
   std::vector<std::uint8_t> pending_;
   std::uint64_t pongs_sent_ = 0;

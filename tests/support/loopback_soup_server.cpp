@@ -7,6 +7,15 @@
 
 namespace mediaflow::test {
 
+LoopbackSoupServer::~LoopbackSoupServer() {
+  stop();
+  g_clear_object(&certificate_);
+}
+
+void LoopbackSoupServer::use_tls(GTlsCertificate* certificate) {
+  g_set_object(&certificate_, certificate);
+}
+
 std::uint16_t LoopbackSoupServer::start(std::uint16_t port, const std::function<void(SoupServer*)>& setup,
                                         std::function<void()> teardown, std::string* error) {
   if (running()) return port_;
@@ -19,12 +28,14 @@ std::uint16_t LoopbackSoupServer::start(std::uint16_t port, const std::function<
   std::string listen_error;
   thread_ = std::thread([&, port, teardown = std::move(teardown)] {
     g_main_context_push_thread_default(context_);
-    SoupServer* server = soup_server_new(nullptr, nullptr);
+    SoupServer* server = soup_server_new("tls-certificate", certificate_, nullptr);
     soup_server_remove_websocket_extension(server, SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
     setup(server);
     GError* err = nullptr;
     std::uint16_t bound = 0;
-    if (soup_server_listen_local(server, port, SOUP_SERVER_LISTEN_IPV4_ONLY, &err)) {
+    const auto options = static_cast<SoupServerListenOptions>(
+        SOUP_SERVER_LISTEN_IPV4_ONLY | (certificate_ ? SOUP_SERVER_LISTEN_HTTPS : 0));
+    if (soup_server_listen_local(server, port, options, &err)) {
       GSList* uris = soup_server_get_uris(server);
       if (uris) bound = static_cast<std::uint16_t>(g_uri_get_port(static_cast<GUri*>(uris->data)));
       g_slist_free_full(uris, reinterpret_cast<GDestroyNotify>(g_uri_unref));

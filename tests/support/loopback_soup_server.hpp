@@ -12,13 +12,14 @@
 #include <thread>
 
 typedef struct _SoupServer SoupServer;
+typedef struct _GTlsCertificate GTlsCertificate;
 
 namespace mediaflow::test {
 
 class LoopbackSoupServer {
  public:
   LoopbackSoupServer() = default;
-  ~LoopbackSoupServer() { stop(); }
+  ~LoopbackSoupServer();
   LoopbackSoupServer(const LoopbackSoupServer&) = delete;
   LoopbackSoupServer& operator=(const LoopbackSoupServer&) = delete;
 
@@ -29,6 +30,8 @@ class LoopbackSoupServer {
   // while running (returns the port).
   std::uint16_t start(std::uint16_t port, const std::function<void(SoupServer*)>& setup,
                       std::function<void()> teardown = {}, std::string* error = nullptr);
+  // Before start(): serve HTTPS/WSS with this certificate (and its private key).
+  void use_tls(GTlsCertificate* certificate);
   // Stops the loop, runs `teardown`, drops the server, drains and frees the context.
   void stop();
 
@@ -41,6 +44,7 @@ class LoopbackSoupServer {
 
   GMainContext* context_ = nullptr;
   GMainLoop* loop_ = nullptr;
+  GTlsCertificate* certificate_ = nullptr;
   std::thread thread_;
   std::uint16_t port_ = 0;
 };

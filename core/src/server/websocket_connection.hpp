@@ -7,8 +7,7 @@
 // that fails only marks the connection broken; epoll then reports the hang-up.
 #pragma once
 
-#include "server/epoll_dispatcher.hpp"
-
+#include <mediaflow/net/epoll_dispatcher.hpp>
 #include <mediaflow/protocol/websocket_frame.hpp>
 
 #include <gio/gio.h>
@@ -19,6 +18,8 @@
 #include <string_view>
 
 namespace mediaflow::server {
+
+using net::EpollDispatcher;
 
 class WebSocketConnection final : public EpollDispatcher::Handler {
  public:

@@ -29,7 +29,7 @@ void settle_pending_upgrade(Host& host, SoupServerMessage* msg) {
 Worker::Worker(Host& host, unsigned index) : host_(host), index_(index), read_buffer_(kReadBufferBytes) {
   context_ = g_main_context_new();
   loop_ = g_main_loop_new(context_, FALSE);
-  epoll_ = std::make_unique<EpollDispatcher>(context_);
+  epoll_ = EpollDispatcher::for_context(context_);
   mailbox_ = std::make_unique<LoopMailbox>(context_);
 }
 
@@ -47,7 +47,7 @@ bool Worker::start(GSocket* listen_socket, std::string* error) {
   thread_ = std::thread([this, listen_socket, &ready] {
     g_main_context_push_thread_default(context_);
     server_ = soup_server_new("server-header", "mediaflow", nullptr);
-    if (!epoll_->ok()) {
+    if (!epoll_) {
       ready.set_value("cannot create the worker's epoll set");
       g_object_unref(listen_socket);
       g_clear_object(&server_);

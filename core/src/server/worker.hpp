@@ -2,8 +2,8 @@
 // lives here: its WebSocket, its pipeline pushes, its bus watch and its vendor clients.
 #pragma once
 
-#include "server/epoll_dispatcher.hpp"
 #include "server/loop_mailbox.hpp"
+#include "server/websocket_connection.hpp"
 
 #include <libsoup/soup.h>
 
@@ -68,7 +68,7 @@ class Worker {
   gint64 drain_deadline_us_ = 0;  // 0 = not draining
   bool stopping_ = false;
   protocol::twilio::TwilioEnvelopeParser parser_;
-  std::unique_ptr<EpollDispatcher> epoll_;
+  std::shared_ptr<EpollDispatcher> epoll_;  // this context's (shared with any vendor client here)
   std::unique_ptr<LoopMailbox> mailbox_;
   std::vector<std::uint8_t> read_buffer_;
 };
