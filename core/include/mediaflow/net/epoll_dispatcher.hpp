@@ -16,6 +16,7 @@
 
 #include <glib.h>
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -104,7 +105,7 @@ class EpollDispatcher {
   std::map<std::pair<gint64, std::uint64_t>, Timer*> timers_;
   std::uint64_t next_timer_seq_ = 0;
   gint64 ready_time_ = -1;  // what the GSource was last told
-  bool released_ = false;   // the last reference is gone; the GSource is destroyed
+  std::atomic<bool> released_{false};  // the last reference is gone (any thread)
   std::vector<std::uint8_t> read_buffer_;
 };
 
