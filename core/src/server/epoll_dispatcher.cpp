@@ -32,6 +32,11 @@ EpollDispatcher::EpollDispatcher(GMainContext* context) {
   reinterpret_cast<Source*>(source_)->owner = this;
   g_source_set_name(source_, "mediaflow-epoll");
   g_source_add_unix_fd(source_, epoll_fd_, G_IO_IN);
+  // Without this GLib "blocks" the source around every dispatch: it removes the epoll fd from
+  // its poll set and adds it back, and each of those writes the context's wake-up eventfd,
+  // so the next poll returns at once only to read it: four syscalls per loop iteration, for
+  // nothing. Nothing here runs a nested loop; a recursive dispatch would return at once.
+  g_source_set_can_recurse(source_, TRUE);
   g_source_attach(source_, context);
 }
 
@@ -69,6 +74,7 @@ gboolean EpollDispatcher::dispatch(GSource* source, GSourceFunc, gpointer) {
 }
 
 void EpollDispatcher::dispatch_ready() {
+  if (dispatching_) return;  // recursion (a nested loop inside a handler): level-triggered, nothing is lost
   epoll_event events[kMaxEventsPerDispatch];
   const int n = epoll_wait(epoll_fd_, events, kMaxEventsPerDispatch, 0);
   if (n <= 0) return;
