@@ -13,7 +13,9 @@
 
 #include <csignal>
 #include <cmath>
+#include <filesystem>
 #include <fstream>
+#include <sstream>
 
 namespace mediaflow::test {
 namespace {
@@ -154,6 +156,50 @@ TEST_F(HostRecordingTest, CallEventsGoToTranscriptFileBesideTheRecordingAndHosti
   const std::string text = slurp(transcripts[0]);
   EXPECT_NE(text.find("\"type\":\"twilio-dtmf\""), std::string::npos) << text;
   EXPECT_NE(text.find("\"digit\":\"7\""), std::string::npos) << text;
+}
+
+// Descriptors of this (test) process open on `name`: the host runs in-process here.
+int open_files_named(const std::string& name) {
+  int n = 0;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator("/proc/self/fd", ec)) {
+    std::error_code lec;
+    const auto target = std::filesystem::read_symlink(e.path(), lec);
+    if (!lec && target.filename() == name) ++n;
+  }
+  return n;
+}
+
+// An agent call echoes a mark per audio chunk (dozens of events a second): every one lands,
+// in order, and the transcript file is not left open once the call is over.
+TEST_F(HostRecordingTest, ManyCallEventsLandInOrderAndTheTranscriptIsClosedWhenTheCallEnds) {
+  ASSERT_NO_FATAL_FAILURE(start_host());
+  RawWebSocket ws;
+  ASSERT_EQ(ws.connect(port(), "/rtm/voice"), 101);
+  ASSERT_TRUE(ws.send_text(start_with("record-both", "acme")));
+  constexpr int kMarks = 300;
+  for (int i = 0; i < kMarks; ++i) {
+    ASSERT_TRUE(ws.send_text("{\"event\":\"mark\",\"sequenceNumber\":\"" + std::to_string(i + 2) +
+                             "\",\"streamSid\":\"" + kStreamSid + "\",\"mark\":{\"name\":\"m" +
+                             std::to_string(i) + "\"}}"));
+  }
+  ASSERT_TRUE(ws.send_text(tw::encode_stop(kMarks + 2, kStreamSid, "AC", "CA")));
+  EXPECT_EQ(ws.wait_close(), 1000);
+  EXPECT_TRUE(eventually([] { return open_files_named("transcript.jsonl") == 0; }))
+      << "the transcript file is still open after the call ended";
+
+  auto transcripts = files_ending(recordings_.path, "transcript.jsonl");
+  ASSERT_EQ(transcripts.size(), 1u);
+  std::istringstream lines(slurp(transcripts[0]));
+  std::string line;
+  int next = 0;
+  while (std::getline(lines, line)) {
+    if (line.find("\"type\":\"twilio-mark\"") == std::string::npos) continue;
+    EXPECT_NE(line.find("\"name\":\"m" + std::to_string(next) + "\""), std::string::npos)
+        << "expected mark m" << next << ", got " << line;
+    ++next;
+  }
+  EXPECT_EQ(next, kMarks);
 }
 
 TEST(HostCrashRecovery, HostKilledMidCallLeavesARecordingTheNextHostFinalises) {

@@ -7,6 +7,7 @@
 #include <mediaflow/server/host.hpp>
 
 #include <glib-unix.h>
+#include <sys/resource.h>
 
 #include <cstdio>
 #include <stdexcept>
@@ -42,6 +43,23 @@ void recover_leftover_recordings(const std::filesystem::path& root) {
     metrics().recordings("recovery_failed").inc();
     log::warn("recording_recovery_failed", {{"file", f.file.filename().string()}, {"reason", f.reason}});
   }
+}
+
+// A call holds several descriptors (its socket, recording files, transcript, vendor sockets);
+// the usual soft limit of 1024 would refuse calls long before MAX_CONCURRENT_CALLS. Raise the
+// soft limit to the hard one, as servers do, and say when even that looks too small.
+void raise_file_limit(unsigned max_calls) {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
+  if (lim.rlim_cur < lim.rlim_max) {
+    rlimit raised = lim;
+    raised.rlim_cur = lim.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) lim = raised;
+  }
+  constexpr rlim_t kDescriptorsPerCall = 6;
+  if (lim.rlim_cur != RLIM_INFINITY && lim.rlim_cur < rlim_t(max_calls) * kDescriptorsPerCall + 64)
+    log::warn("file_limit_low", {{"open_files", static_cast<std::uint64_t>(lim.rlim_cur)},
+                                 {"max_concurrent_calls", max_calls}});
 }
 
 gboolean on_sigterm(gpointer data) {
@@ -93,6 +111,7 @@ int cmd_serve(const Args& args) {
     return 2;
   }
   log::init_from_env();
+  raise_file_limit(config.max_concurrent_calls);
   if (!init_media()) return 1;
   auto catalog = std::make_shared<pipeline::PipelineCatalog>(config.pipelines_dir);
   log_reload(catalog->reload());

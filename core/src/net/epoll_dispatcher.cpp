@@ -61,6 +61,11 @@ EpollDispatcher::EpollDispatcher(GMainContext* context) : context_(g_main_contex
   reinterpret_cast<Source*>(source_)->owner = this;
   g_source_set_name(source_, "mediaflow-epoll");
   g_source_add_unix_fd(source_, epoll_fd_, G_IO_IN);
+  // Without this GLib "blocks" the source around every dispatch: it removes the epoll fd from
+  // its poll set and adds it back, and each of those writes the context's wake-up eventfd,
+  // so the next poll returns at once only to read it: four syscalls per loop iteration, for
+  // nothing. Nothing here runs a nested loop; see dispatch_ready() for what one would get.
+  g_source_set_can_recurse(source_, TRUE);
   g_source_attach(source_, context);
 }
 
@@ -122,8 +127,11 @@ gboolean EpollDispatcher::dispatch(GSource* source, GSourceFunc, gpointer) {
 }
 
 void EpollDispatcher::dispatch_ready() {
+  // A recursive dispatch (a nested loop inside a handler) leaves the sockets to the outer one
+  // (level-triggered: nothing is lost). Due timers do run: the map is re-read at every step,
+  // and leaving them would keep the ready time in the past and spin the nested loop.
   epoll_event events[kMaxEventsPerDispatch];
-  const int n = epoll_wait(epoll_fd_, events, kMaxEventsPerDispatch, 0);
+  const int n = dispatching_ ? 0 : epoll_wait(epoll_fd_, events, kMaxEventsPerDispatch, 0);
   if (n > 0) {
     dispatching_ = true;
     for (int i = 0; i < n; ++i) {

@@ -169,8 +169,12 @@ void CallSession::handle_text(const char* data, gsize size, gint64 arrival_us) {
       handle_start(StartInfo{msg.start});
       return;
     case tw::EventKind::kMark: {
+      // A mark belongs to the stream, not a track: post it once, from the inbound ingest (as
+      // twiliosrc does offline), or a pipeline recording both tracks reports every mark twice.
       const std::string name(msg.mark);
-      for (auto& in : ingests_) g_signal_emit_by_name(in.element, "push-mark", name.c_str());
+      for (auto& in : ingests_) {
+        if (!in.outbound_track) g_signal_emit_by_name(in.element, "push-mark", name.c_str());
+      }
       return;
     }
     case tw::EventKind::kDtmf: {
@@ -491,6 +495,7 @@ void CallSession::on_ws_closed() {
 void CallSession::maybe_done() {
   if (state_ != State::kClosing || pipeline_ || !socket_closed_) return;
   state_ = State::kDone;
+  worker_.host().close_call_events(transcript_path_);
   if (admitted_) {
     metrics().calls_total(outcome_.c_str()).inc();
     log::info("call_ended", {{"call", log::call_id(call_sid_)}, {"outcome", outcome_},

@@ -2,16 +2,36 @@
 
 #include <mediaflow/log.hpp>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <utility>
+#include <vector>
 
 namespace mediaflow::server {
 
-// A bounded queue would drop PHI evidence silently; transcripts are small and rare (about
-// one line a second per call), so the queue is unbounded and failures are logged.
-EventFileWriter::EventFileWriter() : thread_([this] { run(); }) {}
+namespace {
+
+bool write_all(int fd, const std::string& data) {
+  std::size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+}  // namespace
+
+// A bounded queue would drop PHI evidence silently; lines are small, so the queue is
+// unbounded and failures are logged.
+EventFileWriter::EventFileWriter(std::size_t max_open_files)
+    : max_open_files_(max_open_files ? max_open_files : 1), thread_([this] { run(); }) {}
 
 EventFileWriter::~EventFileWriter() {
   {
@@ -20,14 +40,27 @@ EventFileWriter::~EventFileWriter() {
   }
   cv_.notify_all();
   thread_.join();
+  for (auto& [path, file] : files_) ::close(file.fd);
 }
 
 void EventFileWriter::append(std::string path, std::string line) {
+  bool wake;
   {
     std::lock_guard lock(mutex_);
-    queue_.emplace_back(std::move(path), std::move(line));
+    wake = queue_.empty();  // otherwise the writer has a wake-up pending or is working
+    queue_.push_back({std::move(path), std::move(line), false});
   }
-  cv_.notify_one();
+  if (wake) cv_.notify_one();
+}
+
+void EventFileWriter::close(std::string path) {
+  bool wake;
+  {
+    std::lock_guard lock(mutex_);
+    wake = queue_.empty();
+    queue_.push_back({std::move(path), {}, true});
+  }
+  if (wake) cv_.notify_one();
 }
 
 void EventFileWriter::flush() {
@@ -35,28 +68,87 @@ void EventFileWriter::flush() {
   idle_cv_.wait(lock, [this] { return queue_.empty() && !busy_; });
 }
 
+std::size_t EventFileWriter::open_files() {
+  std::lock_guard lock(mutex_);
+  return open_count_;
+}
+
 void EventFileWriter::run() {
   std::unique_lock lock(mutex_);
   for (;;) {
     cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });
     if (queue_.empty() && stop_) break;
-    auto [path, line] = std::move(queue_.front());
-    queue_.pop_front();
+    std::deque<Entry> batch;
+    batch.swap(queue_);
     busy_ = true;
     lock.unlock();
-    std::error_code ec;
-    std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
-    FILE* f = std::fopen(path.c_str(), "a");
-    bool ok = f && std::fprintf(f, "%s\n", line.c_str()) >= 0;
-    if (f && std::fclose(f) != 0) ok = false;
-    if (!ok) {
-      log::warn("call_event_write_failed", {{"error", std::strerror(errno)}});
-    }
+    write_batch(batch);
     lock.lock();
     busy_ = false;
+    open_count_ = files_.size();
     if (queue_.empty()) idle_cv_.notify_all();
   }
   idle_cv_.notify_all();
+}
+
+// Lines are gathered per file in queue order and written with one write() per file; a close
+// marker first writes what came before it.
+void EventFileWriter::write_batch(std::deque<Entry>& batch) {
+  ++batch_number_;
+  std::unordered_map<std::string, std::string> pending;
+  std::vector<std::string> order;  // files in first-seen order, for deterministic writes
+  auto write_pending = [&](const std::string& path) {
+    auto it = pending.find(path);
+    if (it == pending.end() || it->second.empty()) return;
+    const int fd = file_for(path);
+    if (fd < 0 || !write_all(fd, it->second)) {
+      log::warn("call_event_write_failed", {{"error", std::strerror(errno)}});
+      close_file(path);  // reopened on the next line (the disk may have room again)
+    }
+    it->second.clear();
+  };
+  for (auto& e : batch) {
+    if (e.close) {
+      write_pending(e.path);
+      close_file(e.path);
+      continue;
+    }
+    auto [it, inserted] = pending.try_emplace(e.path);
+    if (inserted) order.push_back(e.path);
+    it->second.append(e.line).push_back('\n');
+  }
+  for (const auto& path : order) write_pending(path);
+}
+
+int EventFileWriter::file_for(const std::string& path) {
+  if (auto it = files_.find(path); it != files_.end()) {
+    it->second.last_used = batch_number_;
+    return it->second.fd;
+  }
+  if (files_.size() >= max_open_files_) evict_least_recently_used();
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+  const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return -1;
+  files_.emplace(path, OpenFile{fd, batch_number_});
+  return fd;
+}
+
+void EventFileWriter::close_file(const std::string& path) {
+  auto it = files_.find(path);
+  if (it == files_.end()) return;
+  ::close(it->second.fd);
+  files_.erase(it);
+}
+
+void EventFileWriter::evict_least_recently_used() {
+  auto oldest = files_.begin();
+  for (auto it = files_.begin(); it != files_.end(); ++it)
+    if (it->second.last_used < oldest->second.last_used) oldest = it;
+  if (oldest != files_.end()) {
+    ::close(oldest->second.fd);
+    files_.erase(oldest);
+  }
 }
 
 }  // namespace mediaflow::server

@@ -1,33 +1,63 @@
 // Appends JSON lines to per-call files (transcript.jsonl) on one background thread, so the
 // call loops never wait on the disk. Lines for one file keep their order.
+//
+// A busy agent call produces dozens of events a second (a Twilio mark per audio chunk), so a
+// call's file stays open until close() and each wake-up writes everything queued for a file
+// with one write(): one open per call instead of an open/append/close per line.
 #pragma once
 
 #include <condition_variable>
+#include <cstdint>
 #include <deque>
 #include <mutex>
 #include <string>
 #include <thread>
-#include <utility>
+#include <unordered_map>
 
 namespace mediaflow::server {
 
 class EventFileWriter {
  public:
-  EventFileWriter();
-  ~EventFileWriter();  // writes what is queued, then stops
+  // At most `max_open_files` files are held open; past that the least recently written is
+  // closed (and reopened if it gets another line).
+  explicit EventFileWriter(std::size_t max_open_files = 4096);
+  ~EventFileWriter();  // writes what is queued, closes every file, then stops
 
   void append(std::string path, std::string line);
+  // The call is over: its file is closed once the lines queued before are written.
+  void close(std::string path);
   void flush();  // blocks until everything queued so far is written (tests, shutdown)
 
- private:
-  void run();
+  std::size_t open_files();  // for tests
 
+ private:
+  struct Entry {
+    std::string path;
+    std::string line;
+    bool close = false;
+  };
+  struct OpenFile {
+    int fd = -1;
+    std::uint64_t last_used = 0;
+  };
+
+  void run();
+  void write_batch(std::deque<Entry>& batch);
+  int file_for(const std::string& path);
+  void close_file(const std::string& path);
+  void evict_least_recently_used();
+
+  const std::size_t max_open_files_;
   std::mutex mutex_;
   std::condition_variable cv_;
   std::condition_variable idle_cv_;
-  std::deque<std::pair<std::string, std::string>> queue_;
+  std::deque<Entry> queue_;
   bool busy_ = false;
   bool stop_ = false;
+  // Writer thread only.
+  std::unordered_map<std::string, OpenFile> files_;
+  std::uint64_t batch_number_ = 0;
+  std::size_t open_count_ = 0;  // mirror of files_.size() readable under mutex_
   std::thread thread_;
 };
 

@@ -105,4 +105,9 @@ void Host::write_call_event(const std::string& path, std::string json_line) {
   event_writer_->append(path, std::move(json_line));
 }
 
+void Host::close_call_events(const std::string& path) {
+  if (path.empty()) return;
+  event_writer_->close(path);
+}
+
 }  // namespace mediaflow::server

@@ -55,6 +55,8 @@ class Host {
   // Appends one JSON line to a call's transcript file, off the loop thread (disk may block).
   // An empty path drops the line (the call has no recording folder).
   void write_call_event(const std::string& path, std::string json_line);
+  // The call is over: its transcript file is closed after the lines queued before.
+  void close_call_events(const std::string& path);
 
  private:
 
