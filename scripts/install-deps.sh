@@ -9,6 +9,8 @@ PACKAGES=(
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-tools
   libsoup-3.0-dev libjson-glib-dev libboost-dev libjwt-dev libsimdjson-dev libssl-dev
   libgtest-dev
+  # TLS for the vendor WebSockets (wss://) through GIO (already a dependency of libsoup 3)
+  glib-networking
   # offline speech recognition (sphinxasr: pocketsphinx C API and its en-us model)
   libpocketsphinx-dev libsphinxbase-dev pocketsphinx-en-us
   # test and demo tools: synthetic speech and an independent WAV reader

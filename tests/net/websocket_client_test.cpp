@@ -20,6 +20,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <functional>
 #include <mutex>
@@ -672,4 +673,55 @@ TEST(WebSocketClient, WssRefusesAnUntrustedCertificateByDefault) {
   ASSERT_TRUE(record.failure.has_value());
   EXPECT_EQ(record.failure->http_status, 0u);
   EXPECT_EQ(server.seen().connections, 0);
+}
+
+TEST(WebSocketClient, ALoopPollsTheSameFdsForOneOrManyConnections) {
+  // What the GLib loop prepares and polls on every wake-up must not grow with the number of
+  // vendor connections on it (the point of the shared epoll set and timers).
+  EchoServer server;
+  GMainContext* context = g_main_context_new();
+  g_main_context_push_thread_default(context);
+  auto polled_fds = [&] {
+    EXPECT_TRUE(g_main_context_acquire(context));
+    gint priority = 0;
+    g_main_context_prepare(context, &priority);
+    GPollFD fds[64];
+    gint timeout = 0;
+    const gint n = g_main_context_query(context, G_MAXINT, &timeout, fds, 64);
+    g_main_context_check(context, priority, fds, std::min(n, 64));
+    g_main_context_dispatch(context);
+    g_main_context_release(context);
+    return n;
+  };
+  int opened = 0;
+  std::vector<std::shared_ptr<WebSocketClient>> clients;
+  auto open_clients = [&](int count) {
+    const int target = opened + count;
+    for (int i = 0; i < count; ++i) {
+      auto options = options_for(ws_url(server.port()));
+      options.ping_interval_ms = 60000;  // an armed timer per connection too
+      WebSocketClientCallbacks callbacks;
+      callbacks.opened = [&] { ++opened; };
+      clients.push_back(WebSocketClient::connect(options, std::move(callbacks)));
+    }
+    const gint64 deadline = g_get_monotonic_time() + kWaitMs * 1000;
+    while (opened < target && g_get_monotonic_time() < deadline)
+      if (!g_main_context_iteration(context, FALSE)) g_usleep(1000);
+    return opened == target;
+  };
+  ASSERT_TRUE(open_clients(1));
+  const int with_one = polled_fds();
+  ASSERT_TRUE(open_clients(40));
+  const int with_many = polled_fds();
+  EXPECT_EQ(with_many, with_one) << "one connection: " << with_one << " fds";
+  EXPECT_LE(with_one, 2) << with_one;  // the context's wake-up fd and the epoll set
+  for (auto& c : clients) c->close(1000);
+  clients.clear();  // they finish their close handshakes on their own
+  const gint64 deadline = g_get_monotonic_time() + kWaitMs * 1000;
+  while (server.seen().closed < 41 && g_get_monotonic_time() < deadline)
+    if (!g_main_context_iteration(context, FALSE)) g_usleep(1000);
+  EXPECT_EQ(server.seen().closed, 41);
+  for (int i = 0; i < 10; ++i) g_main_context_iteration(context, FALSE);
+  g_main_context_pop_thread_default(context);
+  g_main_context_unref(context);
 }

@@ -98,9 +98,10 @@ void WebSocketClient::start_connect(const UpgradeTarget& target) {
   g_socket_client_connect_async(socket_client, address, cancellable_, &WebSocketClient::on_connected, op);
   g_object_unref(address);
   request_ = build_upgrade_request(target, options_.headers, &expected_accept_);
-  deadline_timer_.arm_in_ms(*dispatcher_, options_.connect_timeout_ms, [this] {
-    fail_connect("timed out after " + std::to_string(options_.connect_timeout_ms) + " ms", 0, true);
-  });
+  if (options_.connect_timeout_ms > 0)
+    deadline_timer_.arm_in_ms(*dispatcher_, options_.connect_timeout_ms, [this] {
+      fail_connect("timed out after " + std::to_string(options_.connect_timeout_ms) + " ms", 0, true);
+    });
 }
 
 void WebSocketClient::on_socket_event(GSocketClient*, GSocketClientEvent event, GSocketConnectable*,

@@ -36,7 +36,7 @@ struct WebSocketClientOptions {
   std::string url;  // ws://host[:port]/path?query or wss://…
   // Extra request headers (e.g. {"Authorization", "Token …"}); values are never logged.
   HttpHeaders headers;
-  unsigned connect_timeout_ms = 10000;  // TCP + TLS + upgrade answer
+  unsigned connect_timeout_ms = 10000;  // TCP + TLS + upgrade answer; 0: no limit
   unsigned close_timeout_ms = 2000;     // how long close() waits for the peer's close frame
   unsigned ping_interval_ms = 0;        // 0: no keepalive pings
   std::size_t max_message_bytes = 0;    // largest incoming message; 0: unlimited
