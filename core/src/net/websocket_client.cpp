@@ -92,8 +92,11 @@ void WebSocketClient::start_connect(const UpgradeTarget& target) {
                             g_object_ref(options_.tls_database),
                             [](gpointer db, GClosure*) { g_object_unref(db); }, GConnectFlags(0));
   }
-  // Proxies are looked up for the http(s) form of the URL, as libsoup does.
-  GSocketConnectable* address = g_network_address_new(target.host.c_str(), target.port);
+  // Proxies (if the system has any) are looked up for the http(s) form of the URL, as libsoup
+  // does for ws(s); the host name is what TLS validates.
+  const std::string proxy_uri = std::string(target.tls ? "https://" : "http://") + target.host_header + "/";
+  GSocketConnectable* address = g_network_address_parse_uri(proxy_uri.c_str(), target.port, nullptr);
+  if (!address) address = g_network_address_new(target.host.c_str(), target.port);
   auto* op = new ConnectOp{weak_from_this(), socket_client};
   g_socket_client_connect_async(socket_client, address, cancellable_, &WebSocketClient::on_connected, op);
   g_object_unref(address);
