@@ -72,7 +72,7 @@ WebSocketClient::WebSocketClient(WebSocketClientOptions options, WebSocketClient
 }
 
 WebSocketClient::~WebSocketClient() {
-  callbacks_ = WebSocketClientCallbacks{};
+  callbacks_live_ = false;
   if (cancellable_) {
     g_cancellable_cancel(cancellable_);
     g_clear_object(&cancellable_);
@@ -256,9 +256,11 @@ void WebSocketClient::check_upgrade_answer(std::size_t header_end) {
   answer_.shrink_to_fit();
   state_ = State::kOpen;
   schedule_ping();
-  if (callbacks_.opened) {
-    auto opened = callbacks_.opened;
-    opened();
+  if (callbacks_live_ && callbacks_.opened) {
+    ++in_callback_;
+    callbacks_.opened();
+    --in_callback_;
+    if (!callbacks_live_) clear_callbacks();
   }
   if (state_ == State::kClosed) return;
   if (!rest.empty()) consume(std::span<std::uint8_t>(reinterpret_cast<std::uint8_t*>(rest.data()), rest.size()));
@@ -306,12 +308,9 @@ bool WebSocketClient::handle_message(const ws::Message& m) {
   switch (m.opcode) {
     case ws::Opcode::kText:
     case ws::Opcode::kBinary:
-      if (state_ == State::kOpen && callbacks_.message) {
-        // A copy of the function: the callback may clear the callbacks.
-        auto message = callbacks_.message;
-        message(m.opcode == ws::Opcode::kText ? WebSocketMessageType::kText : WebSocketMessageType::kBinary,
+      if (state_ == State::kOpen)
+        deliver(m.opcode == ws::Opcode::kText ? WebSocketMessageType::kText : WebSocketMessageType::kBinary,
                 payload);
-      }
       break;
     case ws::Opcode::kPing:
       if (state_ == State::kOpen) send_frame(ws::Opcode::kPong, payload);
@@ -339,6 +338,21 @@ bool WebSocketClient::handle_message(const ws::Message& m) {
     }
   }
   return state_ != State::kClosed;
+}
+
+void WebSocketClient::deliver(WebSocketMessageType type, std::string_view payload) {
+  if (!callbacks_live_ || !callbacks_.message) return;
+  // Called in place (no copy of the function per message); clear_callbacks() from inside
+  // only marks them, they are dropped once the call has returned.
+  ++in_callback_;
+  callbacks_.message(type, payload);
+  --in_callback_;
+  if (!callbacks_live_) clear_callbacks();
+}
+
+void WebSocketClient::clear_callbacks() {
+  callbacks_live_ = false;
+  if (in_callback_ == 0) callbacks_ = WebSocketClientCallbacks{};
 }
 
 void WebSocketClient::send_text(std::string_view text) {
@@ -470,8 +484,8 @@ void WebSocketClient::fail_connect(std::string message, unsigned http_status, bo
   release_socket();
   error_ = message;
   WebSocketConnectFailure failure{std::move(message), http_status, timed_out, std::move(headers)};
-  auto failed = std::move(callbacks_.failed);
-  callbacks_ = WebSocketClientCallbacks{};
+  auto failed = callbacks_live_ ? std::move(callbacks_.failed) : nullptr;
+  clear_callbacks();
   if (failed) failed(failure);
 }
 
@@ -484,8 +498,8 @@ void WebSocketClient::finish(std::string error) {
   ping_timer_.cancel();
   fail_timer_.cancel();
   release_socket();
-  auto closed = std::move(callbacks_.closed);
-  callbacks_ = WebSocketClientCallbacks{};
+  auto closed = callbacks_live_ ? std::move(callbacks_.closed) : nullptr;
+  clear_callbacks();
   lingering_.reset();  // `keep` holds us until we return
   if (closed) closed();
 }

@@ -99,7 +99,7 @@ class WebSocketClient final : public std::enable_shared_from_this<WebSocketClien
   // answers or close_timeout_ms passed. While connecting: aborts, `failed` follows.
   void close(std::uint16_t code, std::string_view reason = {});
   // No callback from now on (the owner is going away).
-  void clear_callbacks() { callbacks_ = WebSocketClientCallbacks{}; }
+  void clear_callbacks();
 
   // The peer's close frame: its code (1005 when it had none; 1006 when no close frame came)
   // and reason.
@@ -135,6 +135,7 @@ class WebSocketClient final : public std::enable_shared_from_this<WebSocketClien
   void finish(std::string error);
   void release_socket();
   void schedule_ping();
+  void deliver(WebSocketMessageType type, std::string_view payload);
 
   // I/O on the plain socket or the TLS stream. Reads: >0 bytes, 0 end of stream,
   // kWouldBlock, kFailed (error_ set). Writes: bytes taken (0: would block) or kFailed.
@@ -145,6 +146,8 @@ class WebSocketClient final : public std::enable_shared_from_this<WebSocketClien
 
   WebSocketClientOptions options_;
   WebSocketClientCallbacks callbacks_;
+  bool callbacks_live_ = true;  // false after clear_callbacks()
+  int in_callback_ = 0;         // callbacks_ is not destroyed while one of them runs
   std::shared_ptr<EpollDispatcher> dispatcher_;  // before the timers
   EpollDispatcher::Timer deadline_timer_;        // connect, then close-handshake deadline
   EpollDispatcher::Timer ping_timer_;
