@@ -101,10 +101,17 @@ void WebSocketClient::start_connect(const UpgradeTarget& target) {
   g_socket_client_connect_async(socket_client, address, cancellable_, &WebSocketClient::on_connected, op);
   g_object_unref(address);
   request_ = build_upgrade_request(target, options_.headers, &expected_accept_);
-  if (options_.connect_timeout_ms > 0)
-    deadline_timer_.arm_in_ms(*dispatcher_, options_.connect_timeout_ms, [this] {
-      fail_connect("timed out after " + std::to_string(options_.connect_timeout_ms) + " ms", 0, true);
-    });
+  arm_connect_deadline("connecting");
+}
+
+// Each phase of the opening gets the whole timeout, as libsoup's I/O timeout did: the TCP
+// (and TLS) connect, then the upgrade answer (restarted by every byte of it).
+void WebSocketClient::arm_connect_deadline(const char* phase) {
+  if (options_.connect_timeout_ms == 0) return;
+  deadline_timer_.arm_in_ms(*dispatcher_, options_.connect_timeout_ms, [this, phase] {
+    fail_connect("timed out " + std::string(phase) + " (" + std::to_string(options_.connect_timeout_ms) + " ms)", 0,
+                 true);
+  });
 }
 
 void WebSocketClient::on_socket_event(GSocketClient*, GSocketClientEvent event, GSocketConnectable*,
@@ -156,6 +163,7 @@ void WebSocketClient::begin_upgrade(GSocketConnection* connection) {
     return;
   }
   registered_ = true;
+  arm_connect_deadline("waiting for the upgrade answer");
   std::string request;
   request.swap(request_);
   queue_and_write(request);
@@ -229,6 +237,7 @@ void WebSocketClient::read_upgrade_answer() {
       fail_connect("the server closed the connection during the upgrade");
       return;
     }
+    arm_connect_deadline("reading the upgrade answer");
     const std::size_t searched_from = answer_.size() >= 3 ? answer_.size() - 3 : 0;
     answer_.append(reinterpret_cast<const char*>(chunk), static_cast<std::size_t>(n));
     const std::size_t end = answer_.find("\r\n\r\n", searched_from);

@@ -36,7 +36,9 @@ struct WebSocketClientOptions {
   std::string url;  // ws://host[:port]/path?query or wss://…
   // Extra request headers (e.g. {"Authorization", "Token …"}); values are never logged.
   HttpHeaders headers;
-  unsigned connect_timeout_ms = 10000;  // TCP + TLS + upgrade answer; 0: no limit
+  // For each step of the opening: the TCP (+TLS) connect, then the upgrade answer (restarted
+  // by every byte of it). 0: no limit.
+  unsigned connect_timeout_ms = 10000;
   unsigned close_timeout_ms = 2000;     // how long close() waits for the peer's close frame
   unsigned ping_interval_ms = 0;        // 0: no keepalive pings
   std::size_t max_message_bytes = 0;    // largest incoming message; 0: unlimited
@@ -49,7 +51,7 @@ struct WebSocketClientOptions {
 struct WebSocketConnectFailure {
   std::string message;
   unsigned http_status = 0;  // the answer's status when the server answered; 0 otherwise
-  bool timed_out = false;    // connect_timeout_ms passed
+  bool timed_out = false;    // connect_timeout_ms passed in one step of the opening
   HttpHeaders response_headers;  // every header of the answer
   // The first response header of that name (case-insensitive); null when absent.
   const std::string* header(std::string_view name) const;
@@ -135,6 +137,7 @@ class WebSocketClient final : public std::enable_shared_from_this<WebSocketClien
   void finish(std::string error);
   void release_socket();
   void schedule_ping();
+  void arm_connect_deadline(const char* phase);
   void deliver(WebSocketMessageType type, std::string_view payload);
 
   // I/O on the plain socket or the TLS stream. Reads: >0 bytes, 0 end of stream,
