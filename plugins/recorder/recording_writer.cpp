@@ -40,10 +40,12 @@ std::uint16_t channels_per_file(Layout l) { return l == Layout::kStereo ? 2 : 1;
 
 }  // namespace
 
-// Data waits this long in the queue before a pool thread is woken for it: one write per
-// batch instead of a wake-up per 20 ms frame. Far below the late window and the header
-// refresh (every second of audio), so what a crash loses does not change.
-constexpr auto kDataFlushDelay = std::chrono::milliseconds(40);
+// Data waits this long in the queue before a pool thread is woken for it: one service run
+// and one write per 10 frames of a recording instead of per 2 (at 40 ms the pool threads
+// cost ~28 % of the host's CPU at 300 recorded calls). Below the late window (frames wait up
+// to 500 ms for the other track anyway) and the header refresh (every second of audio), so
+// what a crash can lose does not grow.
+constexpr auto kDataFlushDelay = std::chrono::milliseconds(200);
 
 RecordingWriter::RecordingWriter(RecordingConfig config, RecordingCallbacks callbacks)
     : config_(std::move(config)), callbacks_(std::move(callbacks)) {

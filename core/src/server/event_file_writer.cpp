@@ -102,8 +102,12 @@ void EventFileWriter::write_batch(std::deque<Entry>& batch) {
     if (it == pending.end() || it->second.empty()) return;
     const int fd = file_for(path);
     if (fd < 0 || !write_all(fd, it->second)) {
-      log::warn("call_event_write_failed", {{"error", std::strerror(errno)}});
+      // Once per file until it works again: a full disk must not turn into a log line per
+      // batch per call.
+      if (failing_.insert(path).second) log::warn("call_event_write_failed", {{"error", std::strerror(errno)}});
       close_file(path);  // reopened on the next line (the disk may have room again)
+    } else if (!failing_.empty()) {
+      failing_.erase(path);
     }
     it->second.clear();
   };
@@ -111,6 +115,7 @@ void EventFileWriter::write_batch(std::deque<Entry>& batch) {
     if (e.close) {
       write_pending(e.path);
       close_file(e.path);
+      failing_.erase(e.path);
       continue;
     }
     auto [it, inserted] = pending.try_emplace(e.path);

@@ -13,6 +13,7 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace mediaflow::server {
 
@@ -56,6 +57,7 @@ class EventFileWriter {
   bool stop_ = false;
   // Writer thread only.
   std::unordered_map<std::string, OpenFile> files_;
+  std::unordered_set<std::string> failing_;  // files whose last write failed (warned once)
   std::uint64_t batch_number_ = 0;
   std::size_t open_count_ = 0;  // mirror of files_.size() readable under mutex_
   std::thread thread_;
