@@ -1,8 +1,8 @@
 #include "loadgen/ws_handshake.hpp"
 
+#include <mediaflow/net/websocket_upgrade.hpp>
 #include <mediaflow/protocol/twilio_envelope.hpp>
 
-#include <glib.h>
 
 #include <algorithm>
 #include <cctype>
@@ -11,7 +11,6 @@
 namespace mediaflow::bench {
 namespace {
 
-constexpr std::string_view kGuid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 constexpr size_t kMaxHeadBytes = 16 * 1024;
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -70,19 +69,8 @@ std::string make_websocket_key(const std::array<uint8_t, 16>& random) {
   return key;
 }
 
-std::string websocket_accept_for(std::string_view key) {
-  std::string input(key);
-  input += kGuid;
-  GChecksum* sha1 = g_checksum_new(G_CHECKSUM_SHA1);
-  g_checksum_update(sha1, reinterpret_cast<const guchar*>(input.data()), static_cast<gssize>(input.size()));
-  std::array<uint8_t, 20> digest{};
-  gsize len = digest.size();
-  g_checksum_get_digest(sha1, digest.data(), &len);
-  g_checksum_free(sha1);
-  std::string accept;
-  protocol::twilio::append_base64(accept, digest);
-  return accept;
-}
+// One implementation of the RFC's accept computation: the vendor client's (mediaflow_net).
+std::string websocket_accept_for(std::string_view key) { return net::websocket_accept(key); }
 
 std::string build_upgrade_request(const WsUrl& url, std::string_view key,
                                   const std::vector<std::pair<std::string, std::string>>& headers) {
