@@ -386,7 +386,7 @@ void WebSocketClient::send_frame(ws::Opcode opcode, std::string_view payload) {
   ws::MaskKey mask;
   std::memcpy(mask.data(), &mask_state_, mask.size());
   if (buffered_bytes() > 0) {  // keep order: behind what is already queued
-    ws::append_frame(out_, opcode, payload, &mask);
+    ws::append_frame(out_.storage(), opcode, payload, &mask);
     return;
   }
   frame_.clear();
@@ -413,8 +413,6 @@ void WebSocketClient::queue_and_write(std::string_view bytes) {
     }
     written = static_cast<std::size_t>(n);
     if (written == bytes.size()) return;
-    out_.clear();
-    out_sent_ = 0;
   }
   out_.append(bytes.substr(written));
   update_interest();
@@ -422,7 +420,7 @@ void WebSocketClient::queue_and_write(std::string_view bytes) {
 
 void WebSocketClient::flush() {
   while (buffered_bytes() > 0) {
-    const long n = write_some(out_.data() + out_sent_, buffered_bytes());
+    const long n = write_some(out_.data(), out_.size());
     if (n == kFailed) {
       broken_ = true;
       if (state_ == State::kConnecting)
@@ -432,12 +430,9 @@ void WebSocketClient::flush() {
       return;
     }
     if (n == 0) break;
-    out_sent_ += static_cast<std::size_t>(n);
+    out_.consume(static_cast<std::size_t>(n));
   }
-  if (buffered_bytes() == 0) {
-    out_.clear();
-    if (out_.capacity() > 64 * 1024) out_.shrink_to_fit();  // a burst's buffer is not kept
-    out_sent_ = 0;
+  if (out_.empty()) {
     if (close_after_flush_ && state_ != State::kConnecting) {
       finish(error_);
       return;
@@ -529,7 +524,6 @@ void WebSocketClient::release_socket() {
   g_clear_object(&stream_);
   fd_ = -1;
   out_.clear();
-  out_sent_ = 0;
 }
 
 }  // namespace mediaflow::net

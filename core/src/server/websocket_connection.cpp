@@ -148,7 +148,7 @@ void WebSocketConnection::send_ping() {
 void WebSocketConnection::send_frame(ws::Opcode opcode, std::string_view payload) {
   if (state_ == State::kClosed || broken_) return;
   if (backlog_bytes() > 0) {  // keep order: behind what is already queued
-    ws::append_frame(out_, opcode, payload);
+    ws::append_frame(out_.storage(), opcode, payload);
     return;
   }
   // Usual case: nothing queued, header and payload go out in one writev() without a copy.
@@ -169,11 +169,9 @@ void WebSocketConnection::send_frame(ws::Opcode opcode, std::string_view payload
   const std::size_t total = header_len + payload.size();
   if (static_cast<std::size_t>(n) == total) return;
   // The kernel took part of it: queue the rest and wait for EPOLLOUT.
-  out_.clear();
-  out_sent_ = 0;
   const std::size_t written = static_cast<std::size_t>(n);
   if (written < header_len) {
-    out_.append(reinterpret_cast<const char*>(header) + written, header_len - written);
+    out_.append({reinterpret_cast<const char*>(header) + written, header_len - written});
     out_.append(payload);
   } else {
     out_.append(payload.substr(written - header_len));
@@ -183,19 +181,16 @@ void WebSocketConnection::send_frame(ws::Opcode opcode, std::string_view payload
 
 void WebSocketConnection::flush() {
   while (backlog_bytes() > 0) {
-    const ssize_t n = ::write(fd_, out_.data() + out_sent_, backlog_bytes());
+    const ssize_t n = ::write(fd_, out_.data(), out_.size());
     if (n < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) break;
       close_socket();
       return;
     }
-    out_sent_ += static_cast<std::size_t>(n);
+    out_.consume(static_cast<std::size_t>(n));
   }
-  if (backlog_bytes() == 0) {
-    out_.clear();
-    out_.shrink_to_fit();  // a burst's buffer is not kept for the rest of the call
-    out_sent_ = 0;
+  if (out_.empty()) {
     if (close_after_flush_) {
       close_socket();
       return;
@@ -238,7 +233,6 @@ void WebSocketConnection::close_socket() {
   epoll_.remove(fd_, this);
   g_socket_close(socket_, nullptr);
   out_.clear();
-  out_sent_ = 0;
   if (delegate_) {
     Delegate* d = delegate_;
     delegate_ = nullptr;

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <mediaflow/net/epoll_dispatcher.hpp>
+#include <mediaflow/net/outbound_queue.hpp>
 #include <mediaflow/protocol/websocket_frame.hpp>
 
 #include <gio/gio.h>
@@ -58,7 +59,7 @@ class WebSocketConnection final : public EpollDispatcher::Handler {
   // answers (or at once after a protocol error), or at the deadline checked by tick().
   void close(std::uint16_t code, std::string_view reason);
   // Bytes accepted by send_text() that the kernel has not taken yet (backpressure).
-  std::size_t backlog_bytes() const { return out_.size() - out_sent_; }
+  std::size_t backlog_bytes() const { return out_.size(); }
   // Housekeeping: enforces the close-handshake deadline.
   void tick(gint64 now_us);
 
@@ -86,8 +87,7 @@ class WebSocketConnection final : public EpollDispatcher::Handler {
   bool broken_ = false;           // a send failed: the socket is dead, epoll will say so
   bool want_write_ = false;
   gint64 close_deadline_us_ = 0;
-  std::string out_;               // queued output; out_sent_ bytes of it already written
-  std::size_t out_sent_ = 0;
+  net::OutboundQueue out_;        // what the kernel has not taken yet
 };
 
 }  // namespace mediaflow::server

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <mediaflow/net/epoll_dispatcher.hpp>
+#include <mediaflow/net/outbound_queue.hpp>
 #include <mediaflow/net/websocket_upgrade.hpp>
 #include <mediaflow/protocol/websocket_frame.hpp>
 
@@ -111,7 +112,7 @@ class WebSocketClient final : public std::enable_shared_from_this<WebSocketClien
   // after a clean close handshake.
   const std::string& error() const { return error_; }
   // Bytes accepted by send_*() that the socket has not taken yet.
-  std::size_t buffered_bytes() const { return out_.size() - out_sent_; }
+  std::size_t buffered_bytes() const { return out_.size(); }
 
  private:
   struct ConnectOp;
@@ -179,8 +180,7 @@ class WebSocketClient final : public std::enable_shared_from_this<WebSocketClien
   bool reader_failed_ = false;
   protocol::websocket::MessageReader reader_;
   std::uint32_t mask_state_;     // xorshift32 for mask keys
-  std::string out_;              // queued output; out_sent_ bytes of it already written
-  std::size_t out_sent_ = 0;
+  OutboundQueue out_;            // what the socket has not taken yet
   std::string frame_;            // scratch for building one masked frame
 
   std::uint16_t close_code_ = protocol::websocket::close_code::kNoStatus;
