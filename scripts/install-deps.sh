@@ -13,8 +13,12 @@ PACKAGES=(
   glib-networking
   # offline speech recognition (sphinxasr: pocketsphinx C API and its en-us model)
   libpocketsphinx-dev libsphinxbase-dev pocketsphinx-en-us
+  # offline voice agent (espeakagent: the espeak-ng C API)
+  libespeak-ng-dev
   # test and demo tools: synthetic speech and an independent WAV reader
   espeak-ng gstreamer1.0-espeak sox
+  # benchmark scripts (bench/): health polling, arithmetic, instruction counts
+  curl bc valgrind
   # an independent JSON Schema (2020-12) validator for pipelines/schema.json
   python3-jsonschema
 )

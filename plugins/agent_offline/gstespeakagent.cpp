@@ -445,6 +445,7 @@ static GstFlowReturn gst_espeak_agent_chain(GstPad*, GstObject* parent, GstBuffe
     interrupt_id = c.interrupt_id;
     // Agent audio is never in the past: after a pause it starts at the caller's now.
     if (c.out_next < c.caller_now && c.playing_until <= c.caller_now) c.out_next = c.caller_now;
+    const std::size_t mark_every = static_cast<std::size_t>(gst_util_uint64_scale(kMarkEvery, self->out_rate, GST_SECOND));
     while (!c.speaking.empty() && c.out_next < c.caller_now + kLead) {
       Utterance& u = c.speaking.front();
       const std::size_t chunk = self->out_rate / 50;  // 20 ms
@@ -465,7 +466,6 @@ static GstFlowReturn gst_espeak_agent_chain(GstPad*, GstObject* parent, GstBuffe
       c.playing_until = c.out_next;
       c.last_pushed_id = u.id;
       out.push_back(GST_MINI_OBJECT_CAST(b));
-      const std::size_t mark_every = static_cast<std::size_t>(gst_util_uint64_scale(kMarkEvery, self->out_rate, GST_SECOND));
       if (u.pos <= u.speech_end && u.pos > u.marked &&
           (u.pos == u.speech_end || u.pos - u.marked >= mark_every)) {
         const std::string mark = c.heard_tracker->next_mark(u.id, samples_to_time(u.pos - u.marked, self->out_rate));
@@ -507,11 +507,10 @@ static gboolean gst_espeak_agent_sink_event(GstPad* pad, GstObject* parent, GstE
       gchar* input = g_strdup_printf("%s_%d", mulaw ? "ulaw" : "pcm", rate);
       gchar* output = g_strdup_printf("pcm_%u", self->out_rate);
       gchar* id = g_uuid_string_random();
-      GstStructure* ev = gst_structure_new("mediaflow-agent-event", "vendor", G_TYPE_STRING, kVendor, "kind",
-                                           G_TYPE_STRING, "conversation_started", "text", G_TYPE_STRING, "",
-                                           "conversation-id", G_TYPE_STRING, id, "agent-output-format",
-                                           G_TYPE_STRING, output, "user-input-format", G_TYPE_STRING, input, nullptr);
-      gst_element_post_message(GST_ELEMENT(self), gst_message_new_element(GST_OBJECT(self), ev));
+      GstStructure* ev = mediaflow::gstutil::make_agent_event(kVendor, "conversation_started", "");
+      gst_structure_set(ev, "conversation-id", G_TYPE_STRING, id, "agent-output-format", G_TYPE_STRING, output,
+                        "user-input-format", G_TYPE_STRING, input, nullptr);
+      post(self, ev);
       g_free(id);
       g_free(input);
       g_free(output);

@@ -1,13 +1,15 @@
 #include "deepgram_session.hpp"
 
+#include <mediaflow/protocol/websocket_frame.hpp>
+
 #include <algorithm>
 
 namespace mediaflow::deepgram {
 namespace {
 
+namespace ws = protocol::websocket;
+
 constexpr double kNsPerSecond = 1e9;
-constexpr std::uint16_t kCloseNormal = 1000;
-constexpr std::uint16_t kClosePolicyViolation = 1008;
 constexpr unsigned kHttpUnauthorized = 401;
 constexpr unsigned kHttpForbidden = 403;
 constexpr unsigned kHttpRequestTimeout = 408;
@@ -57,9 +59,7 @@ std::uint64_t Session::end_time() {
 void Session::start() {
   if (shut_down_ || state_ != State::kIdle) return;
   // The thread-default context's dispatcher: sockets and timers of every call on this loop.
-  GMainContext* context = g_main_context_ref_thread_default();
-  dispatcher_ = net::EpollDispatcher::for_context(context);
-  g_main_context_unref(context);
+  dispatcher_ = net::EpollDispatcher::for_thread_default();
   if (!dispatcher_) {
     give_up("cannot watch sockets on this loop (epoll)");
     return;
@@ -144,10 +144,10 @@ void Session::on_text(std::string_view text) {
 void Session::on_closed() {
   const std::uint16_t code = ws_ ? ws_->close_code() : 0;
   close_socket(false);
-  if (close_stream_sent_ && code == kCloseNormal) {
+  if (close_stream_sent_ && code == ws::close_code::kNormal) {
     // The answer to CloseStream: every final result has arrived.
     done();
-  } else if (code == kClosePolicyViolation) {
+  } else if (code == ws::close_code::kPolicyViolation) {
     // 1008: the audio is not decodable as declared; sending it again will not help.
     give_up("Deepgram rejected the audio (close 1008)");
   } else {
@@ -161,7 +161,7 @@ void Session::close_socket(bool send_close) {
   ws_->clear_callbacks();
   // A client in its close handshake keeps itself alive until the server answers (bounded);
   // one still connecting is abandoned.
-  if (send_close && ws_->state() == net::WebSocketClient::State::kOpen) ws_->close(kCloseNormal);
+  if (send_close && ws_->state() == net::WebSocketClient::State::kOpen) ws_->close(ws::close_code::kNormal);
   ws_.reset();
 }
 

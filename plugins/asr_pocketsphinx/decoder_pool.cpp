@@ -191,8 +191,6 @@ struct DecoderPool::Impl {
   unsigned max_decoders;
   unsigned threads = 0;
   unsigned decoders = 0;
-  std::uint64_t decoded_jobs = 0;
-  std::uint64_t dropped_jobs = 0;
   std::uint64_t next_owner = 1;
 
   Impl(unsigned n, double max_seconds) : queue(max_seconds), max_decoders(n) {}
@@ -210,13 +208,13 @@ struct DecoderPool::Impl {
       const bool has = decoder.alive();
       if (job->done) job->done(r);
       const std::uint64_t owner = job->owner;
-      const bool audio = job->audio_seconds > 0;
       job.reset();  // the owner's references go before its next job can start
       lock.lock();
       if (had != has) has ? ++decoders : --decoders;
-      if (audio) ++decoded_jobs;
       queue.finished(owner);
-      wake.notify_all();
+      // At most the owner's next job became runnable, and this thread looks for work before
+      // it waits again; one more thread is enough should it be busy elsewhere.
+      wake.notify_one();
     }
   }
 };
@@ -243,7 +241,6 @@ void DecoderPool::submit(DecodeJob job) {
   {
     std::lock_guard lock(impl_->mutex);
     dropped = impl_->queue.push(std::move(job));
-    impl_->dropped_jobs += dropped.size();
     // A thread per queued job up to the pool's size: lazily, never more than configured.
     if (impl_->threads < impl_->max_decoders) {
       ++impl_->threads;
@@ -261,9 +258,6 @@ PoolStats DecoderPool::stats() const {
   s.threads = impl_->threads;
   s.decoders = impl_->decoders;
   s.max_decoders = impl_->max_decoders;
-  s.decoded_jobs = impl_->decoded_jobs;
-  s.dropped_jobs = impl_->dropped_jobs;
-  s.pending_seconds = impl_->queue.pending_seconds();
   return s;
 }
 

@@ -97,9 +97,6 @@ struct PoolStats {
   unsigned threads = 0;       // pool threads started (≤ configured decoders)
   unsigned decoders = 0;      // decoders alive
   unsigned max_decoders = 0;  // configured size
-  std::uint64_t decoded_jobs = 0;
-  std::uint64_t dropped_jobs = 0;
-  double pending_seconds = 0;
 };
 
 class DecoderPool {

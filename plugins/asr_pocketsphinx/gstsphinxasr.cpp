@@ -134,7 +134,6 @@ struct Stretch {
   GstAudioInfo info;  // the input's format (gate output = element input)
   bool have_info = false;
   std::shared_ptr<HeldBuffers> held;
-  guint64 bytes = 0;
   GstClockTime start = 0;  // running time of the first sample
   GstClockTime end = 0;    // running time just after the last sample
   Stretch() {
@@ -356,7 +355,6 @@ void submit_stretch(GstSphinxAsr* self) {
     return samples;
   };
   st.held.reset();
-  st.bytes = 0;
   const double start = seconds(st.start), length = seconds(duration);
   GST_OBJECT_LOCK(self);
   self->decoded += duration;
@@ -413,7 +411,6 @@ GstPadProbeReturn on_decoder_input(GstPad* pad, GstPadProbeInfo* info, gpointer 
         break;
       case GST_EVENT_FLUSH_STOP:
         st.held.reset();
-        st.bytes = 0;
         break;
       case GST_EVENT_EOS:
         if (self->release_eos.exchange(false)) return GST_PAD_PROBE_OK;
@@ -441,9 +438,8 @@ GstPadProbeReturn on_decoder_input(GstPad* pad, GstPadProbeInfo* info, gpointer 
     st.start = rt;
   }
   st.held->append(map.data, map.size);
-  st.bytes += map.size;
   gst_buffer_unmap(buf, &map);
-  st.end = st.start + gst_util_uint64_scale(st.bytes / bpf, GST_SECOND, rate);
+  st.end = st.start + gst_util_uint64_scale(st.held->bytes / bpf, GST_SECOND, rate);
   if (st.end - st.start >= guint64(self->max_utterance_ms) * GST_MSECOND)
     submit_stretch(self);  // a caller who never pauses
   return GST_PAD_PROBE_OK;

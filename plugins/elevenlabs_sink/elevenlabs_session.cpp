@@ -1,12 +1,14 @@
 #include "elevenlabs_session.hpp"
 
+#include <mediaflow/protocol/websocket_frame.hpp>
+
 #include <algorithm>
 
 namespace mediaflow::elevenlabs {
 namespace {
 
-constexpr std::uint16_t kCloseNormal = 1000;
-constexpr std::uint16_t kCloseGoingAway = 1001;
+namespace ws = protocol::websocket;
+
 constexpr unsigned kHttpUnauthorized = 401;
 constexpr unsigned kHttpForbidden = 403;
 
@@ -33,9 +35,7 @@ void Session::start() {
   if (shut_down_ || started_) return;
   started_ = true;
   // The thread-default context's dispatcher: sockets and timers of every call on this loop.
-  GMainContext* context = g_main_context_ref_thread_default();
-  dispatcher_ = net::EpollDispatcher::for_context(context);
-  g_main_context_unref(context);
+  dispatcher_ = net::EpollDispatcher::for_thread_default();
   if (!dispatcher_) {
     fail("cannot watch sockets on this loop (epoll)");
     return;
@@ -202,7 +202,7 @@ void Session::on_closed() {
   why += ")";
   ws_->clear_callbacks();
   ws_.reset();
-  if (code == kCloseNormal && events_.ended && !failed_ && !shut_down_) {
+  if (code == ws::close_code::kNormal && events_.ended && !failed_ && !shut_down_) {
     // The agent said goodbye: not a failure. Stop watching and hand over.
     failed_ = true;
     auto keep = shared_from_this();
@@ -244,7 +244,7 @@ void Session::fail(const std::string& why) {
   failed_ = true;
   auto keep = shared_from_this();
   if (cancellable_) g_cancellable_cancel(cancellable_);
-  close_socket(kCloseGoingAway);
+  close_socket(ws::close_code::kGoingAway);
   pending_.clear();
   watchdog_.cancel();
   auto handler = events_.failed;
@@ -256,7 +256,7 @@ void Session::shutdown() {
   shut_down_ = true;
   if (cancellable_) g_cancellable_cancel(cancellable_);
   watchdog_.cancel();
-  close_socket(kCloseNormal);
+  close_socket(ws::close_code::kNormal);
   pending_.clear();
   g_clear_object(&soup_);
   events_ = SessionEvents{};  // drops the owner reference last

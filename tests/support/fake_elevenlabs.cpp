@@ -9,6 +9,7 @@
 
 #include <mutex>
 #include <set>
+#include <span>
 
 namespace mediaflow::test {
 
@@ -98,7 +99,7 @@ struct FakeElevenLabs::Impl {
       soup_websocket_connection_send_text(c->ws, text.c_str());
   }
 
-  void send_audio(LiveConversation* c, const std::vector<std::uint8_t>& audio, std::uint64_t event_id) {
+  void send_audio(LiveConversation* c, std::span<const std::uint8_t> audio, std::uint64_t event_id) {
     gchar* b64 = g_base64_encode(audio.data(), audio.size());
     send(c, std::string(R"({"type":"audio","audio_event":{"audio_base_64":")") + b64 + R"(","event_id":)" +
                 std::to_string(event_id) + "}}");
@@ -121,18 +122,8 @@ struct FakeElevenLabs::Impl {
       c->bench_sent = 0;
       due = 1;
     }
-    std::uint64_t sent = 0;
-    for (; c->bench_sent < due; ++c->bench_sent, ++sent) {
-      const auto chunk = bench::stamped_chunk(std::uint64_t(bench::monotonic_ns()));
-      gchar* b64 = g_base64_encode(chunk.data(), chunk.size());
-      send(c, std::string(R"({"type":"audio","audio_event":{"audio_base_64":")") + b64 + R"(","event_id":)" +
-                  std::to_string(++c->next_audio_event) + "}}");
-      g_free(b64);
-    }
-    {
-      std::lock_guard lock(mutex);
-      records[c->index].bench_chunks_sent += sent;
-    }
+    for (; c->bench_sent < due; ++c->bench_sent)
+      send_audio(c, bench::stamped_chunk(std::uint64_t(bench::monotonic_ns())), ++c->next_audio_event);
     g_source_set_ready_time(c->bench_timer, c->bench_start_us + gint64(c->bench_sent) * kPeriodUs);
   }
 

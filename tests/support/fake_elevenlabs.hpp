@@ -40,7 +40,6 @@ class FakeElevenLabs {
     std::string first_message, language;
     std::vector<std::uint8_t> user_audio;  // every decoded user_audio_chunk byte, in order (keep_audio)
     std::uint64_t user_audio_bytes = 0;    // counted even when not kept
-    std::uint64_t bench_chunks_sent = 0;   // stamped chunks sent (bench_stream)
     std::vector<std::uint64_t> pong_ids;
     std::vector<double> pong_latency_ms;
     std::vector<std::string> other_messages;  // client messages other than audio/pong/initiation

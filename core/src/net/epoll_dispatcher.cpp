@@ -33,6 +33,13 @@ Registry& registry() {
 }
 }  // namespace
 
+std::shared_ptr<EpollDispatcher> EpollDispatcher::for_thread_default() {
+  GMainContext* context = g_main_context_ref_thread_default();
+  auto dispatcher = for_context(context);
+  g_main_context_unref(context);
+  return dispatcher;
+}
+
 std::shared_ptr<EpollDispatcher> EpollDispatcher::for_context(GMainContext* context) {
   if (!context) context = g_main_context_default();
   Registry& r = registry();

@@ -46,9 +46,7 @@ std::shared_ptr<WebSocketClient> WebSocketClient::connect(WebSocketClientOptions
     if (error) *error = why;
     return nullptr;
   }
-  GMainContext* context = g_main_context_ref_thread_default();
-  auto dispatcher = EpollDispatcher::for_context(context);
-  g_main_context_unref(context);
+  auto dispatcher = EpollDispatcher::for_thread_default();
   if (!dispatcher) {
     if (error) *error = "cannot create an epoll set";
     return nullptr;
@@ -339,7 +337,6 @@ bool WebSocketClient::handle_message(const ws::Message& m) {
       // The server closes: echo its code (RFC 6455 §5.5.1), then close once that is written.
       const bool has_code = close_payload && close_payload->code != ws::close_code::kNoStatus;
       send_frame(ws::Opcode::kClose, has_code ? ws::close_payload(close_payload->code, {}) : std::string());
-      close_sent_ = true;
       state_ = State::kClosing;
       close_after_flush_ = true;
       if (buffered_bytes() == 0 || broken_) finish({});
@@ -461,7 +458,6 @@ void WebSocketClient::close(std::uint16_t code, std::string_view reason) {
   }
   if (state_ != State::kOpen) return;
   send_frame(ws::Opcode::kClose, ws::close_payload(code, reason));
-  close_sent_ = true;
   state_ = State::kClosing;
   ping_timer_.cancel();
   lingering_ = shared_from_this();  // the owner may drop us now; we end by ourselves

@@ -77,7 +77,7 @@ GstBuffer* decode_payload_to_buffer(std::string_view base64) {
 
 CallSession::CallSession(Worker& worker, GIOStream* stream, GSocket* socket)
     : worker_(worker),
-      connection_(worker.epoll(), worker.read_buffer(), stream, socket, worker.host().config().max_message_bytes) {
+      connection_(worker.epoll(), worker.epoll().read_buffer(), stream, socket, worker.host().config().max_message_bytes) {
   last_inbound_us_ = last_pong_us_ = last_ping_us_ = g_get_monotonic_time();
   connection_.limit_kernel_send_buffer(worker.host().config().socket_send_buffer_bytes);
 }
@@ -88,7 +88,6 @@ CallSession::~CallSession() {
 
 void CallSession::attach() {
   if (!connection_.start(this)) {
-    socket_closed_ = true;
     finish(SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "client gone", "client_gone");
   }
 }
@@ -291,7 +290,7 @@ void CallSession::on_outbound(GstElement*, const gchar* json, gpointer self) {
 }
 
 void CallSession::send_outbound(const char* json) {
-  if (socket_closed_ || !connection_.is_open()) return;
+  if (!connection_.is_open()) return;
   const bool is_media = std::strncmp(json, "{\"event\":\"media\"", 16) == 0;
   const std::size_t len = std::strlen(json);
   // Backpressure: what the kernel has not taken waits in the connection's queue; beyond the
@@ -449,7 +448,7 @@ gboolean CallSession::on_eos_timeout() {
 void CallSession::close_socket() {
   if (state_ == State::kClosing || state_ == State::kDone) return;
   state_ = State::kClosing;
-  if (socket_closed_) {
+  if (connection_.is_closed()) {
     teardown_pipeline();
     maybe_done();
     return;
@@ -484,7 +483,6 @@ void CallSession::teardown_pipeline() {
 }
 
 void CallSession::on_ws_closed() {
-  socket_closed_ = true;
   if (state_ == State::kOpen) {
     finish(SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "client gone", "client_gone");
   } else {
@@ -493,7 +491,7 @@ void CallSession::on_ws_closed() {
 }
 
 void CallSession::maybe_done() {
-  if (state_ != State::kClosing || pipeline_ || !socket_closed_) return;
+  if (state_ != State::kClosing || pipeline_ || !connection_.is_closed()) return;
   state_ = State::kDone;
   worker_.host().close_call_events(transcript_path_);
   if (admitted_) {

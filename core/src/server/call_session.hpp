@@ -71,7 +71,6 @@ class CallSession : public std::enable_shared_from_this<CallSession>, private We
   unsigned short close_code_ = 1000;
   std::string close_reason_;
   std::string outcome_;
-  bool socket_closed_ = false;
   bool admitted_ = true;
   bool started_ = false;
 

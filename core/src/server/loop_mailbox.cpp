@@ -26,10 +26,11 @@ void LoopMailbox::post(std::function<void()> task) {
     std::lock_guard lock(mutex_);
     tasks_.push_back(std::move(task));
   }
-  pending_.store(true, std::memory_order_release);
-  // The loop's own thread (a bus message posted inside a push) needs no wake-up: prepare()
-  // sees the task before the loop sleeps again. Other threads must interrupt its poll.
-  if (!g_main_context_is_owner(context_)) g_main_context_wakeup(context_);
+  // One wake-up per batch: while one is pending, the loop will take this task with it. The
+  // loop's own thread (a bus message posted inside a push) needs none: prepare() sees the
+  // task before the loop sleeps again. Other threads must interrupt its poll.
+  if (!pending_.exchange(true, std::memory_order_acq_rel) && !g_main_context_is_owner(context_))
+    g_main_context_wakeup(context_);
 }
 
 gboolean LoopMailbox::prepare(GSource* source, gint* timeout) {
@@ -43,13 +44,14 @@ gboolean LoopMailbox::check(GSource* source) {
 
 gboolean LoopMailbox::dispatch(GSource* source, GSourceFunc, gpointer) {
   LoopMailbox* self = reinterpret_cast<Source*>(source)->owner;
-  std::vector<std::function<void()>> batch;
+  std::vector<std::function<void()>>& batch = self->running_;
   {
     std::lock_guard lock(self->mutex_);
     self->pending_.store(false, std::memory_order_relaxed);
-    batch.swap(self->tasks_);
+    batch.swap(self->tasks_);  // both vectors keep their capacity: no allocation per batch
   }
   for (auto& task : batch) task();
+  batch.clear();
   return G_SOURCE_CONTINUE;
 }
 

@@ -33,6 +33,7 @@ class LoopMailbox {
   GSource* source_;
   std::mutex mutex_;
   std::vector<std::function<void()>> tasks_;
+  std::vector<std::function<void()>> running_;  // loop thread only: the batch being run
   std::atomic<bool> pending_{false};
 };
 

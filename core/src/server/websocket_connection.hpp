@@ -38,7 +38,7 @@ class WebSocketConnection final : public EpollDispatcher::Handler {
     ~Delegate() = default;
   };
 
-  // `read_buffer` is the worker's scratch space shared by all its connections.
+  // `read_buffer` is the loop's scratch space shared by all its connections (the dispatcher's).
   WebSocketConnection(EpollDispatcher& epoll, std::span<std::uint8_t> read_buffer, GIOStream* stream,
                       GSocket* socket, std::size_t max_message_bytes);
   ~WebSocketConnection();

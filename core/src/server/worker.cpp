@@ -12,10 +12,6 @@
 
 namespace mediaflow::server {
 namespace {
-// RFC 6455 registry: "Try Again Later"; libsoup 3.2 has no constant for it.
-constexpr gushort kCloseTryAgainLater = 1013;
-// A loop reads one socket at a time into this; a media frame is ~400 bytes.
-constexpr std::size_t kReadBufferBytes = 64 * 1024;
 constexpr const char* kRequestedWhileDraining = "mediaflow-requested-while-draining";
 constexpr const char* kPendingUpgrade = "mediaflow-pending-upgrade";
 
@@ -26,7 +22,7 @@ void settle_pending_upgrade(Host& host, SoupServerMessage* msg) {
 }
 }  // namespace
 
-Worker::Worker(Host& host, unsigned index) : host_(host), index_(index), read_buffer_(kReadBufferBytes) {
+Worker::Worker(Host& host, unsigned index) : host_(host), index_(index) {
   context_ = g_main_context_new();
   loop_ = g_main_loop_new(context_, FALSE);
   epoll_ = EpollDispatcher::for_context(context_);
@@ -42,18 +38,16 @@ Worker::~Worker() {
 }
 
 bool Worker::start(GSocket* listen_socket, std::string* error) {
+  if (!epoll_) {
+    g_object_unref(listen_socket);
+    *error = "cannot create the worker's epoll set";
+    return false;
+  }
   std::promise<std::string> ready;
   auto result = ready.get_future();
   thread_ = std::thread([this, listen_socket, &ready] {
     g_main_context_push_thread_default(context_);
     server_ = soup_server_new("server-header", "mediaflow", nullptr);
-    if (!epoll_) {
-      ready.set_value("cannot create the worker's epoll set");
-      g_object_unref(listen_socket);
-      g_clear_object(&server_);
-      g_main_context_pop_thread_default(context_);
-      return;
-    }
     install_handlers();
     GError* err = nullptr;
     if (!soup_server_listen_socket(server_, listen_socket, static_cast<SoupServerListenOptions>(0), &err)) {
@@ -149,7 +143,7 @@ void Worker::on_upgraded(SoupServerMessage* msg, gpointer self) {
     // design.md: at capacity the upgrade is accepted, then closed 1013.
     log::warn("call_refused", {{"reason", "at capacity"}});
     session->attach();
-    session->refuse(kCloseTryAgainLater, "at capacity", "capacity");
+    session->refuse(protocol::websocket::close_code::kTryAgainLater, "at capacity", "capacity");
     return;
   }
   session->attach();

@@ -11,7 +11,6 @@
 
 #include <cstdint>
 #include <memory>
-#include <span>
 #include <string>
 #include <thread>
 #include <unordered_set>
@@ -41,8 +40,6 @@ class Worker {
   protocol::twilio::TwilioEnvelopeParser& envelope_parser() { return parser_; }
   // Every call socket of this loop is in this one epoll set.
   EpollDispatcher& epoll() { return *epoll_; }
-  // Scratch space every connection of this loop reads into (one read at a time).
-  std::span<std::uint8_t> read_buffer() { return read_buffer_; }
   // Hands work from other threads to this loop.
   LoopMailbox& mailbox() { return *mailbox_; }
 
@@ -70,7 +67,6 @@ class Worker {
   protocol::twilio::TwilioEnvelopeParser parser_;
   std::shared_ptr<EpollDispatcher> epoll_;  // this context's (shared with any vendor client here)
   std::unique_ptr<LoopMailbox> mailbox_;
-  std::vector<std::uint8_t> read_buffer_;
 };
 
 }  // namespace mediaflow::server

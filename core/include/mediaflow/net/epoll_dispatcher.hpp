@@ -54,8 +54,6 @@ class EpollDispatcher {
     void arm_at(EpollDispatcher& dispatcher, gint64 deadline_us, std::function<void()> fn);
     void arm_in_ms(EpollDispatcher& dispatcher, unsigned ms, std::function<void()> fn);
     void cancel();
-    bool armed() const { return dispatcher_ != nullptr; }
-    gint64 deadline() const { return key_.first; }
 
    private:
     friend class EpollDispatcher;
@@ -67,6 +65,9 @@ class EpollDispatcher {
   // The dispatcher of `context` (null: the global default context), created on first use.
   // Null when the epoll set cannot be created.
   static std::shared_ptr<EpollDispatcher> for_context(GMainContext* context);
+  // The dispatcher of the calling thread's thread-default context (what a vendor client or
+  // session started from a loop's callback lives on).
+  static std::shared_ptr<EpollDispatcher> for_thread_default();
 
   EpollDispatcher(const EpollDispatcher&) = delete;
   EpollDispatcher& operator=(const EpollDispatcher&) = delete;

@@ -175,7 +175,6 @@ class WebSocketClient final : public std::enable_shared_from_this<WebSocketClien
   bool registered_ = false;
   bool want_write_ = false;
   bool broken_ = false;          // a write failed: the socket is dead
-  bool close_sent_ = false;
   bool close_after_flush_ = false;
   bool reader_failed_ = false;
   protocol::websocket::MessageReader reader_;
