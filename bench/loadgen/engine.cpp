@@ -387,8 +387,8 @@ class Engine {
 
   // When the newest bytes of this read reached the socket (SCM_TIMESTAMPNS, CLOCK_REALTIME,
   // mapped to CLOCK_MONOTONIC), or now when the kernel gave no stamp.
-  static int64_t arrival_ns(msghdr& msg) {
-    const int64_t mono = monotonic_ns();
+  int64_t arrival_ns(msghdr& msg) {
+    const int64_t mono = read_ns_ = monotonic_ns();
     for (cmsghdr* cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm)) {
       if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_TIMESTAMPNS) continue;
       timespec stamp{}, real{};
@@ -451,12 +451,13 @@ class Engine {
     }
     if (msg.kind != tw::OutboundKind::kMedia) return;
     ++stats_.frames_received;
+    const int64_t now = arrival_ns_;
+    stats_.receive_lag.add_ns(read_ns_ - now);
+    if (!c.echo && !o_.vendor_stamps) return;  // counted; nothing to look for in the audio
     const size_t max = tw::base64_decoded_max(msg.payload_base64.size());
     if (decode_buf_.size() < max) decode_buf_.resize(max);
     const auto n = tw::decode_base64(msg.payload_base64, decode_buf_);
     if (!n) return;
-    const int64_t now = arrival_ns_;
-    stats_.receive_lag.add_ns(monotonic_ns() - now);
     std::span<const uint8_t> audio(decode_buf_.data(), *n);
     if (o_.vendor_stamps) {
       if (auto stamp = protocol::vendor_stamp::read_stamp(audio)) {
@@ -516,6 +517,7 @@ class Engine {
   std::vector<uint8_t> decode_buf_;
   std::string stream_sid_;
   int64_t arrival_ns_ = 0;  // of the bytes being processed
+  int64_t read_ns_ = 0;     // when they were read (recvmsg returned)
   tw::TwilioOutboundParser parser_;
   LoadStats stats_;
 };

@@ -5,11 +5,11 @@
 #include "loadgen/load_run.hpp"
 #include "loadgen/proc_stats.hpp"
 
+#include <mediaflow/file_limit.hpp>
 #include <mediaflow/dial/host_process.hpp>
 #include <mediaflow/gstutil/audio_file.hpp>
 
 #include <gst/gst.h>
-
 #include <sys/resource.h>
 
 #include <atomic>
@@ -158,11 +158,7 @@ int main(int argc, char** argv) {
   if (spawn == !o.url.empty()) return usage_error("give exactly one of --url and --spawn");
   // One socket per call on each side: lift our soft fd limit to the hard one (a spawned host
   // inherits it).
-  rlimit nofile{};
-  if (getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
-    nofile.rlim_cur = nofile.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &nofile);
-  }
+  mediaflow::raise_open_file_limit();
 
   if (!audio_file.empty()) {
     gst_init(nullptr, nullptr);

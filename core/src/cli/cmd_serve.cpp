@@ -1,5 +1,6 @@
 #include "cli/commands.hpp"
 
+#include <mediaflow/file_limit.hpp>
 #include <mediaflow/log.hpp>
 #include <mediaflow/metrics.hpp>
 #include <mediaflow/recording_recovery.hpp>
@@ -7,7 +8,6 @@
 #include <mediaflow/server/host.hpp>
 
 #include <glib-unix.h>
-#include <sys/resource.h>
 
 #include <cstdio>
 #include <stdexcept>
@@ -45,21 +45,13 @@ void recover_leftover_recordings(const std::filesystem::path& root) {
   }
 }
 
-// A call holds several descriptors (its socket, recording files, transcript, vendor sockets);
-// the usual soft limit of 1024 would refuse calls long before MAX_CONCURRENT_CALLS. Raise the
-// soft limit to the hard one, as servers do, and say when even that looks too small.
+// A call holds several descriptors (its socket, recording files, transcript, vendor sockets):
+// say when even the raised limit looks too small for MAX_CONCURRENT_CALLS.
 void raise_file_limit(unsigned max_calls) {
-  rlimit lim{};
-  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return;
-  if (lim.rlim_cur < lim.rlim_max) {
-    rlimit raised = lim;
-    raised.rlim_cur = lim.rlim_max;
-    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) lim = raised;
-  }
-  constexpr rlim_t kDescriptorsPerCall = 6;
-  if (lim.rlim_cur != RLIM_INFINITY && lim.rlim_cur < rlim_t(max_calls) * kDescriptorsPerCall + 64)
-    log::warn("file_limit_low", {{"open_files", static_cast<std::uint64_t>(lim.rlim_cur)},
-                                 {"max_concurrent_calls", max_calls}});
+  constexpr std::uint64_t kDescriptorsPerCall = 6;
+  const std::uint64_t limit = raise_open_file_limit();
+  if (limit != 0 && limit < std::uint64_t(max_calls) * kDescriptorsPerCall + 64)
+    log::warn("file_limit_low", {{"open_files", limit}, {"max_concurrent_calls", max_calls}});
 }
 
 gboolean on_sigterm(gpointer data) {
