@@ -3,7 +3,6 @@
 #include <mediaflow/net/websocket_upgrade.hpp>
 #include <mediaflow/protocol/twilio_envelope.hpp>
 
-
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -28,39 +27,13 @@ std::string_view trim(std::string_view s) {
 }  // namespace
 
 std::optional<WsUrl> parse_ws_url(std::string_view url, std::string* error) {
-  constexpr std::string_view kScheme = "ws://";
-  if (url.substr(0, kScheme.size()) != kScheme) {
+  net::UpgradeTarget t;
+  if (!net::parse_upgrade_target(url, &t, error)) return std::nullopt;
+  if (t.tls) {
     if (error) *error = "URL must start with ws:// (wss is not supported)";
     return std::nullopt;
   }
-  url.remove_prefix(kScheme.size());
-  const size_t slash = std::min(url.find('/'), url.find('?'));
-  std::string_view authority = url.substr(0, slash);
-  WsUrl out;
-  if (slash != std::string_view::npos) {
-    out.target = std::string(url.substr(slash));
-    if (out.target[0] == '?') out.target.insert(0, "/");
-  }
-  const size_t colon = authority.rfind(':');
-  if (colon != std::string_view::npos && authority.find(']', colon) == std::string_view::npos) {
-    std::string_view port = authority.substr(colon + 1);
-    unsigned p = 0;
-    auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), p);
-    if (ec != std::errc() || end != port.data() + port.size() || p == 0 || p > 65535) {
-      if (error) *error = "bad port in URL";
-      return std::nullopt;
-    }
-    out.port = static_cast<uint16_t>(p);
-    authority = authority.substr(0, colon);
-  }
-  if (authority.size() > 2 && authority.front() == '[' && authority.back() == ']')
-    authority = authority.substr(1, authority.size() - 2);
-  if (authority.empty()) {
-    if (error) *error = "no host in URL";
-    return std::nullopt;
-  }
-  out.host = std::string(authority);
-  return out;
+  return WsUrl{t.host, t.port, t.resource, t.host_header};
 }
 
 std::string make_websocket_key(const std::array<uint8_t, 16>& random) {
@@ -74,15 +47,8 @@ std::string websocket_accept_for(std::string_view key) { return net::websocket_a
 
 std::string build_upgrade_request(const WsUrl& url, std::string_view key,
                                   const std::vector<std::pair<std::string, std::string>>& headers) {
-  std::string r = "GET " + url.target + " HTTP/1.1\r\nHost: ";
-  r += url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host;
-  r += ":" + std::to_string(url.port);
-  r += "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ";
-  r += key;
-  r += "\r\n";
-  for (const auto& [name, value] : headers) r += name + ": " + value + "\r\n";
-  r += "\r\n";
-  return r;
+  return net::build_upgrade_request(net::UpgradeTarget{false, url.host, url.port, url.host_header, url.target}, key,
+                                    headers);
 }
 
 UpgradeResponse parse_upgrade_response(std::string_view received) {

@@ -1,6 +1,7 @@
-// The client side of the WebSocket opening handshake (RFC 6455 §4.1), written by hand so the
-// load generator needs no HTTP library: ws:// URL, GET request with a random key, and the
-// server's response head (status, Sec-WebSocket-Accept) checked against the key.
+// The load generator's side of the WebSocket opening handshake (RFC 6455 §4.1), on its own
+// epoll engine (no HTTP library on the loop): URL, request and accept key come from
+// mediaflow_net (the vendor client's); what is its own is the incremental reading of the
+// answer, which may arrive in pieces and be followed by frames in the same read.
 #pragma once
 
 #include <array>
@@ -15,12 +16,14 @@
 namespace mediaflow::bench {
 
 struct WsUrl {
-  std::string host;          // as written (name or address)
+  std::string host;          // as written (name or address, no brackets)
   uint16_t port = 80;
   std::string target = "/";  // path and query
+  std::string host_header;   // Host: value
 };
 
-// ws://host[:port][/path][?query]; nullopt with *error for anything else (wss is not supported).
+// ws://host[:port][/path][?query] (parsed by mediaflow_net); nullopt with *error for anything
+// else (wss is not supported).
 std::optional<WsUrl> parse_ws_url(std::string_view url, std::string* error);
 
 // Sec-WebSocket-Key: base64 of 16 random bytes.

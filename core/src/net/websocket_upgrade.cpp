@@ -103,14 +103,20 @@ std::string build_upgrade_request(const UpgradeTarget& target, const HttpHeaders
   }
   gchar* key = g_base64_encode(nonce, sizeof nonce);
   *expected_accept = websocket_accept(key);
+  std::string request = build_upgrade_request(target, key, headers);
+  g_free(key);
+  return request;
+}
+
+std::string build_upgrade_request(const UpgradeTarget& target, std::string_view key, const HttpHeaders& headers) {
   std::string request;
   request.reserve(256);
   request += "GET " + target.resource + " HTTP/1.1\r\n";
   request += "Host: " + target.host_header + "\r\n";
   request += "Upgrade: websocket\r\nConnection: Upgrade\r\n";
-  request += std::string("Sec-WebSocket-Key: ") + key + "\r\n";
-  request += "Sec-WebSocket-Version: 13\r\n";
-  g_free(key);
+  request += "Sec-WebSocket-Key: ";
+  request += key;
+  request += "\r\nSec-WebSocket-Version: 13\r\n";
   for (const auto& [name, value] : headers) request += name + ": " + value + "\r\n";
   request += "\r\n";
   return request;

@@ -35,6 +35,8 @@ std::string websocket_accept(std::string_view key);
 // answer in Sec-WebSocket-Accept. No extension or subprotocol is offered.
 std::string build_upgrade_request(const UpgradeTarget& target, const HttpHeaders& headers,
                                   std::string* expected_accept);
+// The same request with a given Sec-WebSocket-Key (a load generator draws its own keys).
+std::string build_upgrade_request(const UpgradeTarget& target, std::string_view key, const HttpHeaders& headers);
 
 struct UpgradeAnswer {
   bool ok = false;        // 101 with the right Upgrade, Connection and Sec-WebSocket-Accept
