@@ -42,12 +42,6 @@ class DeepgramAsrTest : public ::testing::Test {
     gst_structure_get_boolean(s, f, &v);
     return v;
   }
-  static std::vector<const GstStructure*> finals(const AsrRun& run) {
-    std::vector<const GstStructure*> out;
-    for (const auto* s : run.named("mediaflow-transcript"))
-      if (flag(s, "is-final")) out.push_back(s);
-    return out;
-  }
 
   FakeDeepgram fake_{"test-key"};
 };
@@ -84,7 +78,7 @@ TEST_F(DeepgramAsrTest, InterimAndFinalResultsBecomeSchemaMessagesBeforeEos) {
   in.audio = mediaflow::test::test_speech_s16(2.5);
   AsrRun run = mediaflow::test::run_asr(element(), in);
   ASSERT_TRUE(run.eos);
-  const auto f = finals(run);
+  const auto f = run.finals();
   // "second 0", "second 1", and the last half second flushed by CloseStream: all before EOS.
   ASSERT_EQ(f.size(), 3u);
   EXPECT_EQ(text(f[0]), "second 0");
@@ -127,8 +121,8 @@ TEST_F(DeepgramAsrTest, MulawAt8kIsDeclaredAsMulaw) {
   EXPECT_EQ(conns[0].query.at("encoding"), "mulaw");
   EXPECT_EQ(conns[0].query.at("sample_rate"), "8000");
   EXPECT_TRUE(conns[0].audio == in.audio);
-  ASSERT_EQ(finals(run).size(), 2u);
-  EXPECT_DOUBLE_EQ(dbl(finals(run)[1], "start"), 1.0);
+  ASSERT_EQ(run.finals().size(), 2u);
+  EXPECT_DOUBLE_EQ(dbl(run.finals()[1], "start"), 1.0);
 }
 
 TEST_F(DeepgramAsrTest, DropMidStreamReconnectsResendsUnconfirmedAudioAndKeepsCallTime) {
@@ -151,7 +145,7 @@ TEST_F(DeepgramAsrTest, DropMidStreamReconnectsResendsUnconfirmedAudioAndKeepsCa
   EXPECT_TRUE(conns[1].audio == rest);
 
   // Final transcripts tile the call: 0,1,2,3 s, each once, in call time.
-  const auto f = finals(run);
+  const auto f = run.finals();
   ASSERT_EQ(f.size(), 4u);
   for (std::size_t i = 0; i < f.size(); ++i) {
     EXPECT_DOUBLE_EQ(dbl(f[i], "start"), static_cast<double>(i)) << i;
@@ -226,7 +220,7 @@ TEST_F(DeepgramAsrTest, HostLoopInlinePushingStreamsEverythingWithoutAThread) {
   AsrRun run = mediaflow::test::run_asr(element(), in, PushMode::kInlineLoop);
   ASSERT_TRUE(run.eos);
   EXPECT_TRUE(run.errors.empty());
-  const auto f = finals(run);
+  const auto f = run.finals();
   ASSERT_EQ(f.size(), 3u);
   EXPECT_DOUBLE_EQ(dbl(f[0], "start"), 0.0);
   EXPECT_DOUBLE_EQ(dbl(f[1], "start"), 1.0);
