@@ -16,16 +16,9 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 out=${OUT_DIR:-/tmp}/callgrind-speech-$pipeline
 work=$(mktemp -d "${TMPDIR:-/var/tmp}/mediaflow-cg-audio.XXXXXX")
 # One 4 s block: 1.5 s noise, "yes", noise to 4 s; 8 kHz mono (the dialer converts to mu-law).
-espeak-ng -w "$work/yes.wav" "yes"
-sox "$work/yes.wav" -r 8000 -c 1 -b 16 "$work/yes8.wav" silence 1 0.01 1% reverse silence 1 0.01 1% reverse
-sox -n -r 8000 -c 1 -b 16 "$work/lead.wav" synth 1.5 whitenoise vol 0.001
-yes_len=$(soxi -D "$work/yes8.wav")
-tail_len=$(echo "4 - 1.5 - $yes_len" | bc -l)
-sox -n -r 8000 -c 1 -b 16 "$work/tail.wav" synth "$tail_len" whitenoise vol 0.001
-sox "$work/lead.wav" "$work/yes8.wav" "$work/tail.wav" "$work/block.wav"
+make_speech_block "$work" 8000
 for d in $short $long; do
-  n=$(( d / 4 )); set --; i=0; while [ $i -lt $n ]; do set -- "$@" "$work/block.wav"; i=$((i + 1)); done
-  if [ $n -eq 1 ]; then cp "$work/block.wav" "$work/call$d.wav"; else sox "$@" "$work/call$d.wav"; fi
+  repeat_block "$work" "$d" "$work/call$d.wav"
   start_callgrind_host "$d"
   pids=""
   for c in $(seq $calls); do
