@@ -12,6 +12,8 @@
 
 #include "loadgen/load_run.hpp"
 
+#include <mediaflow/protocol/vendor_stamp.hpp>
+
 #include <sys/socket.h>
 
 #include <string>
@@ -24,6 +26,6 @@ LoadStats run_engine(const LoadOptions& options, const sockaddr_storage& address
                      socklen_t address_len, const std::vector<unsigned>& calls, int64_t start_ns);
 
 // CLOCK_MONOTONIC in ns (the clock of bench_t0_ns and of vendor stamps).
-int64_t monotonic_ns();
+using protocol::vendor_stamp::monotonic_ns;
 
 }  // namespace mediaflow::bench

@@ -6,9 +6,11 @@
 
 #include <cstdint>
 
+#include <mediaflow/protocol/vendor_stamp.hpp>
+
 namespace mediaflow::bench {
 
-constexpr int64_t kFrameNs = 20'000'000;  // 160 mu-law bytes at 8 kHz
+using protocol::vendor_stamp::kFrameNs;  // 160 mu-law bytes at 8 kHz
 // Time from a call's slot to its frame 0, for the upgrade and `connected`/`start`.
 constexpr int64_t kSetupLeadNs = 50'000'000;
 

@@ -7,6 +7,7 @@
 #include "support/test_files.hpp"
 
 #include <mediaflow/gstutil/audio_file.hpp>
+#include <mediaflow/protocol/vendor_stamp.hpp>
 
 #include <gtest/gtest.h>
 
@@ -59,11 +60,7 @@ TEST(BenchLoadgen, QuickModeAgainstFakeHostGetsEveryFrameBack) {
   EXPECT_EQ(calls[0].start.custom_parameters.at("pipeline"), "echo");
 }
 
-int64_t monotonic_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
+using protocol::vendor_stamp::monotonic_ns;
 
 // The interface the fake vendors rely on: bench_call and bench_t0_ns in customParameters, and
 // Twilio's envelopes exactly (chunk from 1, timestamp 20 ms apart, sequence +1 per message).

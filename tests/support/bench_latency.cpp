@@ -8,12 +8,6 @@
 
 namespace mediaflow::test::bench {
 
-std::int64_t monotonic_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return std::int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
-}
-
 std::int64_t newest_caller_frame(std::uint64_t bytes_so_far, std::uint64_t bytes_per_second) {
   if (bytes_so_far == 0 || bytes_per_second == 0) return 0;
   // Exact in 128 bits: hours of audio at any rate stay far from overflow.

@@ -15,12 +15,12 @@
 namespace mediaflow::test::bench {
 
 // CLOCK_MONOTONIC in nanoseconds: the clock the load generator stamps `bench_t0_ns` with.
-std::int64_t monotonic_ns();
+using protocol::vendor_stamp::monotonic_ns;
 
 // The caller sends frame k (20 ms of audio) at t0 + k·20 ms. A vendor message that ends at
 // audio time b (bytes_so_far at bytes_per_second, since the connection's first byte) holds
 // caller frame floor((b − 1 ns) / 20 ms) as its newest: the earliest it could have been sent.
-constexpr std::int64_t kFrameNs = 20'000'000;
+using protocol::vendor_stamp::kFrameNs;
 std::int64_t newest_caller_frame(std::uint64_t bytes_so_far, std::uint64_t bytes_per_second);
 // arrival − (t0 + 20 ms · newest frame): what the host added between the caller's send and the
 // vendor's receive (both loopback hops included). May be negative if the caller ran early.

@@ -8,10 +8,21 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <ctime>
 #include <optional>
 #include <span>
 
 namespace mediaflow::protocol::vendor_stamp {
+
+// The clock of the stamps (and of the loadgen's `bench_t0_ns`): CLOCK_MONOTONIC in ns.
+inline std::int64_t monotonic_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return std::int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
+// One caller frame (and one stamped chunk): 20 ms, 160 mu-law bytes at 8 kHz.
+constexpr std::int64_t kFrameNs = 20'000'000;
 
 constexpr std::uint8_t kMagic[4] = {'M', 'F', 'T', 'S'};
 constexpr std::size_t kStampedChunkBytes = 160;
