@@ -186,6 +186,13 @@ TEST(WebSocketFrame, CloseFrameCarriesCodeAndAReasonCutOnAUtf8Boundary) {
   EXPECT_FALSE(ws::parse_close_payload("x"));
 }
 
+TEST(WebSocketFrame, ACloseIsAnsweredWithItsCodeAndNoReason) {
+  EXPECT_EQ(ws::close_echo_payload(ws::parse_close_payload(ws::close_payload(4001, "bye now"))),
+            ws::close_payload(4001, ""));
+  EXPECT_EQ(ws::close_echo_payload(ws::parse_close_payload("")), "");   // no code: none back
+  EXPECT_EQ(ws::close_echo_payload(ws::parse_close_payload("x")), "");  // malformed: none back
+}
+
 TEST(WebSocketFrame, MaskingAtAnOffsetMatchesMaskingTheWhole) {
   std::string data(37, '\0');
   for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(i * 7);

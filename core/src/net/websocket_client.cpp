@@ -335,8 +335,7 @@ bool WebSocketClient::handle_message(const ws::Message& m) {
         return false;
       }
       // The server closes: echo its code (RFC 6455 §5.5.1), then close once that is written.
-      const bool has_code = close_payload && close_payload->code != ws::close_code::kNoStatus;
-      send_frame(ws::Opcode::kClose, has_code ? ws::close_payload(close_payload->code, {}) : std::string());
+      send_frame(ws::Opcode::kClose, ws::close_echo_payload(close_payload));
       state_ = State::kClosing;
       close_after_flush_ = true;
       if (buffered_bytes() == 0 || broken_) finish({});

@@ -95,6 +95,11 @@ void append_close_frame(std::string& out, std::uint16_t code, std::string_view r
   append_frame(out, Opcode::kClose, close_payload(code, reason), mask);
 }
 
+std::string close_echo_payload(const std::optional<ClosePayload>& received) {
+  if (!received || received->code == close_code::kNoStatus) return {};
+  return close_payload(received->code, {});
+}
+
 std::optional<ClosePayload> parse_close_payload(std::string_view payload) {
   if (payload.empty()) return ClosePayload{};
   if (payload.size() == 1) return std::nullopt;

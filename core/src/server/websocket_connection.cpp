@@ -120,9 +120,7 @@ bool WebSocketConnection::handle_message(const ws::Message& m, gint64 arrival_us
         return false;
       }
       // The peer closes: echo its code (RFC 6455 §5.5.1), then close once that is written.
-      auto close_payload = ws::parse_close_payload(payload);
-      const bool has_code = close_payload && close_payload->code != ws::close_code::kNoStatus;
-      send_frame(ws::Opcode::kClose, has_code ? ws::close_payload(close_payload->code, {}) : std::string());
+      send_frame(ws::Opcode::kClose, ws::close_echo_payload(ws::parse_close_payload(payload)));
       state_ = State::kClosing;
       close_after_flush_ = true;
       close_deadline_us_ = g_get_monotonic_time() + kCloseHandshakeTimeoutUs;

@@ -64,6 +64,9 @@ struct ClosePayload {
   std::string_view reason;
 };
 std::optional<ClosePayload> parse_close_payload(std::string_view payload);
+// The payload of the close frame that answers `received` (RFC 6455 §5.5.1): its code, no
+// reason; empty when it carried no code (or was malformed).
+std::string close_echo_payload(const std::optional<ClosePayload>& received);
 
 // A complete message or control frame handed out by MessageReader. `payload` points into the
 // reader's (or the caller's) buffer: valid only during the on_message call.
