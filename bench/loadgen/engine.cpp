@@ -42,8 +42,12 @@ constexpr int kMaxEvents = 1024;  // per wake: a starved loop still reads every 
 
 enum class Phase { kWaiting, kConnecting, kUpgrading, kAudio, kStopSent, kClosing, kDone };
 
+// How a call ends on purpose when it is one of LoadOptions::abnormal_every.
+enum class Abnormal { kNone, kVanish, kCloseWithoutStop, kNoStart };
+
 struct Call {
   unsigned index = 0;  // in the whole run
+  Abnormal abnormal = Abnormal::kNone;
   int fd = -1;
   Phase phase = Phase::kWaiting;
   int64_t slot_ns = 0;
@@ -82,6 +86,11 @@ class Engine {
     for (size_t i = 0; i < indices.size(); ++i) {
       calls_[i].index = indices[i];
       calls_[i].slot_ns = call_slot_ns(start_ns, ramp_ns, o.calls, indices[i]);
+      const unsigned every = o.abnormal_every;
+      if (every && indices[i] % every == every - 1) {
+        constexpr Abnormal kKinds[] = {Abnormal::kVanish, Abnormal::kCloseWithoutStop, Abnormal::kNoStart};
+        calls_[i].abnormal = kKinds[(indices[i] / every) % 3];
+      }
     }
     remaining_ = calls_.size();
   }
@@ -232,7 +241,13 @@ class Engine {
     const uint64_t m = random64();
     std::memcpy(c.mask.data(), &m, c.mask.size());
     c.t0_ns = call_t0_ns(c.slot_ns, now);
-    if (o_.match_echo) c.echo = std::make_unique<EchoTracker>(c.index, frames_, c.t0_ns);
+    if (o_.match_echo && c.abnormal == Abnormal::kNone) c.echo = std::make_unique<EchoTracker>(c.index, frames_, c.t0_ns);
+    if (c.abnormal == Abnormal::kNoStart) {
+      // Upgraded, then silent: the host must not count it as a call; we vanish after a second.
+      c.phase = Phase::kAudio;
+      set_deadline(c, now + 1'000'000'000);
+      return;
+    }
 
     tw::StartEvent start;
     start.stream_sid = stream_sid(c);
@@ -260,6 +275,8 @@ class Engine {
   }
 
   void send_due_frames(Call& c) {
+    if (c.abnormal == Abnormal::kNoStart) return end_abnormally(c);
+    if (c.abnormal != Abnormal::kNone && c.next_frame >= frames_ / 2) return end_abnormally(c);
     int64_t now = monotonic_ns();
     while (c.next_frame < frames_ && frame_due_ns(c.t0_ns, c.next_frame) <= now) {
       send_frame(c, c.next_frame++, now);
@@ -292,7 +309,7 @@ class Engine {
       fill_unique_frame(c.index, k, frame);
     }
     if (c.echo) c.echo->sent(k, now);
-    ++stats_.frames_sent;
+    if (c.abnormal == Abnormal::kNone) ++stats_.frames_sent;
     send_text(c, tw::encode_inbound_media(++c.sequence, stream_sid(c), "inbound", k + 1,
                                           k * (kFrameNs / 1'000'000), frame));
   }
@@ -469,6 +486,17 @@ class Engine {
   }
 
   // --- endings ----------------------------------------------------------------------------
+  // Half-way through its audio (or a second after the upgrade, without `start`).
+  void end_abnormally(Call& c) {
+    if (c.abnormal == Abnormal::kCloseWithoutStop) {
+      send_close(c, ws::close_code::kNormal, "bye");
+      if (c.phase == Phase::kDone) return;
+      c.phase = Phase::kClosing;
+      return set_deadline(c, monotonic_ns() + kCloseHandshakeNs);
+    }
+    finish(c);  // the TCP connection just goes: no close frame
+  }
+
   void broken(Call& c, const std::string& why) {
     if (c.connected && !c.close_received) c.close_code = 1006;
     fail(c, why);
@@ -487,6 +515,8 @@ class Engine {
     --remaining_;
     if (!c.connected) {
       ++stats_.refused;
+    } else if (c.abnormal != Abnormal::kNone) {
+      ++stats_.abnormal;
     } else {
       ++stats_.close_codes[c.close_code];
       if (c.timed_out) ++stats_.timed_out;

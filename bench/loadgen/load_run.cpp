@@ -18,6 +18,7 @@ void LoadStats::merge(const LoadStats& other) {
   for (const auto& [code, n] : other.close_codes) close_codes[code] += n;
   for (const auto& [why, n] : other.errors) errors[why] += n;
   frames_sent += other.frames_sent;
+  abnormal += other.abnormal;
   frames_received += other.frames_received;
   frames_matched += other.frames_matched;
   frames_late += other.frames_late;

@@ -25,12 +25,18 @@ struct LoadOptions {
   bool match_echo = true;      // identify echoed frames (round trip, lost); off with `audio`
   bool vendor_stamps = false;  // look for MFTS stamps in received audio (protocol/vendor_stamp.hpp)
   std::vector<uint8_t> audio;  // mu-law clip looped as every call's audio; empty: unique pattern
+  // Every Nth call ends the way real calls sometimes do (0: none), in turn: the caller vanishes
+  // mid-call (TCP gone, no close frame), closes mid-call without `stop`, or never sends
+  // `start` and vanishes after a second. Such calls are counted apart and their audio is not
+  // echo-checked.
+  unsigned abnormal_every = 0;
 };
 
 struct LoadStats {
   unsigned completed = 0;  // connected, closed 1000 by the host, not timed out
   unsigned refused = 0;    // never connected (TCP or upgrade failed / timed out)
   unsigned timed_out = 0;  // the host did not close within close_timeout after `stop`
+  unsigned abnormal = 0;   // ended abnormally on purpose (LoadOptions::abnormal_every)
   std::map<unsigned, unsigned> close_codes;  // of connected calls (1006: no close frame)
   std::map<std::string, unsigned> errors;    // why calls failed, counted
   uint64_t frames_sent = 0;

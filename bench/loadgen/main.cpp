@@ -45,10 +45,12 @@ constexpr const char* kUsage =
     "  --audio FILE      loop this audio (any file GStreamer decodes, e.g. a speech WAV) as\n"
     "                    every call's audio instead of the unique pattern; implies\n"
     "                    --no-echo-check\n"
+    "  --abnormal N      every Nth call ends abnormally (vanishes or closes mid-call without\n"
+    "                    stop, or never sends start); counted apart, not echo-checked\n"
     "  --vendor-stamps   measure vendor->caller latency from MFTS stamps in received audio\n\n"
     "Every call's start.customParameters carries bench_t0_ns (CLOCK_MONOTONIC ns at which its\n"
     "frame 0 is scheduled; frame k at bench_t0_ns + k*20 ms) and bench_call (the call index).\n"
-    "Exit 0 when every call closed 1000 and (unless --no-echo-check) every frame came back.\n";
+    "Exit 0 when every call (but the abnormal ones) closed 1000 and (unless --no-echo-check) every frame came back.\n";
 
 constexpr unsigned kMaxThreads = 64;
 
@@ -151,6 +153,10 @@ int main(int argc, char** argv) {
       echo_check = false;
     } else if (a == "--vendor-stamps") {
       o.vendor_stamps = true;
+    } else if (a == "--abnormal") {
+      auto v = num();
+      if (!v || *v < 2 || *v != static_cast<unsigned>(*v)) return usage_error("--abnormal needs a whole number >= 2");
+      o.abnormal_every = static_cast<unsigned>(*v);
     } else {
       return usage_error("unknown argument " + a);
     }
@@ -229,7 +235,8 @@ int main(int argc, char** argv) {
 
   std::printf("calls %u (ramp %.1f s, %.1f s each, %u client thread%s), wall %.1f s\n", o.calls,
               o.ramp_seconds, o.duration_seconds, engines, engines > 1 ? "s" : "", wall_s);
-  std::printf("completed %u, refused %u, timed out %u; close codes:", r.completed, r.refused, r.timed_out);
+  std::printf("completed %u, abnormal %u, refused %u, timed out %u; close codes:", r.completed, r.abnormal, r.refused,
+              r.timed_out);
   for (auto [code, n] : r.close_codes) std::printf(" %u×%u", code, n);
   std::printf("\n");
   if (!r.errors.empty()) {
@@ -263,7 +270,7 @@ int main(int argc, char** argv) {
   std::printf("client cpu %.0f ms (%.3f ms per call-second)\n", client_cpu, client_cpu / call_seconds);
   std::printf(
       "{\"calls\":%u,\"ramp_s\":%.3f,\"duration_s\":%.3f,\"client_threads\":%u,\"wall_s\":%.3f,"
-      "\"completed\":%u,\"refused\":%u,\"timed_out\":%u,\"frames_sent\":%llu,\"frames_received\":%llu,"
+      "\"completed\":%u,\"abnormal\":%u,\"refused\":%u,\"timed_out\":%u,\"frames_sent\":%llu,\"frames_received\":%llu,"
       "\"frames_matched\":%llu,\"frames_lost\":%llu,\"frames_late\":%llu,"
       "\"latency_ms\":{\"p50\":%.3f,\"p99\":%.3f,\"max\":%.3f},"
       "\"setup_ms\":{\"connect_p50\":%.3f,\"connect_p99\":%.3f,\"first_echo_p50\":%.3f,\"first_echo_p99\":%.3f},"
@@ -273,7 +280,7 @@ int main(int argc, char** argv) {
       "\"pacing_lag_ms\":{\"p50\":%.3f,\"p99\":%.3f,\"max\":%.3f},"
       "\"receive_lag_ms\":{\"p50\":%.3f,\"p99\":%.3f,\"max\":%.3f},"
       "\"vendor_latency_ms\":{\"stamped_frames\":%llu,\"p50\":%.3f,\"p99\":%.3f,\"max\":%.3f}}\n",
-      o.calls, o.ramp_seconds, o.duration_seconds, engines, wall_s, r.completed, r.refused, r.timed_out,
+      o.calls, o.ramp_seconds, o.duration_seconds, engines, wall_s, r.completed, r.abnormal, r.refused, r.timed_out,
       (unsigned long long)r.frames_sent, (unsigned long long)r.frames_received,
       (unsigned long long)r.frames_matched, (unsigned long long)lost, (unsigned long long)r.frames_late,
       rt.percentile_ms(.5), rt.percentile_ms(.99), rt.max_ms(), r.connect.percentile_ms(.5),
@@ -285,6 +292,6 @@ int main(int argc, char** argv) {
       (unsigned long long)r.vendor_stamped, r.vendor_latency.percentile_ms(.5),
       r.vendor_latency.percentile_ms(.99), r.vendor_latency.max_ms());
 
-  const bool ok = r.completed == o.calls && (!echo_check || lost == 0);
+  const bool ok = r.completed + r.abnormal == o.calls && (!echo_check || lost == 0);
   return ok ? 0 : 1;
 }

@@ -115,6 +115,16 @@ std::string Metrics::render_prometheus() const {
   header(out, "mediaflow_calls_active", "gauge", "Media WebSocket calls currently in progress.");
   out.append("mediaflow_calls_active ").append(std::to_string(calls_active_.value())).append("\n");
   family(out, "mediaflow_calls_total", "outcome", "Calls ended, by outcome.", calls_total_);
+  family(out, "mediaflow_calls_refused_total", "scope",
+         "Calls refused admission at their start message, by the limit that refused them.", calls_refused_);
+  header(out, "mediaflow_connections_awaiting_start", "gauge",
+         "Upgraded media WebSockets that have not sent their start message yet (not calls).");
+  out.append("mediaflow_connections_awaiting_start ").append(std::to_string(connections_awaiting_start_.value())).append("\n");
+  family(out, "mediaflow_connections_closed_total", "reason",
+         "Connections closed before they became a call, by reason.", connections_closed_);
+  header(out, "mediaflow_pipelines_live", "gauge",
+         "Call pipelines built and not yet freed; returns to 0 when no call is live.");
+  out.append("mediaflow_pipelines_live ").append(std::to_string(pipelines_live_.value())).append("\n");
   header(out, "mediaflow_frames_in_total", "counter", "Media frames received from Twilio.");
   sample(out, "mediaflow_frames_in_total", frames_in_.value());
   header(out, "mediaflow_frames_out_total", "counter", "Media frames sent to Twilio.");

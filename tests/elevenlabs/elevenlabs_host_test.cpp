@@ -134,6 +134,8 @@ TEST_F(ElevenLabsHost, CallerAndAgentAudioPassUnchangedAndBargeInClears) {
   ASSERT_TRUE(eventually([&] { return recordings_with(".json").size() == 1; }));
   EXPECT_EQ(recordings_with(".wav").size(), 1u);
   EXPECT_TRUE(FakeElevenLabs::wait_until([&] { return fake_.conversations()[0].closed; }, 4000));
+  // The call gave its pipeline back (the agent element and its vendor client hold no reference).
+  EXPECT_TRUE(eventually([] { return metrics().pipelines_live().value() == 0; }));
 }
 
 TEST_F(ElevenLabsHost, RefusedAgentClosesTheCall1011WithRecordingFinalised) {

@@ -18,6 +18,10 @@ TEST(Metrics, ExposesEveryContractMetricWithItsType) {
   const std::map<std::string, std::string> expected = {
       {"mediaflow_calls_active", "gauge"},
       {"mediaflow_calls_total", "counter"},
+      {"mediaflow_calls_refused_total", "counter"},
+      {"mediaflow_connections_awaiting_start", "gauge"},
+      {"mediaflow_connections_closed_total", "counter"},
+      {"mediaflow_pipelines_live", "gauge"},
       {"mediaflow_frames_in_total", "counter"},
       {"mediaflow_frames_out_total", "counter"},
       {"mediaflow_frames_dropped_total", "counter"},

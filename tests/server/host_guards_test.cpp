@@ -78,19 +78,6 @@ TEST_F(HostTest, BadInputIsCountedAndSkippedAndTheCallGoesOn) {
   EXPECT_EQ(b64.value(), b0 + 1);
 }
 
-TEST_F(HostTest, AtCapacityTheUpgradeIsAcceptedThenClosedWith1013) {
-  config_.max_concurrent_calls = 1;
-  ASSERT_NO_FATAL_FAILURE(start_host());
-  RawWebSocket first, second;
-  ASSERT_EQ(first.connect(port(), "/rtm/voice"), 101);
-  ASSERT_TRUE(eventually([&] { return host_->active_calls() == 1; }));
-  ASSERT_EQ(second.connect(port(), "/rtm/voice"), 101);
-  auto closing = second.wait_close_frame();
-  ASSERT_TRUE(closing.has_value());
-  EXPECT_EQ(closing->close_code(), 1013) << closing->payload.substr(2);
-  EXPECT_GE(metrics().calls_total("capacity").value(), 1u);
-}
-
 TEST_F(HostTest, IdleCallIsClosed1000WithReasonIdle) {
   config_.idle_timeout_seconds = 1;
   ASSERT_NO_FATAL_FAILURE(start_host());
@@ -140,6 +127,7 @@ int frames_until_backpressure(RawWebSocket& ws, int batch, int limit) {
 
 TEST_F(HostTest, ACallerThatStopsReadingGetsOutboundAudioDroppedNotUnboundedMemory) {
   config_.max_outbound_queue_bytes = 64 * 1024;
+  config_.inbound_media_allowance_ms = 0;  // minutes of audio sent in seconds, on purpose
   ASSERT_NO_FATAL_FAILURE(start_host());
   const auto dropped_before = metrics().frames_dropped("backpressure").value();
   RawWebSocket ws;
@@ -160,6 +148,7 @@ TEST_F(HostTest, ACallerThatStopsReadingGetsOutboundAudioDroppedNotUnboundedMemo
 TEST_F(HostTest, AStalledCallerIsNoticedWithinSecondsBecauseTheKernelSendBufferIsCapped) {
   config_.max_outbound_queue_bytes = 64 * 1024;
   config_.socket_send_buffer_bytes = 64 * 1024;
+  config_.inbound_media_allowance_ms = 0;  // minutes of audio sent in seconds, on purpose
   ASSERT_NO_FATAL_FAILURE(start_host());
   RawWebSocket ws;
   ws.limit_receive_buffer(16 * 1024);

@@ -95,6 +95,7 @@ class HostRecordingTest : public HostTest {
 };
 
 TEST_F(HostRecordingTest, TenSecondCallGivesTimeAlignedTwoTrackRecordingWithManifest) {
+  config_.inbound_media_allowance_ms = 0;  // the 10 s call is delivered in a burst, on purpose
   ASSERT_NO_FATAL_FAILURE(start_host());
   RawWebSocket ws;
   ASSERT_EQ(ws.connect(port(), "/rtm/voice"), 101);

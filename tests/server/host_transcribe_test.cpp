@@ -41,6 +41,8 @@ TEST_F(HostTest, TranscribeDeepgramCallWritesTranscriptsBesideTheRecording) {
   send_media(ws, 150, 7, kStreamSid);
   ASSERT_TRUE(ws.send_text(tw::encode_stop(200, kStreamSid, "AC", "CA")));
   EXPECT_EQ(ws.wait_close(10000), 1000);
+  // The call gave its pipeline back (deepgramasr and its vendor client hold no reference).
+  EXPECT_TRUE(eventually([] { return metrics().pipelines_live().value() == 0; }));
   host_->stop();
   log::set_sink({});
 

@@ -88,6 +88,14 @@ class Metrics {
 
   metric::Gauge& calls_active() { return calls_active_; }
   metric::Counter& calls_total(std::string_view outcome) { return calls_total_.with(outcome); }
+  // Calls refused admission at their `start`, by the limit that refused them (host, …).
+  metric::Counter& calls_refused(std::string_view scope) { return calls_refused_.with(scope); }
+  // Upgraded connections that have not sent `start` yet: not calls, not admitted.
+  metric::Gauge& connections_awaiting_start() { return connections_awaiting_start_; }
+  // Connections closed before they became a call (no `start` in time, gone, refused while draining).
+  metric::Counter& connections_closed(std::string_view reason) { return connections_closed_.with(reason); }
+  // GStreamer pipelines built from pipeline files and not yet finalized (a leak shows here).
+  metric::Gauge& pipelines_live() { return pipelines_live_; }
   metric::Counter& frames_in() { return frames_in_; }
   metric::Counter& frames_out() { return frames_out_; }
   metric::Counter& frames_dropped(std::string_view reason) { return frames_dropped_.with(reason); }
@@ -109,6 +117,10 @@ class Metrics {
  private:
   metric::Gauge calls_active_;
   metric::CounterFamily calls_total_;
+  metric::CounterFamily calls_refused_;
+  metric::Gauge connections_awaiting_start_;
+  metric::CounterFamily connections_closed_;
+  metric::Gauge pipelines_live_;
   metric::Counter frames_in_;
   metric::Counter frames_out_;
   metric::CounterFamily frames_dropped_;

@@ -2,6 +2,8 @@
 
 #include "pipeline/property_value.hpp"
 
+#include <mediaflow/metrics.hpp>
+
 #include <map>
 #include <utility>
 #include <vector>
@@ -151,8 +153,9 @@ class Builder {
     GstCaps* caps = gst_caps_from_string(link.caps->c_str());
     if (!caps) fail(link.caps_pos, "bad caps '" + *link.caps + "'");
     std::string name = link.from.node + "_" + link.to.node + "_caps";
-    for (int i = 1; gst_bin_get_by_name(GST_BIN(pipeline_), name.c_str()) != nullptr; ++i) {
-      gst_object_unref(gst_bin_get_by_name(GST_BIN(pipeline_), name.c_str()));
+    // gst_bin_get_by_name returns a reference: every one taken is given back.
+    for (int i = 1; GstElement* taken = gst_bin_get_by_name(GST_BIN(pipeline_), name.c_str()); ++i) {
+      gst_object_unref(taken);
       name = link.from.node + "_" + link.to.node + "_caps" + std::to_string(i);
     }
     GstElement* filter = gst_element_factory_make("capsfilter", name.c_str());
@@ -177,6 +180,11 @@ BuildResult build_pipeline(const PipelineSpec& spec, const Variables& vars) {
   BuildResult result;
   try {
     result.pipeline = Builder(spec, vars).run();
+    // Counted until the pipeline is finalized, so a reference kept after a call shows up in
+    // mediaflow_pipelines_live (the soak found every call's pipeline alive at refcount 8).
+    metrics().pipelines_live().inc();
+    g_object_weak_ref(G_OBJECT(result.pipeline), [](gpointer, GObject*) { metrics().pipelines_live().dec(); },
+                      nullptr);
   } catch (const Failure& f) {
     result.error = f.message;
   }

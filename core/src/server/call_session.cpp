@@ -50,6 +50,10 @@ struct StartInfo {
   const tw::StartEvent& start;
 };
 
+struct MediaInfo {
+  const tw::MediaEvent& media;
+};
+
 // What the bus sync handler needs, without touching the session from a streaming thread.
 struct BusRoute {
   std::weak_ptr<CallSession> session;
@@ -77,8 +81,10 @@ GstBuffer* decode_payload_to_buffer(std::string_view base64) {
 
 CallSession::CallSession(Worker& worker, GIOStream* stream, GSocket* socket)
     : worker_(worker),
-      connection_(worker.epoll(), worker.epoll().read_buffer(), stream, socket, worker.host().config().max_message_bytes) {
-  last_inbound_us_ = last_pong_us_ = last_ping_us_ = g_get_monotonic_time();
+      connection_(worker.epoll(), worker.epoll().read_buffer(), stream, socket, worker.host().config().max_message_bytes),
+      inbound_budget_(gint64(worker.host().config().inbound_media_allowance_ms) * 1000),
+      outbound_budget_(gint64(worker.host().config().inbound_media_allowance_ms) * 1000) {
+  opened_us_ = last_inbound_us_ = last_pong_us_ = last_ping_us_ = g_get_monotonic_time();
   connection_.limit_kernel_send_buffer(worker.host().config().socket_send_buffer_bytes);
 }
 
@@ -92,8 +98,33 @@ void CallSession::attach() {
   }
 }
 
+void CallSession::await_start() {
+  if (state_ != State::kOpen || started_ || awaiting_start_) return;
+  awaiting_start_ = true;
+  worker_.host().awaiting_start(+1);
+}
+
+void CallSession::stop_awaiting_start() {
+  if (!awaiting_start_) return;
+  awaiting_start_ = false;
+  worker_.host().awaiting_start(-1);
+}
+
+bool CallSession::admit() {
+  stop_awaiting_start();
+  if (!worker_.host().try_admit_call()) {
+    // design.md: at capacity the upgrade is accepted, then closed 1013.
+    log::warn("call_refused", {{"reason", "at capacity"}});
+    metrics().calls_refused("host").inc();
+    refuse(protocol::websocket::close_code::kTryAgainLater, "at capacity", "capacity");
+    return false;
+  }
+  admitted_ = true;
+  return true;
+}
+
 void CallSession::refuse(unsigned short code, const char* reason, const char* outcome) {
-  admitted_ = false;
+  refused_ = true;
   metrics().calls_total(outcome).inc();  // counted when refused, not when the socket is gone
   finish(code, reason, outcome);
 }
@@ -131,35 +162,9 @@ void CallSession::handle_text(const char* data, gsize size, gint64 arrival_us) {
   }
   const tw::InboundMessage& msg = worker_.envelope_parser().parse(std::string_view(data, size));
   switch (msg.kind) {
-    case tw::EventKind::kMedia: {
-      if (!started_) {
-        metrics().messages_rejected("media_before_start").inc();
-        return;
-      }
-      GstBuffer* buffer = decode_payload_to_buffer(msg.media.payload_base64);
-      if (!buffer) {
-        metrics().messages_rejected("bad_base64").inc();
-        return;
-      }
-      const bool outbound = msg.media.track == "outbound";
-      GstFlowReturn ret = GST_FLOW_OK;
-      bool pushed = false;
-      for (auto& in : ingests_) {
-        if (in.outbound_track != outbound) continue;
-        g_signal_emit(in.element, push_media_signal_, 0, buffer,
-                      static_cast<guint64>(msg.media.timestamp_ms), &ret);
-        pushed = true;
-      }
-      gst_buffer_unref(buffer);
-      if (!pushed) {
-        metrics().frames_dropped("no_ingest_for_track").inc();
-        return;
-      }
-      metrics().frames_in().inc();
-      metrics().frame_latency().observe((g_get_monotonic_time() - arrival_us) / 1e6);
-      if (ret != GST_FLOW_OK && ret != GST_FLOW_EOS) metrics().frames_dropped("pipeline_flow").inc();
+    case tw::EventKind::kMedia:
+      push_media(MediaInfo{msg.media}, arrival_us);
       return;
-    }
     case tw::EventKind::kStart:
       if (started_) {
         metrics().messages_rejected("duplicate_start").inc();
@@ -198,11 +203,48 @@ void CallSession::handle_text(const char* data, gsize size, gint64 arrival_us) {
   }
 }
 
+void CallSession::push_media(const MediaInfo& info, gint64 arrival_us) {
+  const tw::MediaEvent& media = info.media;
+  if (!started_) {
+    metrics().messages_rejected("media_before_start").inc();
+    return;
+  }
+  GstBuffer* buffer = decode_payload_to_buffer(media.payload_base64);
+  if (!buffer) {
+    metrics().messages_rejected("bad_base64").inc();
+    return;
+  }
+  const bool outbound = media.track == "outbound";
+  // Twilio media is 8 kHz mu-law: one byte is 125 µs of audio.
+  const gint64 audio_us = gint64(gst_buffer_get_size(buffer)) * 125;
+  if (!(outbound ? outbound_budget_ : inbound_budget_).admit(audio_us, arrival_us)) {
+    gst_buffer_unref(buffer);
+    metrics().frames_dropped("faster_than_realtime").inc();
+    return;
+  }
+  GstFlowReturn ret = GST_FLOW_OK;
+  bool pushed = false;
+  for (auto& in : ingests_) {
+    if (in.outbound_track != outbound) continue;
+    g_signal_emit(in.element, push_media_signal_, 0, buffer, static_cast<guint64>(media.timestamp_ms), &ret);
+    pushed = true;
+  }
+  gst_buffer_unref(buffer);
+  if (!pushed) {
+    metrics().frames_dropped("no_ingest_for_track").inc();
+    return;
+  }
+  metrics().frames_in().inc();
+  metrics().frame_latency().observe((g_get_monotonic_time() - arrival_us) / 1e6);
+  if (ret != GST_FLOW_OK && ret != GST_FLOW_EOS) metrics().frames_dropped("pipeline_flow").inc();
+}
+
 void CallSession::handle_start(const StartInfo& info) {
   const gint64 start_us = g_get_monotonic_time();
   const tw::StartEvent& start = info.start;
   const auto& cfg = worker_.host().config();
   started_ = true;
+  if (!admit()) return;
   stream_sid_ = start.stream_sid;
   call_sid_ = start.call_sid;
   auto it = start.custom_parameters.find("pipeline");
@@ -348,7 +390,11 @@ GstBusSyncReply CallSession::on_bus_sync(GstBus* bus, GstMessage* msg, gpointer 
     case GST_MESSAGE_ELEMENT:
       break;
     default:
-      return GST_BUS_DROP;  // state changes, stream-start, latency…: nobody on the loop needs them
+      // State changes, stream-start, latency…: nobody on the loop needs them. A sync handler
+      // that returns GST_BUS_DROP owns the message and must unref it: without this every
+      // call leaked its messages, and through them its whole pipeline and the bus's fds.
+      gst_message_unref(msg);
+      return GST_BUS_DROP;
   }
   auto* route = static_cast<BusRoute*>(data);
   // Never lock the session here: the last reference must not be dropped on a streaming thread.
@@ -356,6 +402,7 @@ GstBusSyncReply CallSession::on_bus_sync(GstBus* bus, GstMessage* msg, gpointer 
     if (auto live = session.lock()) live->on_bus(m);
     gst_message_unref(m);
   });
+  gst_message_unref(msg);  // dropped: ours to release (the mailbox holds its own reference)
   return GST_BUS_DROP;
 }
 
@@ -498,7 +545,11 @@ void CallSession::maybe_done() {
     metrics().calls_total(outcome_.c_str()).inc();
     log::info("call_ended", {{"call", log::call_id(call_sid_)}, {"outcome", outcome_},
                              {"code", close_code_}});
+  } else if (!refused_) {
+    // Never became a call (no `start` in time, gone before it, refused while draining).
+    metrics().connections_closed(outcome_).inc();
   }
+  stop_awaiting_start();
   worker_.session_finished(this);
 }
 
@@ -506,6 +557,11 @@ void CallSession::tick(gint64 now_us) {
   connection_.tick(now_us);
   if (state_ != State::kOpen) return;
   const auto& cfg = worker_.host().config();
+  if (awaiting_start_ && cfg.start_timeout_seconds &&
+      now_us - opened_us_ > gint64(cfg.start_timeout_seconds) * G_USEC_PER_SEC) {
+    finish(SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "no start", "start_timeout");
+    return;
+  }
   // The tick is a once-a-second timeout that may fire a little early or late: half a tick of
   // slack keeps a 1 s interval from turning into 2 s.
   constexpr gint64 kTickSlackUs = G_USEC_PER_SEC / 2;

@@ -4,6 +4,7 @@
 // that every sink sees EOS (recordings finalised) before teardown. Worker thread only.
 #pragma once
 
+#include <mediaflow/server/realtime_budget.hpp>
 #include "server/websocket_connection.hpp"
 
 #include <gst/gst.h>
@@ -29,8 +30,9 @@ class CallSession : public std::enable_shared_from_this<CallSession>, private We
   void attach();
   // Closes the call: EOS through the pipeline (bounded wait), then the WebSocket with `code`.
   void finish(unsigned short code, const char* reason, const char* outcome);
-  // Closes a call that is not admitted (at capacity): it never counted as a live call.
-  void refuse(unsigned short code, const char* reason, const char* outcome);
+  // The upgrade is done and the connection may now send `start` (START_TIMEOUT_SECONDS): it is
+  // counted apart from calls until then (Host::awaiting_start).
+  void await_start();
   bool admitted() const { return admitted_; }
   // Housekeeping tick (once a second): idle and keepalive deadlines, pings.
   void tick(gint64 now_us);
@@ -60,6 +62,11 @@ class CallSession : public std::enable_shared_from_this<CallSession>, private We
 
   void handle_text(const char* data, gsize size, gint64 arrival_us);
   void handle_start(const struct StartInfo& start);
+  // Takes a call slot at `start`; false when refused (the connection is then closing).
+  bool admit();
+  void refuse(unsigned short code, const char* reason, const char* outcome);
+  void stop_awaiting_start();
+  void push_media(const struct MediaInfo& media, gint64 arrival_us);
   void send_outbound(const char* json);
   void close_socket();
   void teardown_pipeline();
@@ -71,8 +78,11 @@ class CallSession : public std::enable_shared_from_this<CallSession>, private We
   unsigned short close_code_ = 1000;
   std::string close_reason_;
   std::string outcome_;
-  bool admitted_ = true;
+  bool admitted_ = false;   // holds a call slot (MAX_CONCURRENT_CALLS)
+  bool refused_ = false;    // refused at `start`: counted as a refused call, not a connection
+  bool awaiting_start_ = false;
   bool started_ = false;
+  gint64 opened_us_ = 0;
 
   std::string stream_sid_;
   std::string call_sid_;
@@ -85,6 +95,8 @@ class CallSession : public std::enable_shared_from_this<CallSession>, private We
   guint push_media_signal_ = 0;
   guint end_of_stream_signal_ = 0;
 
+  RealtimeBudget inbound_budget_;   // Twilio track "inbound" (the caller)
+  RealtimeBudget outbound_budget_;  // track "outbound" of a both_tracks stream
   gint64 last_inbound_us_ = 0;
   gint64 last_pong_us_ = 0;
   gint64 last_ping_us_ = 0;

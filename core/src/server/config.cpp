@@ -48,6 +48,8 @@ ServerConfig ServerConfig::from_env() {
   c.max_concurrent_calls = env_number("MAX_CONCURRENT_CALLS", c.max_concurrent_calls, 1000000);
   c.max_message_bytes = env_number("MAX_MESSAGE_BYTES", c.max_message_bytes, 64ul << 20);
   c.idle_timeout_seconds = env_number("IDLE_TIMEOUT_SECONDS", c.idle_timeout_seconds, 86400);
+  c.start_timeout_seconds = env_number("START_TIMEOUT_SECONDS", c.start_timeout_seconds, 3600);
+  c.inbound_media_allowance_ms = env_number("INBOUND_MEDIA_ALLOWANCE_MS", c.inbound_media_allowance_ms, 3600000);
   c.drain_timeout_seconds = env_number("DRAIN_TIMEOUT_SECONDS", c.drain_timeout_seconds, 86400);
   c.keepalive_interval_seconds = env_number("KEEPALIVE_INTERVAL_SECONDS", c.keepalive_interval_seconds, 3600);
   c.pong_timeout_seconds = env_number("PONG_TIMEOUT_SECONDS", 2 * c.keepalive_interval_seconds, 86400);

@@ -83,9 +83,10 @@ bool Host::try_admit_call() {
   return true;
 }
 
-void Host::admit_call_unconditionally() {
-  active_calls_.fetch_add(1, std::memory_order_acq_rel);
-  metrics().calls_active().inc();
+void Host::awaiting_start(int delta) {
+  awaiting_start_.fetch_add(delta, std::memory_order_acq_rel);
+  metrics().connections_awaiting_start().inc(delta);
+  if (delta < 0) check_drained();
 }
 
 void Host::call_ended() {
@@ -95,7 +96,9 @@ void Host::call_ended() {
 }
 
 void Host::check_drained() {
-  if (!draining() || active_calls() != 0 || pending_upgrades_.load(std::memory_order_acquire) > 0) return;
+  if (!draining() || active_calls() != 0 || pending_upgrades_.load(std::memory_order_acquire) > 0 ||
+      awaiting_start_.load(std::memory_order_acquire) > 0)
+    return;
   if (drained_fired_.exchange(true)) return;
   if (on_drained_) on_drained_();
 }

@@ -133,20 +133,13 @@ void Worker::on_upgraded(SoupServerMessage* msg, gpointer self) {
   g_object_unref(stream);
   g_object_unref(socket);
   w->sessions_.insert(session);
+  session->attach();
   if (w->stopping_ || g_object_get_data(G_OBJECT(msg), kRequestedWhileDraining)) {
-    w->host_.admit_call_unconditionally();
-    session->attach();
     session->finish(SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "shutting down", "draining");
     return;
   }
-  if (!w->host_.try_admit_call()) {
-    // design.md: at capacity the upgrade is accepted, then closed 1013.
-    log::warn("call_refused", {{"reason", "at capacity"}});
-    session->attach();
-    session->refuse(protocol::websocket::close_code::kTryAgainLater, "at capacity", "capacity");
-    return;
-  }
-  session->attach();
+  // Admission (MAX_CONCURRENT_CALLS) happens at `start`: until then the socket holds no slot.
+  session->await_start();
 }
 
 void Worker::session_finished(CallSession* session) {

@@ -20,6 +20,12 @@ struct ServerConfig {
   unsigned max_concurrent_calls = 1000;
   std::size_t max_message_bytes = 65536;
   unsigned idle_timeout_seconds = 30;
+  // An upgraded connection that has not sent `start` within this is closed (it is not a call and
+  // holds no call slot meanwhile); 0 = no limit.
+  unsigned start_timeout_seconds = 5;
+  // How far a track's audio may run ahead of real time (jitter, bursts) before frames are
+  // dropped and counted; 0 = no bound.
+  unsigned inbound_media_allowance_ms = 5000;
   unsigned drain_timeout_seconds = 30;
   unsigned keepalive_interval_seconds = 15;  // WebSocket ping
   unsigned pong_timeout_seconds = 30;        // no pong (nor any message) for this long: closed

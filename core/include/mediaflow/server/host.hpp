@@ -43,9 +43,12 @@ class Host {
   pipeline::PipelineCatalog& catalog() { return *catalog_; }
 
   // Call accounting shared by all workers.
+  // A call is admitted at its `start` message, not at the upgrade: a socket is not a call.
   bool try_admit_call();       // false when at MAX_CONCURRENT_CALLS
-  void admit_call_unconditionally();  // a call that is accepted only to be closed (draining)
   void call_ended();
+  // Upgraded connections that have not sent `start` yet (bounded by START_TIMEOUT_SECONDS):
+  // they hold no call slot but may still become calls, so a drain waits for them.
+  void awaiting_start(int delta);
   // Draining and no call left: runs the drain callback once. Called by the workers' tick.
   void check_drained();
   // An accepted upgrade whose WebSocket callback has not run yet counts as a call for draining.
@@ -67,6 +70,7 @@ class Host {
   std::atomic<bool> draining_{false};
   std::atomic<unsigned> active_calls_{0};
   std::atomic<int> pending_upgrades_{0};
+  std::atomic<int> awaiting_start_{0};
   std::function<void()> on_drained_;
   std::atomic<bool> drained_fired_{false};
   std::unique_ptr<class EventFileWriter> event_writer_;
