@@ -9,6 +9,8 @@ PACKAGES=(
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-tools
   libsoup-3.0-dev libjson-glib-dev libboost-dev libjwt-dev libsimdjson-dev libssl-dev
   libgtest-dev
+  # cluster-wide call limits (REDIS_URL): hiredis and its GLib adapter; redis-server for the tests
+  libhiredis-dev redis-server
   # TLS for the vendor WebSockets (wss://) through GIO (already a dependency of libsoup 3)
   glib-networking
   # offline speech recognition (sphinxasr: pocketsphinx C API and its en-us model)

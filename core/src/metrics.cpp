@@ -109,9 +109,15 @@ void family(std::string& out, std::string_view name, std::string_view label,
 
 }  // namespace
 
+void Metrics::set_instance(std::string id) { instance_ = std::move(id); }
+
 std::string Metrics::render_prometheus() const {
   std::string out;
   out.reserve(4096);
+  header(out, "mediaflow_instance_info", "gauge", "This host's INSTANCE_ID (one of a fleet), always 1.");
+  out.append("mediaflow_instance_info{instance_id=\"").append(escape_label_value(instance_)).append("\"} 1\n");
+  header(out, "mediaflow_draining", "gauge", "1 while the host drains after SIGTERM.");
+  out.append("mediaflow_draining ").append(std::to_string(draining_.value())).append("\n");
   header(out, "mediaflow_calls_active", "gauge", "Media WebSocket calls currently in progress.");
   out.append("mediaflow_calls_active ").append(std::to_string(calls_active_.value())).append("\n");
   family(out, "mediaflow_calls_total", "outcome", "Calls ended, by outcome.", calls_total_);
@@ -125,6 +131,14 @@ std::string Metrics::render_prometheus() const {
   header(out, "mediaflow_pipelines_live", "gauge",
          "Call pipelines built and not yet freed; returns to 0 when no call is live.");
   out.append("mediaflow_pipelines_live ").append(std::to_string(pipelines_live_.value())).append("\n");
+  if (redis_enabled_) {
+    header(out, "mediaflow_redis_connected", "gauge",
+           "Connections to Redis (cluster admission, one per worker loop) that are up.");
+    out.append("mediaflow_redis_connected ").append(std::to_string(redis_connected_.value())).append("\n");
+    family(out, "mediaflow_redis_errors_total", "reason",
+           "Redis failures seen by cluster admission: connect, disconnected, timeout, reply, not_connected.",
+           redis_errors_);
+  }
   header(out, "mediaflow_frames_in_total", "counter", "Media frames received from Twilio.");
   sample(out, "mediaflow_frames_in_total", frames_in_.value());
   header(out, "mediaflow_frames_out_total", "counter", "Media frames sent to Twilio.");

@@ -22,6 +22,8 @@ TEST(Metrics, ExposesEveryContractMetricWithItsType) {
       {"mediaflow_connections_awaiting_start", "gauge"},
       {"mediaflow_connections_closed_total", "counter"},
       {"mediaflow_pipelines_live", "gauge"},
+      {"mediaflow_instance_info", "gauge"},
+      {"mediaflow_draining", "gauge"},
       {"mediaflow_frames_in_total", "counter"},
       {"mediaflow_frames_out_total", "counter"},
       {"mediaflow_frames_dropped_total", "counter"},

@@ -96,6 +96,17 @@ class Metrics {
   metric::Counter& connections_closed(std::string_view reason) { return connections_closed_.with(reason); }
   // GStreamer pipelines built from pipeline files and not yet finalized (a leak shows here).
   metric::Gauge& pipelines_live() { return pipelines_live_; }
+  // Cluster admission (REDIS_URL): worker connections to Redis that are up, and what failed.
+  metric::Gauge& redis_connected() { return redis_connected_; }
+  metric::Counter& redis_errors(std::string_view reason) { return redis_errors_.with(reason); }
+  // 1 while the host drains (SIGTERM): /health is 503 and new calls are refused or lame-ducked.
+  metric::Gauge& draining() { return draining_; }
+  // This process's INSTANCE_ID, exposed as mediaflow_instance_info{instance_id=…} 1 (not
+  // `instance`: Prometheus sets that label itself to the scrape target). Set at start.
+  void set_instance(std::string id);
+  // The Redis metrics are exported only when cluster admission is configured (REDIS_URL), so
+  // an alert on mediaflow_redis_connected == 0 never fires on a host that has no Redis.
+  void set_redis_enabled(bool on) { redis_enabled_ = on; }
   metric::Counter& frames_in() { return frames_in_; }
   metric::Counter& frames_out() { return frames_out_; }
   metric::Counter& frames_dropped(std::string_view reason) { return frames_dropped_.with(reason); }
@@ -121,6 +132,11 @@ class Metrics {
   metric::Gauge connections_awaiting_start_;
   metric::CounterFamily connections_closed_;
   metric::Gauge pipelines_live_;
+  metric::Gauge redis_connected_;
+  metric::CounterFamily redis_errors_;
+  metric::Gauge draining_;
+  std::string instance_;
+  bool redis_enabled_ = false;
   metric::Counter frames_in_;
   metric::Counter frames_out_;
   metric::CounterFamily frames_dropped_;

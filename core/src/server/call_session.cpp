@@ -1,5 +1,6 @@
 #include "server/call_session.hpp"
 
+#include "server/cluster_admission.hpp"
 #include "server/transcript_location.hpp"
 #include "server/loop_mailbox.hpp"
 #include "server/worker.hpp"
@@ -16,6 +17,7 @@
 #include <libsoup/soup.h>
 
 #include <cstring>
+#include <utility>
 
 namespace mediaflow::server {
 namespace {
@@ -52,6 +54,26 @@ struct StartInfo {
 
 struct MediaInfo {
   const tw::MediaEvent& media;
+};
+
+// A call admitted locally whose cluster lease Redis has not answered yet: its start, and the
+// frames that arrive meanwhile (a few: the wait is bounded by REDIS_TIMEOUT_MS).
+struct PendingStart {
+  struct Frame {
+    GstBuffer* buffer;
+    guint64 timestamp_ms;
+    bool outbound;
+    gint64 arrival_us;
+  };
+  static constexpr std::size_t kMaxFrames = 250;  // 5 s of one track: far above any timeout
+
+  tw::StartEvent start;
+  std::vector<Frame> frames;
+
+  ~PendingStart() {
+    for (auto& f : frames)
+      if (f.buffer) gst_buffer_unref(f.buffer);
+  }
 };
 
 // What the bus sync handler needs, without touching the session from a streaming thread.
@@ -222,11 +244,24 @@ void CallSession::push_media(const MediaInfo& info, gint64 arrival_us) {
     metrics().frames_dropped("faster_than_realtime").inc();
     return;
   }
+  if (pending_start_) {  // waiting for the cluster's answer: kept, pushed once the pipeline runs
+    if (pending_start_->frames.size() < PendingStart::kMaxFrames) {
+      pending_start_->frames.push_back({buffer, media.timestamp_ms, outbound, arrival_us});
+    } else {
+      gst_buffer_unref(buffer);
+      metrics().frames_dropped("admission_pending").inc();
+    }
+    return;
+  }
+  push_buffer(buffer, media.timestamp_ms, outbound, arrival_us);
+}
+
+void CallSession::push_buffer(GstBuffer* buffer, guint64 timestamp_ms, bool outbound, gint64 arrival_us) {
   GstFlowReturn ret = GST_FLOW_OK;
   bool pushed = false;
   for (auto& in : ingests_) {
     if (in.outbound_track != outbound) continue;
-    g_signal_emit(in.element, push_media_signal_, 0, buffer, static_cast<guint64>(media.timestamp_ms), &ret);
+    g_signal_emit(in.element, push_media_signal_, 0, buffer, timestamp_ms, &ret);
     pushed = true;
   }
   gst_buffer_unref(buffer);
@@ -240,11 +275,56 @@ void CallSession::push_media(const MediaInfo& info, gint64 arrival_us) {
 }
 
 void CallSession::handle_start(const StartInfo& info) {
+  started_ = true;
+  stream_sid_ = info.start.stream_sid;
+  call_sid_ = info.start.call_sid;
+  if (!admit()) return;
+  ClusterAdmission* cluster = worker_.cluster();
+  if (!cluster) {
+    start_pipeline(info);
+    return;
+  }
+  // MAX_CONCURRENT_CALLS held; now the cluster-wide and per-campaign limits (Redis).
+  pending_start_ = std::make_unique<PendingStart>(PendingStart{info.start, {}});
+  auto campaign = info.start.custom_parameters.find("campaign_id");
+  lease_ = cluster->acquire(campaign == info.start.custom_parameters.end() ? std::string() : campaign->second,
+                            [session = weak_from_this()](ClusterAdmission::Decision d) {
+                              if (auto live = session.lock()) live->on_cluster_decision(int(d));
+                            });
+}
+
+void CallSession::on_cluster_decision(int decision) {
+  using D = ClusterAdmission::Decision;
+  std::unique_ptr<PendingStart> pending = std::move(pending_start_);
+  if (!pending || state_ != State::kOpen) return;  // ended meanwhile (its lease goes in maybe_done)
+  const auto& cfg = worker_.host().config();
+  const char* scope = nullptr;
+  switch (D(decision)) {
+    case D::kAdmitted: break;
+    case D::kRefusedCluster: scope = "cluster"; break;
+    case D::kRefusedCampaign: scope = "campaign"; break;
+    case D::kUnavailable:
+      // CONCURRENCY_ON_REDIS_ERROR: allow (the local limit still holds) or refuse.
+      if (cfg.refuse_on_redis_error) scope = "cluster";
+      break;
+  }
+  if (scope) {
+    log::warn("call_refused", {{"reason", "at capacity"}, {"scope", scope}});
+    metrics().calls_refused(scope).inc();
+    admitted_ = false;  // the local slot taken at start goes back now
+    worker_.host().call_ended();
+    refuse(protocol::websocket::close_code::kTryAgainLater, "at capacity", "capacity");
+    return;
+  }
+  start_pipeline(StartInfo{pending->start});
+  if (!pipeline_ || state_ != State::kOpen) return;
+  for (auto& f : pending->frames) push_buffer(std::exchange(f.buffer, nullptr), f.timestamp_ms, f.outbound, f.arrival_us);
+}
+
+void CallSession::start_pipeline(const StartInfo& info) {
   const gint64 start_us = g_get_monotonic_time();
   const tw::StartEvent& start = info.start;
   const auto& cfg = worker_.host().config();
-  started_ = true;
-  if (!admit()) return;
   stream_sid_ = start.stream_sid;
   call_sid_ = start.call_sid;
   auto it = start.custom_parameters.find("pipeline");
@@ -550,6 +630,10 @@ void CallSession::maybe_done() {
     metrics().connections_closed(outcome_).inc();
   }
   stop_awaiting_start();
+  if (!lease_.empty()) {
+    if (ClusterAdmission* cluster = worker_.cluster()) cluster->release(lease_);
+    lease_.clear();
+  }
   worker_.session_finished(this);
 }
 

@@ -62,11 +62,15 @@ class CallSession : public std::enable_shared_from_this<CallSession>, private We
 
   void handle_text(const char* data, gsize size, gint64 arrival_us);
   void handle_start(const struct StartInfo& start);
+  // After admission: the call's pipeline from its pipeline file, then PLAYING.
+  void start_pipeline(const struct StartInfo& start);
+  void on_cluster_decision(int decision);  // ClusterAdmission::Decision
   // Takes a call slot at `start`; false when refused (the connection is then closing).
   bool admit();
   void refuse(unsigned short code, const char* reason, const char* outcome);
   void stop_awaiting_start();
   void push_media(const struct MediaInfo& media, gint64 arrival_us);
+  void push_buffer(GstBuffer* buffer, guint64 timestamp_ms, bool outbound, gint64 arrival_us);
   void send_outbound(const char* json);
   void close_socket();
   void teardown_pipeline();
@@ -83,6 +87,9 @@ class CallSession : public std::enable_shared_from_this<CallSession>, private We
   bool awaiting_start_ = false;
   bool started_ = false;
   gint64 opened_us_ = 0;
+  // Cluster admission (REDIS_URL): the lease, and what waits for Redis' answer (≤ REDIS_TIMEOUT_MS).
+  std::string lease_;
+  std::unique_ptr<struct PendingStart> pending_start_;
 
   std::string stream_sid_;
   std::string call_sid_;

@@ -1,4 +1,7 @@
 #include <mediaflow/server/config.hpp>
+#include <mediaflow/server/redis_url.hpp>
+
+#include <glib.h>
 
 #include <cerrno>
 #include <cstdlib>
@@ -57,6 +60,24 @@ ServerConfig ServerConfig::from_env() {
   c.socket_send_buffer_bytes = env_number("SOCKET_SEND_BUFFER_BYTES", c.socket_send_buffer_bytes, 64ul << 20);
   c.workers = env_number("WORKERS", 0, 256);
   if (c.workers == 0) c.workers = std::max(1u, std::thread::hardware_concurrency());
+  env_string("REDIS_URL", c.redis_url);
+  if (!c.redis_url.empty()) {
+    std::string why;
+    if (!parse_redis_url(c.redis_url, &why)) throw std::invalid_argument(why);
+  }
+  c.cluster_max_concurrent_calls = env_number("CLUSTER_MAX_CONCURRENT_CALLS", 0, 10000000);
+  c.campaign_max_concurrent_calls = env_number("CAMPAIGN_MAX_CONCURRENT_CALLS", 0, 10000000);
+  c.concurrency_lease_ttl_seconds = env_number("CONCURRENCY_LEASE_TTL_SECONDS", c.concurrency_lease_ttl_seconds, 86400);
+  if (c.concurrency_lease_ttl_seconds < 3) throw std::invalid_argument("CONCURRENCY_LEASE_TTL_SECONDS: at least 3");
+  c.redis_timeout_ms = env_number("REDIS_TIMEOUT_MS", c.redis_timeout_ms, 10000);
+  if (const char* v = env("CONCURRENCY_ON_REDIS_ERROR")) {
+    const std::string policy = v;
+    if (policy != "allow" && policy != "refuse")
+      throw std::invalid_argument("CONCURRENCY_ON_REDIS_ERROR: expected allow or refuse, got '" + policy + "'");
+    c.refuse_on_redis_error = policy == "refuse";
+  }
+  env_string("INSTANCE_ID", c.instance_id);
+  if (c.instance_id.empty()) c.instance_id = g_get_host_name();
   env_string("TWILIO_AUTH_TOKEN", c.twilio_auth_token);
   env_string("PUBLIC_BASE_URL", c.public_base_url);
   return c;

@@ -11,6 +11,7 @@
 
 #include <mediaflow/log.hpp>
 #include <mediaflow/metrics.hpp>
+#include <mediaflow/server/redis_url.hpp>
 
 namespace mediaflow::server {
 namespace {
@@ -41,6 +42,10 @@ Host::~Host() { stop(); }
 
 bool Host::start(std::string* error) {
   silence_libsoup_frame_debug();
+  if (config_.instance_id.empty()) config_.instance_id = g_get_host_name();
+  metrics().set_instance(config_.instance_id);
+  metrics().set_redis_enabled(!config_.redis_url.empty());
+  if (!config_.redis_url.empty() && !parse_redis_url(config_.redis_url, error)) return false;
   uint16_t port = config_.port;
   for (unsigned i = 0; i < config_.workers; ++i) {
     // The first socket fixes the port (PORT=0 picks one); the others share it via SO_REUSEPORT.
@@ -64,6 +69,7 @@ bool Host::start(std::string* error) {
 void Host::begin_drain(std::function<void()> on_idle) {
   on_drained_ = std::move(on_idle);
   draining_.store(true, std::memory_order_release);
+  metrics().draining().set(1);
   for (auto& w : workers_) w->begin_drain();
   check_drained();
 }

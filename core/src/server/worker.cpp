@@ -1,6 +1,7 @@
 #include "server/worker.hpp"
 
 #include "server/call_session.hpp"
+#include "server/cluster_admission.hpp"
 #include "server/http_routes.hpp"
 
 #include <mediaflow/log.hpp>
@@ -47,6 +48,7 @@ bool Worker::start(GSocket* listen_socket, std::string* error) {
   auto result = ready.get_future();
   thread_ = std::thread([this, listen_socket, &ready] {
     g_main_context_push_thread_default(context_);
+    if (!host_.config().redis_url.empty()) cluster_ = std::make_unique<ClusterAdmission>(host_.config(), context_);
     server_ = soup_server_new("server-header", "mediaflow", nullptr);
     install_handlers();
     GError* err = nullptr;
@@ -55,6 +57,7 @@ bool Worker::start(GSocket* listen_socket, std::string* error) {
       g_clear_error(&err);
       g_object_unref(listen_socket);
       g_clear_object(&server_);
+      cluster_.reset();
       g_main_context_pop_thread_default(context_);
       return;
     }
@@ -67,6 +70,7 @@ bool Worker::start(GSocket* listen_socket, std::string* error) {
     g_main_loop_run(loop_);
     g_source_destroy(tick);
     sessions_.clear();
+    cluster_.reset();
     soup_server_disconnect(server_);
     g_clear_object(&server_);
     // Let pending closes and callbacks run out before the context goes away.

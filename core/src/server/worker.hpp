@@ -20,6 +20,7 @@ namespace mediaflow::server {
 
 class Host;
 class CallSession;
+class ClusterAdmission;
 
 class Worker {
  public:
@@ -42,6 +43,9 @@ class Worker {
   EpollDispatcher& epoll() { return *epoll_; }
   // Hands work from other threads to this loop.
   LoopMailbox& mailbox() { return *mailbox_; }
+
+  // Cluster-wide admission in Redis on this loop; nullptr when REDIS_URL is unset.
+  ClusterAdmission* cluster() { return cluster_.get(); }
 
   // CallSession bookkeeping (worker thread only).
   void session_finished(CallSession* session);
@@ -67,6 +71,7 @@ class Worker {
   protocol::twilio::TwilioEnvelopeParser parser_;
   std::shared_ptr<EpollDispatcher> epoll_;  // this context's (shared with any vendor client here)
   std::unique_ptr<LoopMailbox> mailbox_;
+  std::unique_ptr<ClusterAdmission> cluster_;  // created and destroyed on the loop's thread
 };
 
 }  // namespace mediaflow::server

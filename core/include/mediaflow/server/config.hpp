@@ -34,6 +34,14 @@ struct ServerConfig {
   // shows up in our own queue (and its drops) within seconds, not after megabytes of kernel buffer.
   std::size_t socket_send_buffer_bytes = 64 * 1024;
   unsigned workers = 0;                      // event loops; 0 = one per core
+  // Cluster-wide admission in Redis (empty URL: only MAX_CONCURRENT_CALLS applies).
+  std::string redis_url;                     // REDIS_URL
+  unsigned cluster_max_concurrent_calls = 0; // CLUSTER_MAX_CONCURRENT_CALLS; 0 = no cluster limit
+  unsigned campaign_max_concurrent_calls = 0;// CAMPAIGN_MAX_CONCURRENT_CALLS, per customParameters.campaign_id
+  unsigned concurrency_lease_ttl_seconds = 60;
+  bool refuse_on_redis_error = false;        // CONCURRENCY_ON_REDIS_ERROR=refuse (default allow)
+  unsigned redis_timeout_ms = 50;            // REDIS_TIMEOUT_MS: the longest a call's start waits on Redis
+  std::string instance_id;                   // INSTANCE_ID; default the host name
   std::string twilio_auth_token;             // TWILIO_AUTH_TOKEN
   std::string public_base_url;               // PUBLIC_BASE_URL
 
