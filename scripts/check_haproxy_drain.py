@@ -20,7 +20,19 @@ import tempfile
 import threading
 import time
 
-LAME_DUCK_SECONDS = 2.0  # DRAIN_LAME_DUCK_SECONDS in deploy/systemd/mediaflow.env and compose.yaml
+
+
+def shipped_lame_duck_seconds():
+    """DRAIN_LAME_DUCK_SECONDS of deploy/systemd/mediaflow.env (compose's is checked equal-or-above
+    HAProxy's detection by check_deploy_consistency.py)."""
+    env = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "deploy", "systemd", "mediaflow.env")
+    for line in open(env):
+        if line.startswith("DRAIN_LAME_DUCK_SECONDS="):
+            return float(line.split("=", 1)[1])
+    raise SystemExit(f"no DRAIN_LAME_DUCK_SECONDS in {env}")
+
+
+LAME_DUCK_SECONDS = shipped_lame_duck_seconds()
 
 
 class StubHost(socketserver.ThreadingTCPServer):
