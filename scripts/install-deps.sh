@@ -23,6 +23,10 @@ PACKAGES=(
   curl bc valgrind
   # an independent JSON Schema (2020-12) validator for pipelines/schema.json
   python3-jsonschema
+  # deploy/ checks (scripts/check-deploy.sh): haproxy -c and a live check, promtool (Debian ships
+  # it only in the prometheus package), systemd-analyze, docker-compose config (client only, no
+  # engine), YAML for the Kubernetes manifests
+  haproxy prometheus systemd docker-compose python3-yaml
 )
 
 missing=()

@@ -10,3 +10,4 @@ for preset in ${MEDIAFLOW_TEST_PRESETS:-default asan}; do
   scripts/build.sh "$preset"
   ctest --preset "$preset" -j "$(nproc)"
 done
+scripts/check-deploy.sh   # deploy/: systemd, HAProxy, Prometheus, Grafana, compose, Kubernetes, Dockerfile
