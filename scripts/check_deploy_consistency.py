@@ -224,7 +224,7 @@ def check_dockerfile(build_dir):
         if os.path.basename(f) != "schema.json":
             elements.update(n["element"] for n in json.load(open(f)).get("nodes", []))
     # Where each element is loaded from; ours (in the build's plugins/) are copied into the image.
-    gst_env = dict(os.environ, GST_PLUGIN_PATH=os.path.join(build_dir, "plugins"))
+    gst_env = dict(os.environ, GST_PLUGIN_PATH=os.path.abspath(os.path.join(build_dir, "plugins")))
     element_files = {}
     for element in sorted(elements):
         out = subprocess.run(["gst-inspect-1.0", element], capture_output=True, text=True, env=gst_env).stdout
