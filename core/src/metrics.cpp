@@ -131,6 +131,19 @@ std::string Metrics::render_prometheus() const {
   sample(out, "mediaflow_pipeline_errors_total", pipeline_errors_.value());
   family(out, "mediaflow_recordings_total", "outcome", "Recordings finished, by outcome.",
          recordings_);
+  family(out, "mediaflow_accept_errors_total", "reason",
+         "Failed accept() calls on the listening sockets, by reason (emfile, enfile, enomem, other).",
+         accept_errors_);
+  family(out, "mediaflow_connections_shed_total", "reason",
+         "Connections closed right after accept without reading a request, by reason (fd_exhaustion, pending_cap).",
+         connections_shed_);
+  family(out, "mediaflow_connections_closed_total", "reason",
+         "Connections closed before a WebSocket upgrade, by reason (answered, bad_request, handshake_timeout, "
+         "write_timeout, client_gone).",
+         connections_closed_);
+  header(out, "mediaflow_connections_pending", "gauge",
+         "Accepted connections not (yet) upgraded to a WebSocket: reading a request or finishing an answer.");
+  out.append("mediaflow_connections_pending ").append(std::to_string(connections_pending_.value())).append("\n");
 
   histogram(out, "mediaflow_frame_latency_seconds",
             "Time from a media frame's arrival to its push into the call's pipeline.", frame_latency_);

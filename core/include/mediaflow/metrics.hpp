@@ -101,6 +101,11 @@ class Metrics {
   metric::Counter& pipeline_errors() { return pipeline_errors_; }
   metric::Counter& recordings(std::string_view outcome) { return recordings_.with(outcome); }
   metric::Histogram& frame_latency() { return frame_latency_; }
+  // The host's front end (before the WebSocket upgrade).
+  metric::Counter& accept_errors(std::string_view reason) { return accept_errors_.with(reason); }
+  metric::Counter& connections_shed(std::string_view reason) { return connections_shed_.with(reason); }
+  metric::Counter& connections_closed(std::string_view reason) { return connections_closed_.with(reason); }
+  metric::Gauge& connections_pending() { return connections_pending_; }
   metric::Histogram& pipeline_start() { return pipeline_start_; }
 
   // Text exposition format 0.0.4 (Content-Type: text/plain; version=0.0.4; charset=utf-8).
@@ -118,6 +123,10 @@ class Metrics {
   metric::Counter pipeline_errors_;
   metric::CounterFamily recordings_;
   metric::Histogram frame_latency_;
+  metric::CounterFamily accept_errors_;
+  metric::CounterFamily connections_shed_;
+  metric::CounterFamily connections_closed_;
+  metric::Gauge connections_pending_;
   metric::Histogram pipeline_start_;
 };
 

@@ -75,9 +75,10 @@ GstBuffer* decode_payload_to_buffer(std::string_view base64) {
 
 }  // namespace
 
-CallSession::CallSession(Worker& worker, GIOStream* stream, GSocket* socket)
+CallSession::CallSession(Worker& worker, GSocket* socket, std::string early_bytes)
     : worker_(worker),
-      connection_(worker.epoll(), worker.epoll().read_buffer(), stream, socket, worker.host().config().max_message_bytes) {
+      connection_(worker.epoll(), worker.epoll().read_buffer(), socket, std::move(early_bytes),
+                  worker.host().config().max_message_bytes) {
   last_inbound_us_ = last_pong_us_ = last_ping_us_ = g_get_monotonic_time();
   connection_.limit_kernel_send_buffer(worker.host().config().socket_send_buffer_bytes);
 }

@@ -83,6 +83,14 @@ bool Host::try_admit_call() {
   return true;
 }
 
+bool Host::try_open_pending_connection() {
+  unsigned n = pending_connections_.load(std::memory_order_relaxed);
+  do {
+    if (n >= config_.max_pending_connections) return false;
+  } while (!pending_connections_.compare_exchange_weak(n, n + 1, std::memory_order_acq_rel));
+  return true;
+}
+
 void Host::admit_call_unconditionally() {
   active_calls_.fetch_add(1, std::memory_order_acq_rel);
   metrics().calls_active().inc();
