@@ -132,14 +132,14 @@ std::string Metrics::render_prometheus() const {
   family(out, "mediaflow_recordings_total", "outcome", "Recordings finished, by outcome.",
          recordings_);
   family(out, "mediaflow_accept_errors_total", "reason",
-         "Failed accept() calls on the listening sockets, by reason (emfile, enfile, enomem, other).",
+         "Failed accept() calls on the listening sockets, by reason (emfile, enfile, enomem, aborted, other).",
          accept_errors_);
   family(out, "mediaflow_connections_shed_total", "reason",
          "Connections closed right after accept without reading a request, by reason (fd_exhaustion, pending_cap).",
          connections_shed_);
   family(out, "mediaflow_connections_closed_total", "reason",
          "Connections closed before a WebSocket upgrade, by reason (answered, bad_request, handshake_timeout, "
-         "write_timeout, client_gone).",
+         "write_timeout, client_gone, shutdown).",
          connections_closed_);
   header(out, "mediaflow_connections_pending", "gauge",
          "Accepted connections not (yet) upgraded to a WebSocket: reading a request or finishing an answer.");
