@@ -55,14 +55,14 @@ curl -sf "http://127.0.0.1:$port/health" >/dev/null || { echo "soak: host did no
 metric() {  # value of an unlabelled metric, or the sum over a labelled family
   curl -s "http://127.0.0.1:$port/metrics" | awk -v m="$1" '$1 == m || index($1, m "{") == 1 { s += $2 } END { print s + 0 }'
 }
-sample() {  # elapsed rss_kb fds threads pipelines_live calls_active calls_ended connections_closed
+sample() {  # elapsed rss_kb fds threads pipelines_live calls_active calls_ended connections_without_start
   local rss threads fds
   rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$host/status")
   threads=$(awk '/^Threads:/ { print $2 }' "/proc/$host/status")
   fds=$(ls "/proc/$host/fd" | wc -l)
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(( $(date +%s) - t_start ))" "$rss" "$fds" "$threads" \
     "$(metric mediaflow_pipelines_live)" "$(metric mediaflow_calls_active)" "$(metric mediaflow_calls_total)" \
-    "$(metric mediaflow_connections_closed_total)"
+    "$(metric mediaflow_connections_without_start_total)"
 }
 wait_idle() {  # until no call and no pipeline is live (bounded)
   for _ in $(seq 300); do
@@ -84,7 +84,7 @@ lane() {  # pipeline, per-lane calls, start delay: back-to-back load runs until 
 }
 
 t_start=$(date +%s)
-printf 'elapsed_s\trss_kb\tfds\tthreads\tpipelines_live\tcalls_active\tcalls_ended\tconnections_closed\n' >"$out"
+printf 'elapsed_s\trss_kb\tfds\tthreads\tpipelines_live\tcalls_active\tcalls_ended\tconnections_without_start\n' >"$out"
 # Warm-up: every pipeline once (registry, writer and decoder pools, caches), then the baseline.
 for p in "${pipelines[@]}"; do
   "$bin/mediaflow-loadgen" --url "ws://127.0.0.1:$port/rtm/voice" --calls 10 --ramp 1 --duration 2 \
@@ -92,7 +92,7 @@ for p in "${pipelines[@]}"; do
 done
 wait_idle
 baseline=$(sample); echo "$baseline" >>"$out"
-calls_before=$(metric mediaflow_calls_total); conns_before=$(metric mediaflow_connections_closed_total)
+calls_before=$(metric mediaflow_calls_total); conns_before=$(metric mediaflow_connections_without_start_total)
 
 # Each pipeline gets two lanes, the second started one call length later, so new calls arrive
 # the whole time and about `concurrent` are live at once.
@@ -108,7 +108,7 @@ wait_idle
 final=$(sample); echo "$final" >>"$out"
 
 calls=$(( $(metric mediaflow_calls_total) - calls_before ))
-conns=$(( $(metric mediaflow_connections_closed_total) - conns_before ))
+conns=$(( $(metric mediaflow_connections_without_start_total) - conns_before ))
 read -r _ rss0 fds0 threads0 _ _ _ _ <<<"$baseline"
 read -r _ rss1 fds1 threads1 live1 active1 _ _ <<<"$final"
 peak_rss=$(awk -F'\t' 'NR > 1 && $2 > m { m = $2 } END { print m }' "$out")

@@ -126,8 +126,9 @@ std::string Metrics::render_prometheus() const {
   header(out, "mediaflow_connections_awaiting_start", "gauge",
          "Upgraded media WebSockets that have not sent their start message yet (not calls).");
   out.append("mediaflow_connections_awaiting_start ").append(std::to_string(connections_awaiting_start_.value())).append("\n");
-  family(out, "mediaflow_connections_closed_total", "reason",
-         "Connections closed before they became a call, by reason.", connections_closed_);
+  family(out, "mediaflow_connections_without_start_total", "reason",
+         "Upgraded media WebSockets that ended without sending start (not calls), by reason.",
+         connections_without_start_);
   header(out, "mediaflow_pipelines_live", "gauge",
          "Call pipelines built and not yet freed; returns to 0 when no call is live.");
   out.append("mediaflow_pipelines_live ").append(std::to_string(pipelines_live_.value())).append("\n");
@@ -155,6 +156,19 @@ std::string Metrics::render_prometheus() const {
   sample(out, "mediaflow_pipeline_errors_total", pipeline_errors_.value());
   family(out, "mediaflow_recordings_total", "outcome", "Recordings finished, by outcome.",
          recordings_);
+  family(out, "mediaflow_accept_errors_total", "reason",
+         "Failed accept() calls on the listening sockets, by reason (emfile, enfile, enomem, aborted, other).",
+         accept_errors_);
+  family(out, "mediaflow_connections_shed_total", "reason",
+         "Connections closed right after accept without reading a request, by reason (fd_exhaustion, pending_cap).",
+         connections_shed_);
+  family(out, "mediaflow_connections_closed_total", "reason",
+         "Connections closed before a WebSocket upgrade, by reason (answered, bad_request, handshake_timeout, "
+         "write_timeout, client_gone, shutdown).",
+         connections_closed_);
+  header(out, "mediaflow_connections_pending", "gauge",
+         "Accepted connections not (yet) upgraded to a WebSocket: reading a request or finishing an answer.");
+  out.append("mediaflow_connections_pending ").append(std::to_string(connections_pending_.value())).append("\n");
 
   histogram(out, "mediaflow_frame_latency_seconds",
             "Time from a media frame's arrival to its push into the call's pipeline.", frame_latency_);

@@ -21,6 +21,7 @@ TEST(Metrics, ExposesEveryContractMetricWithItsType) {
       {"mediaflow_calls_refused_total", "counter"},
       {"mediaflow_connections_awaiting_start", "gauge"},
       {"mediaflow_connections_closed_total", "counter"},
+      {"mediaflow_connections_without_start_total", "counter"},
       {"mediaflow_pipelines_live", "gauge"},
       {"mediaflow_instance_info", "gauge"},
       {"mediaflow_draining", "gauge"},
@@ -32,6 +33,9 @@ TEST(Metrics, ExposesEveryContractMetricWithItsType) {
       {"mediaflow_vendor_reconnects_total", "counter"},
       {"mediaflow_pipeline_errors_total", "counter"},
       {"mediaflow_recordings_total", "counter"},
+      {"mediaflow_accept_errors_total", "counter"},
+      {"mediaflow_connections_shed_total", "counter"},
+      {"mediaflow_connections_pending", "gauge"},
       {"mediaflow_frame_latency_seconds", "histogram"},
       {"mediaflow_pipeline_start_seconds", "histogram"},
   };
@@ -39,6 +43,7 @@ TEST(Metrics, ExposesEveryContractMetricWithItsType) {
   for (const auto& [name, type] : expected) EXPECT_FALSE(exp.help[name].empty()) << name;
   EXPECT_EQ(exp.value("mediaflow_calls_active"), 0);
   EXPECT_EQ(exp.value("mediaflow_frames_in_total"), 0);
+  EXPECT_EQ(exp.value("mediaflow_connections_pending"), 0);
   EXPECT_EQ(exp.value("mediaflow_frame_latency_seconds_count"), 0);
 }
 

@@ -104,7 +104,7 @@ TEST_F(HostResourcesTest, SocketsThatNeverSendStartHoldNoCallSlot) {
 TEST_F(HostResourcesTest, AConnectionWithoutStartIsClosedAtTheStartTimeoutAndNotCountedAsACall) {
   config_.start_timeout_seconds = 1;
   ASSERT_NO_FATAL_FAILURE(start_host());
-  const auto timeouts_before = metrics().connections_closed("start_timeout").value();
+  const auto timeouts_before = metrics().connections_without_start("start_timeout").value();
   const auto calls_before = metrics().calls_total("start_timeout").value();
   RawWebSocket ws;
   ASSERT_EQ(ws.connect(port(), "/rtm/voice"), 101);
@@ -112,7 +112,7 @@ TEST_F(HostResourcesTest, AConnectionWithoutStartIsClosedAtTheStartTimeoutAndNot
   ASSERT_TRUE(f.has_value());
   EXPECT_EQ(f->close_code(), 1008);
   EXPECT_EQ(f->payload.substr(2), "no start");
-  EXPECT_TRUE(eventually([&] { return metrics().connections_closed("start_timeout").value() == timeouts_before + 1; }));
+  EXPECT_TRUE(eventually([&] { return metrics().connections_without_start("start_timeout").value() == timeouts_before + 1; }));
   EXPECT_EQ(metrics().calls_total("start_timeout").value(), calls_before);
   EXPECT_TRUE(eventually([&] { return metrics().connections_awaiting_start().value() == 0; }));
 }

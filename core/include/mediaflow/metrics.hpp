@@ -92,7 +92,11 @@ class Metrics {
   metric::Counter& calls_refused(std::string_view scope) { return calls_refused_.with(scope); }
   // Upgraded connections that have not sent `start` yet: not calls, not admitted.
   metric::Gauge& connections_awaiting_start() { return connections_awaiting_start_; }
-  // Connections closed before they became a call (no `start` in time, gone, refused while draining).
+  // Upgraded connections that ended without sending `start` (start_timeout, client_gone, …).
+  metric::Counter& connections_without_start(std::string_view reason) {
+    return connections_without_start_.with(reason);
+  }
+  // Connections closed before a WebSocket upgrade (answered, bad_request, handshake_timeout, …).
   metric::Counter& connections_closed(std::string_view reason) { return connections_closed_.with(reason); }
   // GStreamer pipelines built from pipeline files and not yet finalized (a leak shows here).
   metric::Gauge& pipelines_live() { return pipelines_live_; }
@@ -120,6 +124,10 @@ class Metrics {
   metric::Counter& pipeline_errors() { return pipeline_errors_; }
   metric::Counter& recordings(std::string_view outcome) { return recordings_.with(outcome); }
   metric::Histogram& frame_latency() { return frame_latency_; }
+  // The host's front end (before the WebSocket upgrade).
+  metric::Counter& accept_errors(std::string_view reason) { return accept_errors_.with(reason); }
+  metric::Counter& connections_shed(std::string_view reason) { return connections_shed_.with(reason); }
+  metric::Gauge& connections_pending() { return connections_pending_; }
   metric::Histogram& pipeline_start() { return pipeline_start_; }
 
   // Text exposition format 0.0.4 (Content-Type: text/plain; version=0.0.4; charset=utf-8).
@@ -131,6 +139,7 @@ class Metrics {
   metric::CounterFamily calls_refused_;
   metric::Gauge connections_awaiting_start_;
   metric::CounterFamily connections_closed_;
+  metric::CounterFamily connections_without_start_;
   metric::Gauge pipelines_live_;
   metric::Gauge redis_connected_;
   metric::CounterFamily redis_errors_;
@@ -146,6 +155,9 @@ class Metrics {
   metric::Counter pipeline_errors_;
   metric::CounterFamily recordings_;
   metric::Histogram frame_latency_;
+  metric::CounterFamily accept_errors_;
+  metric::CounterFamily connections_shed_;
+  metric::Gauge connections_pending_;
   metric::Histogram pipeline_start_;
 };
 

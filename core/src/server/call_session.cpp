@@ -101,9 +101,10 @@ GstBuffer* decode_payload_to_buffer(std::string_view base64) {
 
 }  // namespace
 
-CallSession::CallSession(Worker& worker, GIOStream* stream, GSocket* socket)
+CallSession::CallSession(Worker& worker, GSocket* socket, std::string early_bytes)
     : worker_(worker),
-      connection_(worker.epoll(), worker.epoll().read_buffer(), stream, socket, worker.host().config().max_message_bytes),
+      connection_(worker.epoll(), worker.epoll().read_buffer(), socket, std::move(early_bytes),
+                  worker.host().config().max_message_bytes),
       inbound_budget_(gint64(worker.host().config().inbound_media_allowance_ms) * 1000),
       outbound_budget_(gint64(worker.host().config().inbound_media_allowance_ms) * 1000) {
   opened_us_ = last_inbound_us_ = last_pong_us_ = last_ping_us_ = g_get_monotonic_time();
@@ -627,7 +628,7 @@ void CallSession::maybe_done() {
                              {"code", close_code_}});
   } else if (!refused_) {
     // Never became a call (no `start` in time, gone before it, refused while draining).
-    metrics().connections_closed(outcome_).inc();
+    metrics().connections_without_start(outcome_).inc();
   }
   stop_awaiting_start();
   if (!lease_.empty()) {

@@ -20,8 +20,9 @@ class Worker;
 
 class CallSession : public std::enable_shared_from_this<CallSession>, private WebSocketConnection::Delegate {
  public:
-  // Takes over the upgraded connection libsoup handed over (`stream`, `socket`).
-  CallSession(Worker& worker, GIOStream* stream, GSocket* socket);
+  // Takes over the upgraded connection (`socket`) with the bytes the client sent right after
+  // its upgrade request (`early_bytes`, read before anything else).
+  CallSession(Worker& worker, GSocket* socket, std::string early_bytes);
   ~CallSession();
   CallSession(const CallSession&) = delete;
   CallSession& operator=(const CallSession&) = delete;

@@ -58,6 +58,10 @@ ServerConfig ServerConfig::from_env() {
   c.pong_timeout_seconds = env_number("PONG_TIMEOUT_SECONDS", 2 * c.keepalive_interval_seconds, 86400);
   c.max_outbound_queue_bytes = env_number("MAX_OUTBOUND_QUEUE_BYTES", c.max_outbound_queue_bytes, 1ul << 30);
   c.socket_send_buffer_bytes = env_number("SOCKET_SEND_BUFFER_BYTES", c.socket_send_buffer_bytes, 64ul << 20);
+  c.handshake_timeout_seconds = env_number("HANDSHAKE_TIMEOUT_SECONDS", c.handshake_timeout_seconds, 3600);
+  if (c.handshake_timeout_seconds == 0) throw std::invalid_argument("HANDSHAKE_TIMEOUT_SECONDS: must be at least 1");
+  c.max_pending_connections = env_number("MAX_PENDING_CONNECTIONS", c.max_pending_connections, 1000000);
+  if (c.max_pending_connections == 0) throw std::invalid_argument("MAX_PENDING_CONNECTIONS: must be at least 1");
   c.workers = env_number("WORKERS", 0, 256);
   if (c.workers == 0) c.workers = std::max(1u, std::thread::hardware_concurrency());
   env_string("REDIS_URL", c.redis_url);

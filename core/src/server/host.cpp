@@ -95,6 +95,14 @@ void Host::awaiting_start(int delta) {
   if (delta < 0) check_drained();
 }
 
+bool Host::try_open_pending_connection() {
+  unsigned n = pending_connections_.load(std::memory_order_relaxed);
+  do {
+    if (n >= config_.max_pending_connections) return false;
+  } while (!pending_connections_.compare_exchange_weak(n, n + 1, std::memory_order_acq_rel));
+  return true;
+}
+
 void Host::call_ended() {
   active_calls_.fetch_sub(1, std::memory_order_acq_rel);
   metrics().calls_active().dec();

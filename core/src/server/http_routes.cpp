@@ -8,12 +8,13 @@
 
 #include <json-glib/json-glib.h>
 
-#include <cstring>
-#include <map>
 #include <string>
+#include <utility>
 
 namespace mediaflow::server {
 namespace {
+
+namespace http = protocol::http;
 
 std::string iso8601_now() {
   GDateTime* now = g_date_time_new_now_utc();
@@ -24,21 +25,25 @@ std::string iso8601_now() {
   return out;
 }
 
-void respond(SoupServerMessage* msg, guint status, const char* content_type, const std::string& body) {
-  soup_server_message_set_status(msg, status, nullptr);
-  soup_server_message_set_response(msg, content_type, SOUP_MEMORY_COPY, body.data(), body.size());
+http::Response respond(unsigned status, std::string_view content_type, std::string body) {
+  http::Response r;
+  r.status = status;
+  r.content_type = content_type;
+  r.body = std::move(body);
+  return r;
 }
 
-void respond_json(SoupServerMessage* msg, guint status, JsonBuilder* b) {
+http::Response respond_json(unsigned status, JsonBuilder* b) {
   JsonNode* root = json_builder_get_root(b);
   gchar* text = json_to_string(root, FALSE);
-  respond(msg, status, "application/json", text);
+  http::Response r = respond(status, "application/json", text);
   g_free(text);
   json_node_unref(root);
   g_object_unref(b);
+  return r;
 }
 
-void status_body(Host& host, SoupServerMessage* msg, bool health) {
+http::Response status_body(Host& host, bool health) {
   const bool ok = !host.draining();
   JsonBuilder* b = json_builder_new();
   json_builder_begin_object(b);
@@ -57,14 +62,11 @@ void status_body(Host& host, SoupServerMessage* msg, bool health) {
     json_builder_add_int_value(b, host.active_calls());
   }
   json_builder_end_object(b);
-  respond_json(msg, health && !ok ? SOUP_STATUS_SERVICE_UNAVAILABLE : SOUP_STATUS_OK, b);
+  return respond_json(health && !ok ? 503 : 200, b);
 }
 
-void twilio_voice(Host& host, SoupServerMessage* msg) {
-  if (std::strcmp(soup_server_message_get_method(msg), "POST") != 0) {
-    respond(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "text/plain", "POST only\n");
-    return;
-  }
+http::Response twilio_voice(Host& host, const http::Request& request) {
+  if (request.method != "POST") return respond(405, "text/plain", "POST only\n");
   const auto& cfg = host.config();
   WebhookConfig wc;
   wc.twilio_auth_token = cfg.twilio_auth_token;
@@ -73,59 +75,46 @@ void twilio_voice(Host& host, SoupServerMessage* msg) {
   wc.shared_secret = cfg.media_shared_secret;
   wc.static_token = cfg.media_auth_token;
 
-  GUri* uri = soup_server_message_get_uri(msg);
-  SoupMessageHeaders* headers = soup_server_message_get_request_headers(msg);
-  SoupMessageBody* body = soup_server_message_get_request_body(msg);
-  GBytes* body_bytes = soup_message_body_flatten(body);
-  gsize body_len = 0;
-  const char* body_data = static_cast<const char*>(g_bytes_get_data(body_bytes, &body_len));
-  const char* host_header = soup_message_headers_get_one(headers, "Host");
-  const char* sig = soup_message_headers_get_one(headers, "X-Twilio-Signature");
-  const char* query = g_uri_get_query(uri);
-
   WebhookRequest req;
-  req.path = g_uri_get_path(uri);
-  req.raw_query = query ? query : "";
-  req.host = host_header ? host_header : "";
-  req.form = parse_form(std::string_view(body_data ? body_data : "", body_len));
-  if (sig) req.signature = sig;
+  req.path = request.path;
+  req.raw_query = request.query;
+  req.host = request.header("Host").value_or("");
+  req.form = parse_form(request.body);
+  if (auto sig = request.header("X-Twilio-Signature")) req.signature = *sig;
   WebhookResponse res = handle_voice_webhook(wc, req);
-  g_bytes_unref(body_bytes);
   if (res.status != 200) {
     metrics().auth_failures(res.reason).inc();
     log::warn("webhook_refused", {{"status", res.status}, {"reason", res.reason}});
   }
-  respond(msg, res.status, res.content_type.empty() ? "text/plain" : res.content_type.c_str(), res.body);
+  return respond(res.status, res.content_type.empty() ? "text/plain" : res.content_type, std::move(res.body));
 }
+
+http::Response not_found() { return http::json_error(404, "not found"); }
 
 }  // namespace
 
-void handle_http_request(Host& host, SoupServerMessage* msg, const char* path, GHashTable*) {
-  if (!std::strcmp(path, "/")) {
-    status_body(host, msg, false);
-  } else if (!std::strcmp(path, "/health")) {
-    status_body(host, msg, true);
-  } else if (!std::strcmp(path, "/metrics")) {
-    respond(msg, SOUP_STATUS_OK, std::string(kPrometheusContentType).c_str(), metrics().render_prometheus());
-  } else if (!std::strcmp(path, "/twilio/voice")) {
-    twilio_voice(host, msg);
-  } else {
-    respond(msg, SOUP_STATUS_NOT_FOUND, "application/json", "{\"ok\":false,\"error\":\"not found\"}");
-  }
+bool is_websocket_route(std::string_view ws_path, std::string_view path) {
+  if (path.substr(0, ws_path.size()) != ws_path) return false;
+  return path.size() == ws_path.size() || ws_path.back() == '/' || path[ws_path.size()] == '/';
 }
 
-void check_websocket_request(Host& host, SoupServerMessage* msg, const char* path, GHashTable* query) {
+http::Response handle_http_request(Host& host, const http::Request& request) {
+  const std::string& path = request.path;
+  if (path == "/") return status_body(host, false);
+  if (path == "/health") return status_body(host, true);
+  if (path == "/metrics") return respond(200, kPrometheusContentType, metrics().render_prometheus());
+  if (path == "/twilio/voice") return twilio_voice(host, request);
+  return not_found();
+}
+
+std::optional<http::Response> check_websocket_request(Host& host, const http::Request& request) {
   const auto& cfg = host.config();
-  if (!match_ws_path(cfg.ws_path, path).matches) {
-    respond(msg, SOUP_STATUS_NOT_FOUND, "application/json", "{\"ok\":false,\"error\":\"not found\"}");
-    return;
-  }
-  const char* header = soup_message_headers_get_one(soup_server_message_get_request_headers(msg), "x-media-auth");
-  const char* query_token = query ? static_cast<const char*>(g_hash_table_lookup(query, "token")) : nullptr;
+  if (!match_ws_path(cfg.ws_path, request.path).matches) return not_found();
+  const std::optional<std::string> query_token = token_from_query(request.query);
   ConnectRequest req;
-  req.path = path;
-  if (query_token) req.query_token = query_token;
-  if (header) req.header_token = header;
+  req.path = request.path;
+  if (query_token) req.query_token = *query_token;
+  req.header_token = request.header("x-media-auth");
   AuthConfig ac;
   ac.static_token = cfg.media_auth_token;
   ac.shared_secret = cfg.media_shared_secret;
@@ -133,11 +122,9 @@ void check_websocket_request(Host& host, SoupServerMessage* msg, const char* pat
   if (!d.allowed) {
     metrics().auth_failures(d.reason).inc();
     log::warn("auth_refused", {{"reason", d.reason}});
-    respond(msg, SOUP_STATUS_UNAUTHORIZED, "application/json", "{\"ok\":false,\"error\":\"unauthorized\"}");
-    return;
+    return http::json_error(401, "unauthorized");
   }
-  // Leave the status unset: libsoup goes on with the WebSocket upgrade (or answers a plain
-  // GET that is not an upgrade with its own error).
+  return std::nullopt;
 }
 
 }  // namespace mediaflow::server

@@ -24,13 +24,13 @@ constexpr int kMaxReadsPerWakeup = 4;
 }  // namespace
 
 WebSocketConnection::WebSocketConnection(EpollDispatcher& epoll, std::span<std::uint8_t> read_buffer,
-                                         GIOStream* stream, GSocket* socket, std::size_t max_message_bytes)
+                                         GSocket* socket, std::string early_bytes, std::size_t max_message_bytes)
     : epoll_(epoll),
       read_buffer_(read_buffer),
-      stream_(G_IO_STREAM(g_object_ref(stream))),
       socket_(G_SOCKET(g_object_ref(socket))),
       fd_(g_socket_get_fd(socket)),
-      reader_(ws::MessageReader::Role::kServer, max_message_bytes) {
+      reader_(ws::MessageReader::Role::kServer, max_message_bytes),
+      early_bytes_(std::move(early_bytes)) {
   // Media frames are small and latency-bound: never hold one back to coalesce.
   int one = 1;
   setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -40,7 +40,6 @@ WebSocketConnection::~WebSocketConnection() {
   delegate_ = nullptr;
   close_socket();
   g_object_unref(socket_);
-  g_object_unref(stream_);
 }
 
 void WebSocketConnection::limit_kernel_send_buffer(std::size_t bytes) {
@@ -57,11 +56,31 @@ bool WebSocketConnection::start(Delegate* delegate) {
     g_socket_close(socket_, nullptr);
     return false;
   }
+  // From the loop, not from here: the owner may still be setting the call up (or refusing it).
+  if (!early_bytes_.empty()) early_bytes_timer_.arm_in_ms(epoll_, 0, [this] { read_early_bytes(); });
   return true;
+}
+
+void WebSocketConnection::read_early_bytes() {
+  early_bytes_timer_.cancel();
+  const gint64 arrival = g_get_monotonic_time();
+  std::string_view rest = early_bytes_;
+  while (!rest.empty() && state_ != State::kClosed) {
+    const std::size_t n = std::min(rest.size(), read_buffer_.size());
+    std::copy_n(rest.data(), n, reinterpret_cast<char*>(read_buffer_.data()));
+    rest.remove_prefix(n);
+    consume(n, arrival);
+  }
+  early_bytes_.clear();
+  early_bytes_.shrink_to_fit();
 }
 
 void WebSocketConnection::on_io(std::uint32_t events) {
   if (state_ == State::kClosed) return;
+  if (!early_bytes_.empty()) {  // they came first
+    read_early_bytes();
+    if (state_ == State::kClosed) return;
+  }
   if (events & EPOLLOUT) {
     flush();
     if (state_ == State::kClosed) return;
@@ -82,20 +101,22 @@ void WebSocketConnection::read_ready() {
       close_socket();
       return;
     }
-    if (reader_failed_) continue;  // after a protocol error, input is only drained
-    const gint64 arrival = g_get_monotonic_time();
-    auto error = reader_.feed(read_buffer_.first(static_cast<std::size_t>(n)),
-                              [&](const ws::Message& m) { return handle_message(m, arrival); });
-    if (error) {
-      reader_failed_ = true;
-      if (state_ == State::kOpen && delegate_) {
-        delegate_->on_ws_protocol_error(error->code, error->reason);
-      } else if (state_ == State::kClosing) {
-        close_after_flush_ = true;
-        if (backlog_bytes() == 0) close_socket();
-      }
-    }
+    consume(static_cast<std::size_t>(n), g_get_monotonic_time());
     if (static_cast<std::size_t>(n) < read_buffer_.size()) return;  // drained for now
+  }
+}
+
+void WebSocketConnection::consume(std::size_t n, gint64 arrival) {
+  if (reader_failed_) return;  // after a protocol error, input is only drained
+  auto error = reader_.feed(read_buffer_.first(n), [&](const ws::Message& m) { return handle_message(m, arrival); });
+  if (error) {
+    reader_failed_ = true;
+    if (state_ == State::kOpen && delegate_) {
+      delegate_->on_ws_protocol_error(error->code, error->reason);
+    } else if (state_ == State::kClosing) {
+      close_after_flush_ = true;
+      if (backlog_bytes() == 0) close_socket();
+    }
   }
 }
 

@@ -1,5 +1,5 @@
-// A call's WebSocket after the upgrade: libsoup answers the HTTP handshake (auth, 101), then
-// hands the socket over and this class speaks RFC 6455 on it from the worker's epoll set —
+// A call's WebSocket after the upgrade: the front end answers the HTTP handshake (auth, 101),
+// then hands the socket over and this class speaks RFC 6455 on it from the worker's epoll set —
 // frames parsed in place from the worker's read buffer, a text frame sent with one writev(),
 // no per-frame GSource, GBytes or signal emission. Worker thread only.
 //
@@ -39,8 +39,10 @@ class WebSocketConnection final : public EpollDispatcher::Handler {
   };
 
   // `read_buffer` is the loop's scratch space shared by all its connections (the dispatcher's).
-  WebSocketConnection(EpollDispatcher& epoll, std::span<std::uint8_t> read_buffer, GIOStream* stream,
-                      GSocket* socket, std::size_t max_message_bytes);
+  // `early_bytes`: what the client sent right after its upgrade request (a first frame),
+  // read before anything else once started.
+  WebSocketConnection(EpollDispatcher& epoll, std::span<std::uint8_t> read_buffer, GSocket* socket,
+                      std::string early_bytes, std::size_t max_message_bytes);
   ~WebSocketConnection();
   WebSocketConnection(const WebSocketConnection&) = delete;
   WebSocketConnection& operator=(const WebSocketConnection&) = delete;
@@ -68,6 +70,9 @@ class WebSocketConnection final : public EpollDispatcher::Handler {
 
   void on_io(std::uint32_t events) override;
   void read_ready();
+  void read_early_bytes();
+  // Feeds the first `n` bytes of read_buffer_ to the frame reader.
+  void consume(std::size_t n, gint64 arrival_us);
   bool handle_message(const protocol::websocket::Message& message, gint64 arrival_us);
   void send_frame(protocol::websocket::Opcode opcode, std::string_view payload);
   void flush();
@@ -76,7 +81,6 @@ class WebSocketConnection final : public EpollDispatcher::Handler {
 
   EpollDispatcher& epoll_;
   std::span<std::uint8_t> read_buffer_;
-  GIOStream* stream_;
   GSocket* socket_;
   int fd_;
   Delegate* delegate_ = nullptr;
@@ -88,6 +92,8 @@ class WebSocketConnection final : public EpollDispatcher::Handler {
   bool want_write_ = false;
   gint64 close_deadline_us_ = 0;
   net::OutboundQueue out_;        // what the kernel has not taken yet
+  std::string early_bytes_;       // not read yet: before any byte from the socket
+  EpollDispatcher::Timer early_bytes_timer_;
 };
 
 }  // namespace mediaflow::server

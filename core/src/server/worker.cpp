@@ -1,27 +1,22 @@
 #include "server/worker.hpp"
 
+#include "server/accept_loop.hpp"
 #include "server/call_session.hpp"
 #include "server/cluster_admission.hpp"
 #include "server/http_routes.hpp"
+#include "server/pending_connections.hpp"
 
 #include <mediaflow/log.hpp>
 #include <mediaflow/metrics.hpp>
+#include <mediaflow/net/websocket_server_handshake.hpp>
 #include <mediaflow/server/host.hpp>
+
+#include <unistd.h>
 
 #include <algorithm>
 #include <future>
 
 namespace mediaflow::server {
-namespace {
-constexpr const char* kRequestedWhileDraining = "mediaflow-requested-while-draining";
-constexpr const char* kPendingUpgrade = "mediaflow-pending-upgrade";
-
-// Ends the "pending upgrade" of `msg` once: from the WebSocket callback, or when the message
-// finishes without one (a failed handshake).
-void settle_pending_upgrade(Host& host, SoupServerMessage* msg) {
-  if (g_object_steal_data(G_OBJECT(msg), kPendingUpgrade)) host.upgrade_pending(-1);
-}
-}  // namespace
 
 Worker::Worker(Host& host, unsigned index) : host_(host), index_(index) {
   context_ = g_main_context_new();
@@ -49,19 +44,19 @@ bool Worker::start(GSocket* listen_socket, std::string* error) {
   thread_ = std::thread([this, listen_socket, &ready] {
     g_main_context_push_thread_default(context_);
     if (!host_.config().redis_url.empty()) cluster_ = std::make_unique<ClusterAdmission>(host_.config(), context_);
-    server_ = soup_server_new("server-header", "mediaflow", nullptr);
-    install_handlers();
-    GError* err = nullptr;
-    if (!soup_server_listen_socket(server_, listen_socket, static_cast<SoupServerListenOptions>(0), &err)) {
-      ready.set_value(err ? err->message : "listen failed");
-      g_clear_error(&err);
-      g_object_unref(listen_socket);
-      g_clear_object(&server_);
+    listen_socket_ = listen_socket;
+    pending_ = std::make_unique<PendingConnections>(*epoll_, host_, *this);
+    accept_loop_ = std::make_unique<AcceptLoop>(*epoll_, g_socket_get_fd(listen_socket),
+                                                [this](int fd) { pending_->adopt(fd); });
+    if (!accept_loop_->start()) {
+      ready.set_value("cannot poll the listening socket");
+      accept_loop_.reset();
+      pending_.reset();
+      g_clear_object(&listen_socket_);
       cluster_.reset();
       g_main_context_pop_thread_default(context_);
       return;
     }
-    g_object_unref(listen_socket);
     GSource* tick = g_timeout_source_new_seconds(1);
     g_source_set_callback(tick, on_housekeeping, this, nullptr);
     g_source_attach(tick, context_);
@@ -69,10 +64,11 @@ bool Worker::start(GSocket* listen_socket, std::string* error) {
     ready.set_value("");
     g_main_loop_run(loop_);
     g_source_destroy(tick);
+    accept_loop_.reset();
+    pending_.reset();
+    g_clear_object(&listen_socket_);
     sessions_.clear();
     cluster_.reset();
-    soup_server_disconnect(server_);
-    g_clear_object(&server_);
     // Let pending closes and callbacks run out before the context goes away.
     while (g_main_context_iteration(context_, FALSE)) {
     }
@@ -87,59 +83,58 @@ bool Worker::start(GSocket* listen_socket, std::string* error) {
   return true;
 }
 
-void Worker::install_handlers() {
-  const std::string& ws = host_.config().ws_path;
-  // A plain handler: auth, then the 101 answer; the socket is taken over once it is written.
-  soup_server_add_handler(server_, ws.c_str(), on_ws_precheck, this, nullptr);
-  soup_server_add_handler(server_, "/", on_http, this, nullptr);
-}
-
-void Worker::on_http(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable* query,
-                     gpointer self) {
-  handle_http_request(static_cast<Worker*>(self)->host_, msg, path, query);
-}
-
-void Worker::on_ws_precheck(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable* query,
-                            gpointer self) {
-  auto* w = static_cast<Worker*>(self);
+HttpAnswer Worker::answer(const protocol::http::Request& request) {
+  const std::string& ws_path = host_.config().ws_path;
+  if (!is_websocket_route(ws_path, request.path)) return {handle_http_request(host_, request)};
+  HttpAnswer a;
   // Whether the host was draining when the upgrade request arrived: a caller whose request
   // came before SIGTERM has a live call even if the upgrade completes after it.
-  if (w->drain_deadline_us_ || w->stopping_ || w->host_.draining())
-    g_object_set_data(G_OBJECT(msg), kRequestedWhileDraining, GINT_TO_POINTER(1));
-  check_websocket_request(w->host_, msg, path, query);
-  if (soup_server_message_get_status(msg) != 0) return;  // refused before the upgrade (401…)
-  // Checks the upgrade headers and sets 101 + Sec-WebSocket-Accept, or an error status. No
-  // extension is offered: Twilio negotiates none and deflate would only cost CPU per frame.
-  if (!soup_websocket_server_process_handshake(msg, nullptr, nullptr, nullptr, nullptr)) return;
-  w->host_.upgrade_pending(+1);
-  g_object_set_data(G_OBJECT(msg), kPendingUpgrade, GINT_TO_POINTER(1));
-  g_signal_connect(msg, "finished", G_CALLBACK(+[](SoupServerMessage* m, gpointer data) {
-                     settle_pending_upgrade(static_cast<Worker*>(data)->host(), m);
-                   }), w);
-  // libsoup's own WebSocket handler completes the upgrade at the same point.
-  g_signal_connect(msg, "wrote-informational", G_CALLBACK(on_upgraded), w);
+  a.requested_while_draining = drain_deadline_us_ || stopping_ || host_.draining();
+  if (auto refusal = check_websocket_request(host_, request)) {  // refused before the upgrade (401…)
+    a.response = std::move(*refusal);
+    return a;
+  }
+  net::ServerHandshake handshake = net::accept_upgrade_request(request);
+  a.response = std::move(handshake.response);
+  if (!handshake.ok) {
+    log::info("upgrade_refused", {{"status", a.response.status}, {"reason", handshake.problem}});
+    return a;
+  }
+  // Counts for draining from the 101 on, until the call is admitted (or the client left).
+  a.upgrade = true;
+  host_.upgrade_pending(+1);
+  return a;
 }
 
-void Worker::on_upgraded(SoupServerMessage* msg, gpointer self) {
-  auto* w = static_cast<Worker*>(self);
-  if (soup_server_message_get_status(msg) != SOUP_STATUS_SWITCHING_PROTOCOLS) return;
-  g_signal_handlers_disconnect_by_func(msg, reinterpret_cast<gpointer>(on_upgraded), self);
-  struct Settle {  // after admission below, so the call is never uncounted in between
-    Worker* w;
-    SoupServerMessage* msg;
-    ~Settle() { settle_pending_upgrade(w->host(), msg); }
-  } settle{w, msg};
-  GSocket* socket = soup_server_message_get_socket(msg);
-  if (!socket) return;
-  g_object_ref(socket);
-  GIOStream* stream = soup_server_message_steal_connection(msg);
-  auto session = std::make_shared<CallSession>(*w, stream, socket);
-  g_object_unref(stream);
+void Worker::upgrade_abandoned(const HttpAnswer&) {
+  host_.upgrade_pending(-1);
+  host_.check_drained();
+}
+
+void Worker::hand_over(int fd, std::string early_bytes, const HttpAnswer& answer) {
+  GError* error = nullptr;
+  GSocket* socket = g_socket_new_from_fd(fd, &error);
+  if (!socket) {
+    log::warn("upgrade_failed", {{"reason", error ? error->message : "socket"}});
+    g_clear_error(&error);
+    ::close(fd);
+    upgrade_abandoned(answer);
+    return;
+  }
+  on_upgraded(socket, std::move(early_bytes), answer.requested_while_draining);
   g_object_unref(socket);
-  w->sessions_.insert(session);
+}
+
+void Worker::on_upgraded(GSocket* socket, std::string early_bytes, bool requested_while_draining) {
+  struct Settle {  // after await_start below, so the connection is never uncounted in between
+    Host& host;
+    ~Settle() { host.upgrade_pending(-1); }
+  } settle{host_};
+  auto session = std::make_shared<CallSession>(*this, socket, std::move(early_bytes));
+  sessions_.insert(session);
   session->attach();
-  if (w->stopping_ || g_object_get_data(G_OBJECT(msg), kRequestedWhileDraining)) {
-    session->finish(SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "shutting down", "draining");
+  if (stopping_ || requested_while_draining) {
+    session->finish(protocol::websocket::close_code::kGoingAway, "shutting down", "draining");
     return;
   }
   // Admission (MAX_CONCURRENT_CALLS) happens at `start`: until then the socket holds no slot.
@@ -175,11 +170,12 @@ gboolean Worker::on_housekeeping(gpointer self) {
   const gint64 now = g_get_monotonic_time();
   // Copy: tick() may finish a session, which must not invalidate this iteration.
   std::vector<std::shared_ptr<CallSession>> sessions(w->sessions_.begin(), w->sessions_.end());
+  if (w->pending_) w->pending_->tick(now);
   const bool drain_over = w->drain_deadline_us_ && now >= w->drain_deadline_us_;
   if (w->drain_deadline_us_) w->host_.check_drained();
   for (auto& s : sessions) {
     if (drain_over) {
-      s->finish(SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "shutting down", "shutdown");
+      s->finish(protocol::websocket::close_code::kGoingAway, "shutting down", "shutdown");
     } else {
       s->tick(now);
     }
@@ -216,7 +212,7 @@ void Worker::stop() {
       [](gpointer data) -> gboolean {
         auto* w = static_cast<Worker*>(data);
         w->stopping_ = true;
-        w->close_all(SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "shutting down");
+        w->close_all(protocol::websocket::close_code::kGoingAway, "shutting down");
         // Give finishing calls a moment (their own EOS timeout bounds it) before quitting.
         GSource* check = g_timeout_source_new(20);
         g_source_set_callback(

@@ -1,11 +1,13 @@
-// One event loop thread with its own GMainContext and SoupServer. Every call accepted here
-// lives here: its WebSocket, its pipeline pushes, its bus watch and its vendor clients.
+// One event loop thread with its own GMainContext and listening socket. Every connection
+// accepted here lives here: its HTTP request, then its WebSocket, its pipeline pushes, its bus
+// messages and its vendor clients.
 #pragma once
 
+#include "server/http_connection.hpp"
 #include "server/loop_mailbox.hpp"
 #include "server/websocket_connection.hpp"
 
-#include <libsoup/soup.h>
+#include <gio/gio.h>
 
 #include <mediaflow/protocol/twilio_envelope.hpp>
 
@@ -21,8 +23,10 @@ namespace mediaflow::server {
 class Host;
 class CallSession;
 class ClusterAdmission;
+class AcceptLoop;
+class PendingConnections;
 
-class Worker {
+class Worker final : public HttpRouter {
  public:
   Worker(Host& host, unsigned index);
   ~Worker();
@@ -50,12 +54,15 @@ class Worker {
   // CallSession bookkeeping (worker thread only).
   void session_finished(CallSession* session);
 
+  // HttpRouter (worker thread only): the answer to a request before the upgrade, and the
+  // socket once the 101 is written.
+  HttpAnswer answer(const protocol::http::Request& request) override;
+  void hand_over(int fd, std::string early_bytes, const HttpAnswer& answer) override;
+  void upgrade_abandoned(const HttpAnswer& answer) override;
+
  private:
-  void run(GSocket* listen_socket);
-  void install_handlers();
-  static void on_http(SoupServer*, SoupServerMessage*, const char* path, GHashTable* query, gpointer self);
-  static void on_ws_precheck(SoupServer*, SoupServerMessage*, const char* path, GHashTable* query, gpointer self);
-  static void on_upgraded(SoupServerMessage* msg, gpointer self);
+  // The upgraded socket becomes a call (admission, drain and capacity rules).
+  void on_upgraded(GSocket* socket, std::string early_bytes, bool requested_while_draining);
   static gboolean on_housekeeping(gpointer self);
   void close_all(unsigned short code, const char* reason);
 
@@ -63,7 +70,7 @@ class Worker {
   unsigned index_;
   GMainContext* context_ = nullptr;
   GMainLoop* loop_ = nullptr;
-  SoupServer* server_ = nullptr;
+  GSocket* listen_socket_ = nullptr;
   std::thread thread_;
   std::unordered_set<std::shared_ptr<CallSession>> sessions_;
   gint64 drain_deadline_us_ = 0;  // 0 = not draining
@@ -72,6 +79,9 @@ class Worker {
   std::shared_ptr<EpollDispatcher> epoll_;  // this context's (shared with any vendor client here)
   std::unique_ptr<LoopMailbox> mailbox_;
   std::unique_ptr<ClusterAdmission> cluster_;  // created and destroyed on the loop's thread
+  // Worker thread only; both destroyed before the loop's context goes away.
+  std::unique_ptr<PendingConnections> pending_;
+  std::unique_ptr<AcceptLoop> accept_loop_;
 };
 
 }  // namespace mediaflow::server

@@ -33,6 +33,13 @@ struct ServerConfig {
   // SO_SNDBUF of a call's socket; 0 = kernel autotuning. Bounded so a caller that stops reading
   // shows up in our own queue (and its drops) within seconds, not after megabytes of kernel buffer.
   std::size_t socket_send_buffer_bytes = 64 * 1024;
+  // Before the WebSocket upgrade: a request must be complete this long after accept, else the
+  // connection is closed (slowloris, idle sockets).
+  unsigned handshake_timeout_seconds = 10;
+  // Connections accepted but not upgraded (reading a request or finishing an answer), across
+  // all workers; above it a new connection is closed at once. Bounds the fds and memory an
+  // attacker can hold without completing a handshake.
+  unsigned max_pending_connections = 1024;
   unsigned workers = 0;                      // event loops; 0 = one per core
   // Cluster-wide admission in Redis (empty URL: only MAX_CONCURRENT_CALLS applies).
   std::string redis_url;                     // REDIS_URL

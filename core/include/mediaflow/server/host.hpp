@@ -54,6 +54,9 @@ class Host {
   // An accepted upgrade whose WebSocket callback has not run yet counts as a call for draining.
   void upgrade_pending(int delta) { pending_upgrades_.fetch_add(delta, std::memory_order_acq_rel); }
   unsigned active_calls() const { return active_calls_.load(std::memory_order_acquire); }
+  // Accepted connections not upgraded yet, across workers: false at MAX_PENDING_CONNECTIONS.
+  bool try_open_pending_connection();
+  void pending_connection_closed() { pending_connections_.fetch_sub(1, std::memory_order_acq_rel); }
 
   // Appends one JSON line to a call's transcript file, off the loop thread (disk may block).
   // An empty path drops the line (the call has no recording folder).
@@ -71,6 +74,7 @@ class Host {
   std::atomic<unsigned> active_calls_{0};
   std::atomic<int> pending_upgrades_{0};
   std::atomic<int> awaiting_start_{0};
+  std::atomic<unsigned> pending_connections_{0};
   std::function<void()> on_drained_;
   std::atomic<bool> drained_fired_{false};
   std::unique_ptr<class EventFileWriter> event_writer_;
