@@ -73,7 +73,6 @@ void Session::connect() {
   options.url = config_.url;
   options.headers = {{"Authorization", "Token " + config_.api_key}};
   options.connect_timeout_ms = kConnectTimeoutMs;
-  options.max_message_bytes = 0;  // never refuse a large Results message
   // The client calls back from the loop; a weak reference, so a late callback finds no one.
   const std::weak_ptr<Session> weak = weak_from_this();
   net::WebSocketClientCallbacks callbacks;
