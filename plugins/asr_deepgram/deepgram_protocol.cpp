@@ -129,6 +129,11 @@ std::vector<std::string> split_tags(std::string_view list) {
   return out;
 }
 
+std::optional<std::uint64_t> result_end_ns(const Results& results) {
+  const double end_s = results.start + results.duration;
+  return protocol::checked_integer<std::uint64_t>((end_s > 0 ? end_s : 0.0) * 1e9);
+}
+
 ServerMessage parse_server_message(std::string_view text) {
   // json-glib recurses per level: a hostile endpoint's deep nesting is refused before it runs.
   if (protocol::json_nesting_beyond(text, protocol::kMaxVendorJsonDepth))

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <numeric>
 
 namespace dg = mediaflow::deepgram;
@@ -208,4 +209,21 @@ TEST(DeepgramProtocol, DeeplyNestedMessagesAreAnErrorNotAStackOverflow) {
   const auto m = dg::parse_server_message(mediaflow::test::fuzz_regression("deepgram_message", "nested_100000_deep.json"));
   ASSERT_TRUE(std::holds_alternative<dg::ServerError>(m));
   EXPECT_NE(std::get<dg::ServerError>(m).description.find("nested deeper than 32"), std::string::npos);
+}
+
+TEST(DeepgramProtocol, AResultEndBeyondAnyClockIsNoTime) {
+  dg::Results r;
+  r.start = 1.5;
+  r.duration = 0.25;
+  EXPECT_EQ(dg::result_end_ns(r), 1750000000u);
+  r.start = -5;
+  EXPECT_EQ(dg::result_end_ns(r), 0u);
+  r.start = 1e300;  // from {"start":1e300,…}: the cast to nanoseconds was undefined behaviour
+  EXPECT_FALSE(dg::result_end_ns(r));
+  r.start = std::numeric_limits<double>::infinity();
+  EXPECT_FALSE(dg::result_end_ns(r));
+  const auto parsed = dg::parse_server_message(
+      R"({"type":"Results","start":1e300,"duration":1,"is_final":true,"channel":{"alternatives":[]}})");
+  ASSERT_TRUE(std::holds_alternative<dg::Results>(parsed));
+  EXPECT_FALSE(dg::result_end_ns(std::get<dg::Results>(parsed)));
 }
