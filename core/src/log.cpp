@@ -95,8 +95,8 @@ void append_value(std::string& out, std::string_view key, const Value& value) {
           out += sid_key ? "\"[redacted]\"" : std::to_string(v);
         else if constexpr (std::is_same_v<T, double>) out += format_double(v);
         else if constexpr (std::is_same_v<T, Value::Redacted>) append_json_string(out, v.text);
-        else  // plain string: a SID-like key is redacted whole, any other is scrubbed
-          append_json_string(out, sid_key ? protocol::redact_sid(v) : scrub_sids(v));
+        else  // plain string: a SID-like key is redacted whole, any other is scrubbed (SIDs, URL credentials)
+          append_json_string(out, sid_key ? protocol::redact_sid(v) : scrub_sids(protocol::redact_url_credentials(v)));
       },
       value.get());
 }

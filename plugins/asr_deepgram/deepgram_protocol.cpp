@@ -1,5 +1,8 @@
 #include "deepgram_protocol.hpp"
 
+#include <mediaflow/protocol/json_depth.hpp>
+#include <mediaflow/protocol/json_number.hpp>
+
 #include <json-glib/json-glib.h>
 
 namespace mediaflow::deepgram {
@@ -47,7 +50,7 @@ int first_index(JsonObject* o, const char* name) {
   if (json_array_get_length(a) == 0) return 0;
   JsonNode* first = json_array_get_element(a, 0);
   if (!JSON_NODE_HOLDS_VALUE(first) || json_node_get_value_type(first) != G_TYPE_INT64) return 0;
-  return static_cast<int>(json_node_get_int(first));
+  return protocol::json_integer<int>(first).value_or(0);
 }
 
 Results parse_results(JsonObject* o) {
@@ -126,7 +129,15 @@ std::vector<std::string> split_tags(std::string_view list) {
   return out;
 }
 
+std::optional<std::uint64_t> result_end_ns(const Results& results) {
+  const double end_s = results.start + results.duration;
+  return protocol::checked_integer<std::uint64_t>((end_s > 0 ? end_s : 0.0) * 1e9);
+}
+
 ServerMessage parse_server_message(std::string_view text) {
+  // json-glib recurses per level: a hostile endpoint's deep nesting is refused before it runs.
+  if (protocol::json_nesting_beyond(text, protocol::kMaxVendorJsonDepth))
+    return ServerError{"JSON nested deeper than " + std::to_string(protocol::kMaxVendorJsonDepth)};
   JsonParser* parser = json_parser_new();
   GError* err = nullptr;
   ServerMessage out = ServerError{"not JSON"};
@@ -146,7 +157,7 @@ ServerMessage parse_server_message(std::string_view text) {
     out = parse_results(o);
   } else if (type == "Metadata") {
     out = Metadata{member_string(o, "request_id"), member_double(o, "duration"),
-                   static_cast<int>(member_double(o, "channels"))};
+                   protocol::json_integer<int>(json_object_get_member(o, "channels")).value_or(0)};
   } else if (type == "UtteranceEnd") {
     out = UtteranceEnd{first_index(o, "channel"), member_double(o, "last_word_end")};
   } else if (type == "SpeechStarted") {

@@ -4,6 +4,7 @@
 // and result messages, never on the audio path.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -90,6 +91,9 @@ struct Unknown {
 using ServerMessage = std::variant<Results, Metadata, UtteranceEnd, SpeechStarted, ServerError, Unknown>;
 
 ServerMessage parse_server_message(std::string_view text);
+// Where a result ends, in nanoseconds from the start of the connection's audio (start +
+// duration, 0 when negative); nullopt when the vendor's numbers fit no such time.
+std::optional<std::uint64_t> result_end_ns(const Results& results);
 
 enum class Control { kKeepAlive, kFinalize, kCloseStream };
 

@@ -73,7 +73,6 @@ void Session::connect() {
   options.url = config_.url;
   options.headers = {{"Authorization", "Token " + config_.api_key}};
   options.connect_timeout_ms = kConnectTimeoutMs;
-  options.max_message_bytes = 0;  // never refuse a large Results message
   // The client calls back from the loop; a weak reference, so a late callback finds no one.
   const std::weak_ptr<Session> weak = weak_from_this();
   net::WebSocketClientCallbacks callbacks;
@@ -130,11 +129,10 @@ void Session::on_text(std::string_view text) {
   const double start_s = static_cast<double>(connection_start_ns_) / kNsPerSecond;
   if (const auto* r = std::get_if<Results>(&message)) {
     failed_attempts_ = 0;  // the vendor is really working again
-    if (r->is_final) {
-      const auto end_ns = connection_start_ns_ +
-                          static_cast<std::uint64_t>(std::max(0.0, r->start + r->duration) * kNsPerSecond);
+    const auto end_ns = r->is_final ? result_end_ns(*r) : std::nullopt;
+    if (end_ns) {  // a time that fits no clock confirms nothing
       g_mutex_lock(&mutex_);
-      backlog_.confirm_until(end_ns);
+      backlog_.confirm_until(connection_start_ns_ + *end_ns);
       g_mutex_unlock(&mutex_);
     }
   }

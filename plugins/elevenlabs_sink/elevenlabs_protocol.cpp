@@ -1,7 +1,11 @@
 #include "elevenlabs_protocol.hpp"
 
+#include <mediaflow/protocol/json_depth.hpp>
+#include <mediaflow/protocol/json_number.hpp>
+
 #include <json-glib/json-glib.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <memory>
 
@@ -55,29 +59,21 @@ std::optional<std::string> member_string(JsonObject* o, const char* name) {
 
 std::string member_string_or(JsonObject* o, const char* name) { return member_string(o, name).value_or(""); }
 
-// Event ids are non-negative integers; some clients send them as strings.
+// Event ids are non-negative integers; some clients send them as strings. Anything that is not
+// one that fits in 64 bits (4e85, -1, 1.5e300, "-3") is no id.
 std::optional<std::uint64_t> member_uint(JsonObject* o, const char* name) {
   JsonNode* n = o ? json_object_get_member(o, name) : nullptr;
   if (!n || !JSON_NODE_HOLDS_VALUE(n)) return std::nullopt;
-  const GType t = json_node_get_value_type(n);
-  if (t == G_TYPE_INT64) {
-    const gint64 v = json_node_get_int(n);
-    if (v < 0) return std::nullopt;
-    return static_cast<std::uint64_t>(v);
-  }
-  if (t == G_TYPE_DOUBLE) {
-    const double v = json_node_get_double(n);
-    if (v < 0) return std::nullopt;
-    return static_cast<std::uint64_t>(v);
-  }
-  if (t == G_TYPE_STRING) {
+  if (json_node_get_value_type(n) == G_TYPE_STRING) {
     const char* s = json_node_get_string(n);
+    if (!g_ascii_isdigit(*s)) return std::nullopt;
     char* end = nullptr;
+    errno = 0;
     const unsigned long long v = std::strtoull(s, &end, 10);
-    if (!*s || *end) return std::nullopt;
+    if (*end || errno == ERANGE) return std::nullopt;
     return v;
   }
-  return std::nullopt;
+  return mediaflow::protocol::json_integer<std::uint64_t>(n);
 }
 
 double member_double(JsonObject* o, const char* name) {
@@ -131,6 +127,7 @@ std::string build_signed_url_request(std::string_view api_base, std::string_view
 }
 
 std::optional<std::string> parse_signed_url_response(std::string_view body) {
+  if (mediaflow::protocol::json_nesting_beyond(body, mediaflow::protocol::kMaxVendorJsonDepth)) return std::nullopt;
   std::unique_ptr<JsonParser, ParserDeleter> parser(json_parser_new());
   if (!json_parser_load_from_data(parser.get(), body.data(), static_cast<gssize>(body.size()), nullptr))
     return std::nullopt;
@@ -245,6 +242,9 @@ std::map<std::string, std::string> parse_variable_list(std::string_view text, st
 }
 
 ServerMessage parse_server_message(std::string_view text) {
+  // json-glib recurses per level: a hostile endpoint's deep nesting is refused before it runs.
+  if (mediaflow::protocol::json_nesting_beyond(text, mediaflow::protocol::kMaxVendorJsonDepth))
+    return Malformed{"JSON nested deeper than " + std::to_string(mediaflow::protocol::kMaxVendorJsonDepth)};
   std::unique_ptr<JsonParser, ParserDeleter> parser(json_parser_new());
   if (!json_parser_load_from_data(parser.get(), text.data(), static_cast<gssize>(text.size()), nullptr))
     return Malformed{"not JSON"};

@@ -108,7 +108,6 @@ void Session::connect(const std::string& url) {
   net::WebSocketClientOptions options;
   options.url = url;
   options.connect_timeout_ms = config_.connect_timeout_s * 1000;
-  options.max_message_bytes = 0;  // audio events can be large
   // The client calls back from the loop; a weak reference, so a late callback finds no one.
   const std::weak_ptr<Session> weak = weak_from_this();
   net::WebSocketClientCallbacks callbacks;

@@ -1,6 +1,7 @@
 #include <mediaflow/protocol/jwt.hpp>
 
 #include "auth/jwt_forge.hpp"
+#include "support/paths.hpp"
 
 #include <gtest/gtest.h>
 
@@ -184,4 +185,21 @@ TEST(AuthJwt, IssuedTokenCarriesHs256HeaderAndMediaAudience) {
   EXPECT_NE(payload.find(R"("aud":"media")"), std::string::npos) << payload;
   EXPECT_NE(payload.find("\"exp\":" + std::to_string(kNow + 120)), std::string::npos) << payload;
   EXPECT_NE(payload.find("\"iat\":" + std::to_string(kNow)), std::string::npos) << payload;
+}
+
+// Fuzzer findings (tests/fuzz/regressions/jwt).
+TEST(AuthJwt, ATokenFollowedByNulAndAnythingIsRefused) {
+  const std::string saved = mediaflow::test::fuzz_regression("jwt", "valid_token_then_nul_and_junk");
+  const std::string token = saved.substr(0, saved.find('\0'));
+  ASSERT_LT(token.size(), saved.size());
+  EXPECT_EQ(verify_hs256(token, kSecret, kNow), JwtStatus::ok) << "the saved token itself is valid";
+  EXPECT_EQ(verify_hs256(saved, kSecret, kNow), JwtStatus::malformed);
+  const std::string good = forge_jwt(hs256_header(), claims(), kSecret);
+  for (const std::string& tail : {std::string("\0", 1), std::string("\0x", 2), std::string(" "), std::string("\n")})
+    EXPECT_EQ(verify_hs256(good + tail, kSecret, kNow), JwtStatus::malformed);
+}
+
+TEST(AuthJwt, DeeplyNestedClaimsAreMalformed) {
+  EXPECT_EQ(verify_hs256(mediaflow::test::fuzz_regression("jwt", "payload_nested_5000_deep"), kSecret, kNow),
+            JwtStatus::malformed);
 }

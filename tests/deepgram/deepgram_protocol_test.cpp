@@ -2,8 +2,11 @@
 #include "audio_backlog.hpp"
 #include "deepgram_protocol.hpp"
 
+#include "support/paths.hpp"
+
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <numeric>
 
 namespace dg = mediaflow::deepgram;
@@ -184,4 +187,43 @@ TEST(DeepgramAudioBacklog, AppendAfterEverythingConfirmedRestartsAtTheNewTime) {
   EXPECT_TRUE(b.empty());
   b.append(a.data(), a.size(), 500 * kMs);
   EXPECT_EQ(b.unsent_time(), 500 * kMs);
+}
+
+// Fuzzer findings (tests/fuzz/regressions/deepgram_message): a channel count or index that fits
+// no int is ignored (the cast was undefined behaviour); nesting json-glib would recurse on is an
+// error message, not a stack overflow.
+TEST(DeepgramProtocol, CountsAndIndexesBeyondIntAreIgnored) {
+  using mediaflow::test::fuzz_regression;
+  const auto md = dg::parse_server_message(fuzz_regression("deepgram_message", "metadata_channels_1e10.json"));
+  ASSERT_TRUE(std::holds_alternative<dg::Metadata>(md));
+  EXPECT_EQ(std::get<dg::Metadata>(md).channels, 0);
+  EXPECT_EQ(std::get<dg::Metadata>(md).request_id, "r");
+  const auto results = dg::parse_server_message(fuzz_regression("deepgram_message", "results_channel_index_beyond_int.json"));
+  ASSERT_TRUE(std::holds_alternative<dg::Results>(results));
+  EXPECT_EQ(std::get<dg::Results>(results).channel, 0);
+  const auto two = dg::parse_server_message(R"({"type":"Metadata","request_id":"r","channels":2})");
+  EXPECT_EQ(std::get<dg::Metadata>(two).channels, 2);
+}
+
+TEST(DeepgramProtocol, DeeplyNestedMessagesAreAnErrorNotAStackOverflow) {
+  const auto m = dg::parse_server_message(mediaflow::test::fuzz_regression("deepgram_message", "nested_100000_deep.json"));
+  ASSERT_TRUE(std::holds_alternative<dg::ServerError>(m));
+  EXPECT_NE(std::get<dg::ServerError>(m).description.find("nested deeper than 32"), std::string::npos);
+}
+
+TEST(DeepgramProtocol, AResultEndBeyondAnyClockIsNoTime) {
+  dg::Results r;
+  r.start = 1.5;
+  r.duration = 0.25;
+  EXPECT_EQ(dg::result_end_ns(r), 1750000000u);
+  r.start = -5;
+  EXPECT_EQ(dg::result_end_ns(r), 0u);
+  r.start = 1e300;  // from {"start":1e300,…}: the cast to nanoseconds was undefined behaviour
+  EXPECT_FALSE(dg::result_end_ns(r));
+  r.start = std::numeric_limits<double>::infinity();
+  EXPECT_FALSE(dg::result_end_ns(r));
+  const auto parsed = dg::parse_server_message(
+      R"({"type":"Results","start":1e300,"duration":1,"is_final":true,"channel":{"alternatives":[]}})");
+  ASSERT_TRUE(std::holds_alternative<dg::Results>(parsed));
+  EXPECT_FALSE(dg::result_end_ns(std::get<dg::Results>(parsed)));
 }

@@ -1,6 +1,8 @@
 // The ElevenLabs wire codec, directly (no GStreamer, no network).
 #include "elevenlabs_protocol.hpp"
 
+#include "support/paths.hpp"
+
 #include <gtest/gtest.h>
 
 namespace el = mediaflow::elevenlabs;
@@ -100,3 +102,31 @@ TEST(ElevenLabsProtocol, MalformedMessagesAreReportedNotThrown) {
     EXPECT_TRUE(std::holds_alternative<el::Malformed>(el::parse_server_message(text))) << text;
 }
 
+
+// Fuzzer findings (tests/fuzz/regressions/elevenlabs_message): numbers that fit no event id are
+// no id (the cast was undefined behaviour), and nesting json-glib would recurse on is refused.
+TEST(ElevenLabsProtocol, EventIdsThatFitNoIntegerMakeTheMessageMalformed) {
+  using mediaflow::test::fuzz_regression;
+  const auto ping = el::parse_server_message(fuzz_regression("elevenlabs_message", "ping_event_id_4e85.json"));
+  EXPECT_TRUE(std::holds_alternative<el::Malformed>(ping));
+  const auto interruption =
+      el::parse_server_message(fuzz_regression("elevenlabs_message", "interruption_event_id_negative_huge.json"));
+  EXPECT_TRUE(std::holds_alternative<el::Malformed>(interruption));
+  for (const char* id : {"-1", "1e20", "\"-3\"", "\"99999999999999999999999\"", "\"\"", "1.5e300"}) {
+    const auto m = el::parse_server_message(std::string(R"({"type":"ping","ping_event":{"event_id":)") + id + "}}");
+    EXPECT_TRUE(std::holds_alternative<el::Malformed>(m)) << id;
+  }
+  const auto fine = el::parse_server_message(R"({"type":"ping","ping_event":{"event_id":4e15}})");
+  ASSERT_TRUE(std::holds_alternative<el::Ping>(fine));
+  EXPECT_EQ(std::get<el::Ping>(fine).event_id, 4000000000000000ull);
+  const auto as_text = el::parse_server_message(R"({"type":"ping","ping_event":{"event_id":"18446744073709551615"}})");
+  ASSERT_TRUE(std::holds_alternative<el::Ping>(as_text));
+  EXPECT_EQ(std::get<el::Ping>(as_text).event_id, 18446744073709551615ull);
+}
+
+TEST(ElevenLabsProtocol, DeeplyNestedMessagesAreMalformedNotAStackOverflow) {
+  const auto m = el::parse_server_message(mediaflow::test::fuzz_regression("elevenlabs_message", "nested_100000_deep.json"));
+  ASSERT_TRUE(std::holds_alternative<el::Malformed>(m));
+  EXPECT_NE(std::get<el::Malformed>(m).description.find("nested deeper than 32"), std::string::npos);
+  EXPECT_FALSE(el::parse_signed_url_response("{\"signed_url\":" + std::string(100000, '[') + "}"));
+}

@@ -208,3 +208,37 @@ TEST(Log, ConcurrentWritersToStderrNeverInterleave) {
   unlink(path);
   EXPECT_EQ(count, kThreads * kLines);
 }
+
+namespace {
+
+TEST(Redact, UrlCredentialsAreReplacedAndTheRestKept) {
+  using mediaflow::protocol::redact_url_credentials;
+  EXPECT_EQ(redact_url_credentials("wss://api.x.io/v1/c?agent_id=a1&token=abc123&x=1"),
+            "wss://api.x.io/v1/c?agent_id=a1&token=<redacted>&x=1");
+  EXPECT_EQ(redact_url_credentials("failed: URL: http://bob:hunter2@10.0.0.1:80/p?q=1#frag, Redirect"),
+            "failed: URL: http://bob:<redacted>@10.0.0.1:80/p?q=1#frag, Redirect");
+  EXPECT_EQ(redact_url_credentials("a wss://h/?X-Amz-Signature=s&api_key=k b"), "a wss://h/?X-Amz-Signature=<redacted>&api_key=<redacted> b");
+  EXPECT_EQ(redact_url_credentials("no url here, token=abc"), "no url here, token=abc");
+  EXPECT_EQ(redact_url_credentials("ws://127.0.0.1:8080/rtm/voice"), "ws://127.0.0.1:8080/rtm/voice");
+  EXPECT_EQ(redact_url_credentials("http://user@h/"), "http://user@h/");  // a user name alone is no secret
+}
+
+TEST(Redact, SecretNames) {
+  using mediaflow::protocol::is_secret_name;
+  for (const char* name : {"api-key", "xi-api-key", "apikey", "user-pw", "proxy_pw", "passphrase", "Authorization",
+                           "access_token", "client-secret", "X-Amz-Signature", "key", "credentials"})
+    EXPECT_TRUE(is_secret_name(name)) << name;
+  for (const char* name : {"keywords", "location", "agent-id", "user-id", "url", "model", "stream-sid"})
+    EXPECT_FALSE(is_secret_name(name)) << name;
+}
+
+TEST(Log, UrlCredentialsInAStringValueAreRedacted) {
+  std::string line;
+  auto previous = mflog::set_sink([&](std::string_view l) { line.assign(l); });
+  mflog::warn("pipeline_warning", {{"detail", "URL: https://h/x?token=s3cr3t-value"}});
+  mflog::set_sink(previous);
+  EXPECT_EQ(line.find("s3cr3t-value"), std::string::npos) << line;
+  EXPECT_NE(line.find("token=<redacted>"), std::string::npos) << line;
+}
+
+}  // namespace

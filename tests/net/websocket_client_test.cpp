@@ -390,7 +390,9 @@ TEST(WebSocketClient, TextAndBinaryGoBothWaysWithTheRequestHeaders) {
 TEST(WebSocketClient, LargeMessagesGoBothWaysIntact) {
   EchoServer server;
   Probe probe;
-  ASSERT_TRUE(probe.connect(options_for(ws_url(server.port()))));
+  auto options = options_for(ws_url(server.port()));
+  options.max_message_bytes = 4 << 20;  // above the default cap: this test is about large ones
+  ASSERT_TRUE(probe.connect(options));
   ASSERT_TRUE(probe.wait_open());
   // 16-bit and 64-bit payload lengths; the 3 MB ones take many reads and writes each way.
   std::string medium(40000, 'x');  // text: valid UTF-8
@@ -625,6 +627,113 @@ TEST(WebSocketClient, MessagesOverTheSizeCapCloseWith1009) {
   EXPECT_EQ(server.seen().client_close_code, ws::close_code::kTooBig);
 }
 
+TEST(WebSocketClient, ByDefaultAVendorMessageOverOneMebibyteClosesWith1009) {
+  EchoServer server;
+  Probe probe;
+  ASSERT_TRUE(probe.connect(options_for(ws_url(server.port()))));  // the default cap
+  ASSERT_TRUE(probe.wait_open());
+  probe.with_client([](WebSocketClient& c) {
+    c.send_text("send:1048576");
+    c.send_text("send:1048577");
+  });
+  ASSERT_TRUE(probe.wait([](const Probe::Record& r) { return r.closed; }));
+  const auto record = probe.record();
+  ASSERT_EQ(record.messages.size(), 1u);
+  EXPECT_EQ(record.messages[0].second.size(), 1048576u);
+  EXPECT_EQ(record.error, "message too big");
+  ASSERT_TRUE(wait_until([&] { return server.seen().closed == 1; }, kWaitMs));
+  EXPECT_EQ(server.seen().client_close_code, ws::close_code::kTooBig);
+}
+
+namespace {
+
+// A raw server that sends `frames` after the upgrade, then reads the client's frames until its
+// close frame. Returns the code of that close frame (0: none) and what the client reported.
+struct StrictPeerResult {
+  std::uint16_t client_close_code = 0;
+  Probe::Record record;
+};
+StrictPeerResult against_raw_server(const std::string& frames) {
+  std::vector<std::pair<ws::Opcode, std::string>> from_client;
+  StrictPeerResult result;
+  {
+    RawServer server([&](int fd, RawServer& self) {
+      RawServer::write_all(fd, frames);
+      from_client = self.read_client_frames(fd, [](ws::Opcode op, const std::string&) {
+        return op == ws::Opcode::kClose;
+      });
+    });
+    Probe probe;
+    EXPECT_TRUE(probe.connect(options_for(ws_url(server.port()))));
+    EXPECT_TRUE(probe.wait([](const Probe::Record& r) { return r.closed || r.failure; }));
+    result.record = probe.record();
+  }
+  if (!from_client.empty() && from_client.back().first == ws::Opcode::kClose) {
+    auto close = ws::parse_close_payload(from_client.back().second);
+    result.client_close_code = close ? close->code : 0;
+  }
+  return result;
+}
+
+std::string two_bytes(std::uint16_t code) {
+  return {static_cast<char>(code >> 8), static_cast<char>(code & 0xff)};
+}
+
+}  // namespace
+
+TEST(WebSocketClient, ServerTextThatIsNotUtf8ClosesWith1007) {
+  const auto r = against_raw_server(server_frame(0x81, "{\"type\":\"Results\xc0\xaf\"}"));
+  EXPECT_TRUE(r.record.messages.empty());
+  EXPECT_EQ(r.client_close_code, ws::close_code::kInvalidPayload);
+  EXPECT_FALSE(r.record.error.empty());
+}
+
+TEST(WebSocketClient, ServerFragmentedTextIsCheckedForUtf8) {
+  const auto r = against_raw_server(server_frame(0x01, "ok \xed") + server_frame(0x80, "\xa0\x80"));
+  EXPECT_TRUE(r.record.messages.empty());
+  EXPECT_EQ(r.client_close_code, ws::close_code::kInvalidPayload);
+}
+
+TEST(WebSocketClient, ServerCloseWithACodeThatMayNotBeSentIsAnsweredWith1002) {
+  for (std::uint16_t code : {0, 999, 1004, 1005, 1006, 1015, 1016, 2999, 5000}) {
+    const auto r = against_raw_server(server_frame(0x88, two_bytes(static_cast<std::uint16_t>(code))));
+    EXPECT_EQ(r.client_close_code, ws::close_code::kProtocolError) << code;
+    EXPECT_TRUE(r.record.closed) << code;
+  }
+}
+
+TEST(WebSocketClient, ServerCloseWithOneByteIsAnsweredWith1002) {
+  const auto r = against_raw_server(server_frame(0x88, "x"));
+  EXPECT_EQ(r.client_close_code, ws::close_code::kProtocolError);
+}
+
+TEST(WebSocketClient, ServerCloseWithAReasonThatIsNotUtf8IsAnsweredWith1007) {
+  const auto r = against_raw_server(server_frame(0x88, two_bytes(1000) + "bye \xff"));
+  EXPECT_EQ(r.client_close_code, ws::close_code::kInvalidPayload);
+}
+
+TEST(WebSocketClient, ServerCloseWithAValidCodeIsEchoed) {
+  for (std::uint16_t code : {1000, 1001, 1003, 1011, 1014, 3000, 4999}) {
+    const auto r = against_raw_server(server_frame(0x88, two_bytes(code) + "fine"));
+    EXPECT_EQ(r.client_close_code, code) << code;
+    EXPECT_EQ(r.record.close_code, code);
+    EXPECT_EQ(r.record.close_reason, "fine");
+    EXPECT_EQ(r.record.error, "");
+  }
+}
+
+TEST(WebSocketClient, ServerControlFramesOver125BytesOrFragmentedAreRefusedWith1002) {
+  std::string long_ping;  // 126 bytes need the 16-bit length form
+  long_ping += '\x89';
+  long_ping += '\x7e';
+  long_ping += two_bytes(126);
+  long_ping += std::string(126, 'p');
+  EXPECT_EQ(against_raw_server(long_ping).client_close_code, ws::close_code::kProtocolError);
+  EXPECT_EQ(against_raw_server(server_frame(0x09, "frag")).client_close_code, ws::close_code::kProtocolError);
+  EXPECT_EQ(against_raw_server(server_frame(0xC1, "rsv")).client_close_code, ws::close_code::kProtocolError);
+  EXPECT_EQ(against_raw_server(server_frame(0x83, "op3")).client_close_code, ws::close_code::kProtocolError);
+}
+
 TEST(WebSocketClient, WssWithTheTestCertificateAuthority) {
   GTlsCertificate* certificate = test_certificate();
   ASSERT_NE(certificate, nullptr);
@@ -637,6 +746,7 @@ TEST(WebSocketClient, WssWithTheTestCertificateAuthority) {
   auto options = options_for("wss://127.0.0.1:" + std::to_string(server.port()) + "/ws");
   options.tls_database = ca;
   options.headers = {{"Authorization", "Token tls-key"}};
+  options.max_message_bytes = 2 << 20;  // the echo below is just over the 1 MiB default cap
   ASSERT_TRUE(probe.connect(options));
   g_object_unref(ca);  // the client holds its own reference
   ASSERT_TRUE(probe.wait_open()) << (probe.record().failure ? probe.record().failure->message : "");

@@ -124,6 +124,15 @@ TEST(PipelineCli, LaunchLineAndInspectNeverPrintSecrets) {
   EXPECT_NE(i.out.find("api-key                  string  (-w secret)"), std::string::npos) << i.out;
 }
 
+TEST(PipelineCli, ValidateRefusesDeepNestingWithAPositionInsteadOfCrashing) {
+  // A fuzzer finding: 50 KB of '[' overflowed json-glib's (and the scanner's) recursion.
+  TempDir dir;
+  auto file = dir.write("deep.json", mediaflow::test::fuzz_regression("pipeline_file", "nested_brackets_50k.json"));
+  CliRun r = mediaflow_cli({"validate", file.string()});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("deep.json:1:65: JSON syntax error: nesting deeper than 64"), std::string::npos) << r.err;
+}
+
 TEST(PipelineCli, EveryPipelineCommandHasHelp) {
   for (const char* cmd : {"validate", "launch-line", "run", "inspect"}) {
     CliRun r = mediaflow_cli({cmd, "--help"});

@@ -1,5 +1,6 @@
 // JSON syntax and file-shape errors, each at its exact line:col.
 #include "pipeline/pipeline_test_util.hpp"
+#include "support/paths.hpp"
 
 #include <mediaflow/pipeline/parser.hpp>
 
@@ -138,6 +139,40 @@ TEST(PipelineParse, UnreadableFileIsReported) {
   auto r = mediaflow::pipeline::parse_pipeline_file("/nonexistent/x.json");
   ASSERT_EQ(r.errors.size(), 1u);
   EXPECT_EQ(r.errors[0].str(), "/nonexistent/x.json:1:1: cannot read the file");
+}
+
+}  // namespace
+
+namespace {
+
+// Fuzzer findings (tests/fuzz/regressions/pipeline_file).
+TEST(PipelineParse, NestingDeeperThan64IsAnErrorAtTheBracketNotAStackOverflow) {
+  auto r = parse_pipeline(mediaflow::test::fuzz_regression("pipeline_file", "nested_brackets_50k.json"), "deep.json");
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(r.errors[0].str(), "deep.json:1:65: JSON syntax error: nesting deeper than 64");
+  // Deep but within the bound: parsed (and then refused for its shape, not its depth).
+  std::string ok = "{\"name\": \"p\", \"description\": " + std::string(60, '[') + std::string(60, ']') + "}";
+  auto within = parse_pipeline(ok, "ok.json");
+  ASSERT_FALSE(within.errors.empty());
+  EXPECT_EQ(within.errors[0].message.find("nesting"), std::string::npos) << within.errors[0].str();
+}
+
+TEST(PipelineParse, InvalidUtf8IsReportedAtTheBadByte) {
+  const std::string text = mediaflow::test::fuzz_regression("pipeline_file", "invalid_utf8_in_string.json");
+  auto r = parse_pipeline(text, "u.json");
+  ASSERT_EQ(r.errors.size(), 1u);
+  EXPECT_EQ(r.errors[0].str(), "u.json:" + where(text, "\xc3\x28") + ": JSON syntax error: invalid UTF-8 in string");
+  for (const char* bad : {"\xed\xa0\x80", "\xf4\x90\x80\x80", "\xc0\xaf", "\x80", "\xe2\x82"}) {
+    const std::string t = std::string("{\"name\": \"p\",\n \"description\": \"ab") + bad + "\"}";
+    auto e = parse_pipeline(t, "b.json");
+    ASSERT_EQ(e.errors.size(), 1u) << bad;
+    EXPECT_EQ(e.errors[0].str(), "b.json:2:20: JSON syntax error: invalid UTF-8 in string") << bad;
+  }
+  auto lone = parse_pipeline("{\"name\": \"p\", \"description\": \"\\ud800x\"}", "s.json");
+  ASSERT_EQ(lone.errors.size(), 1u);
+  EXPECT_EQ(lone.errors[0].str(), "s.json:1:33: JSON syntax error: invalid \\u surrogate pair");
+  auto good = parse_pipeline("{\"name\": \"p\", \"description\": \"caf\xc3\xa9 \\ud83d\\ude00\", \"nodes\": []}", "g.json");
+  for (const auto& e : good.errors) EXPECT_EQ(e.message.find("UTF-8"), std::string::npos) << e.str();
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // Validation against the real GStreamer registry: every error kind at its exact line:col,
 // and all of them at once.
 #include "pipeline/pipeline_test_util.hpp"
+#include "support/paths.hpp"
 
 namespace {
 
@@ -171,6 +172,29 @@ TEST_F(PipelineValidate, ReportsEveryErrorOfAFileInFileOrder) {
   std::vector<std::string> want = {"m.json:4:69", "m.json:4:77", "m.json:5:14", "m.json:6:30", "m.json:7:69",
                                    "m.json:9:33", "m.json:9:47"};
   EXPECT_EQ(got, want) << mediaflow::pipeline::to_string(r.errors);
+}
+
+}  // namespace
+
+namespace {
+
+// Fuzzer findings (tests/fuzz/regressions/pipeline_file): enum and flags numbers beyond gint /
+// guint were cast (undefined behaviour); they are values outside the type.
+TEST_F(PipelineValidate, EnumAndFlagsNumbersBeyondTheirTypeAreRefused) {
+  const std::string enum_file = mediaflow::test::fuzz_regression("pipeline_file", "enum_value_beyond_gint.json");
+  EXPECT_EQ(only_error(enum_file), "v.json:" + where(enum_file, "10000000000") +
+                                       ": property 'wave' of node 't' (audiotestsrc): expected one of sine, square, "
+                                       "saw, triangle, silence, white-noise, pink-noise, sine-table, ticks, "
+                                       "gaussian-noise, red-noise, blue-noise, violet-noise, got '10000000000'");
+  const std::string flags_file = mediaflow::test::fuzz_regression("pipeline_file", "flags_value_beyond_guint.json");
+  const std::string flags_error = only_error(flags_file);
+  EXPECT_EQ(flags_error.rfind("v.json:" + where(flags_file, "99999999999") +
+                                  ": property 'drop-buffer-flags' of node 'i' (identity): '99999999999' has bits outside",
+                              0),
+            0u)
+      << flags_error;
+  EXPECT_NE(only_error(one_node(R"({"name": "t", "element": "audiotestsrc", "properties": {"wave": "-4294967297"}})")),
+            "");
 }
 
 }  // namespace

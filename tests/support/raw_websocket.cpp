@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <random>
@@ -22,6 +23,26 @@ RawWebSocket::~RawWebSocket() { close_socket(); }
 void RawWebSocket::close_socket() {
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
+}
+
+int RawWebSocket::read_until_end(int timeout_ms) {
+  pending_.clear();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  char buf[4096];
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now()).count();
+    if (left <= 0) return -1;
+    pollfd pfd{fd_, POLLIN, 0};
+    if (::poll(&pfd, 1, int(left)) <= 0) return -1;
+    const ssize_t r = ::recv(fd_, buf, sizeof buf, 0);
+    if (r == 0) return 0;
+    if (r < 0) return errno;
+  }
+}
+
+void RawWebSocket::shutdown_write() {
+  if (fd_ >= 0) ::shutdown(fd_, SHUT_WR);
 }
 
 bool RawWebSocket::write_all(const void* buf, size_t n) {

@@ -46,6 +46,12 @@ class RawWebSocket {
   // Same, returning the whole close frame (code + reason); answers it like a browser would.
   std::optional<WsFrame> wait_close_frame(int timeout_ms = 5000, std::vector<WsFrame>* others = nullptr);
 
+  // Reads and drops until the connection ends: 0 for a clean end of stream (the server's FIN),
+  // the errno when it was reset (ECONNRESET), -1 when it did not end within the timeout.
+  int read_until_end(int timeout_ms = 5000);
+  // Half-closes: a FIN to the server, reading stays possible.
+  void shutdown_write();
+
   // Drops the TCP connection with no close frame (a vanished client).
   void close_socket();
   unsigned pings_answered() const { return pings_answered_; }

@@ -187,10 +187,9 @@ TEST(WebSocketFrame, CloseFrameCarriesCodeAndAReasonCutOnAUtf8Boundary) {
 }
 
 TEST(WebSocketFrame, ACloseIsAnsweredWithItsCodeAndNoReason) {
-  EXPECT_EQ(ws::close_echo_payload(ws::parse_close_payload(ws::close_payload(4001, "bye now"))),
+  EXPECT_EQ(ws::close_echo_payload(ws::close_payload(4001, "bye now")),
             ws::close_payload(4001, ""));
-  EXPECT_EQ(ws::close_echo_payload(ws::parse_close_payload("")), "");   // no code: none back
-  EXPECT_EQ(ws::close_echo_payload(ws::parse_close_payload("x")), "");  // malformed: none back
+  EXPECT_EQ(ws::close_echo_payload(""), "");  // no code: none back
 }
 
 TEST(WebSocketFrame, MaskingAtAnOffsetMatchesMaskingTheWhole) {

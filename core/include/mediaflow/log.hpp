@@ -5,7 +5,9 @@
 //
 // No PHI or secrets: call SIDs go through log::call_id() (always redacted with
 // protocol::redact_sid). As a second line of defence, every string value is scanned and any
-// Twilio-style SID in it ("CA"/"MZ"/"AC"… + 32 hex) is replaced by its redacted form, and the
+// Twilio-style SID in it ("CA"/"MZ"/"AC"… + 32 hex) is replaced by its redacted form, so are the
+// credentials of any URL in it (protocol::redact_url_credentials: a bus error that quotes a
+// signed URL or user:password@), and the
 // values of SID-like keys (call, call_sid, stream_sid, account_sid, …) and secret-like keys
 // (token, secret, authorization, signature, api_key, password) are redacted whatever their type.
 // Never pass audio, transcripts or agent text as a field.

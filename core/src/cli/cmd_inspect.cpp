@@ -103,7 +103,7 @@ void print_properties(GstElement* element) {
     std::printf("  %-24s %s  (%s)\n", p->name, describe_type(p).c_str(), access.c_str());
     const GValue* dflt = g_param_spec_get_default_value(p);
     std::string d = value_text(dflt);
-    if (!d.empty() && (p->flags & G_PARAM_READABLE)) std::printf("  %-24s default: %s\n", "", d.c_str());
+    if (!d.empty() && (p->flags & G_PARAM_READABLE) && !gstutil::is_secret_property(p)) std::printf("  %-24s default: %s\n", "", d.c_str());
     if (const char* blurb = g_param_spec_get_blurb(p)) std::printf("  %-24s %s\n", "", blurb);
   }
   g_free(specs);

@@ -1,4 +1,6 @@
 #include "cli/commands.hpp"
+
+#include <mediaflow/protocol/redact.hpp>
 #include "cli/pipeline_args.hpp"
 
 #include <mediaflow/gstutil/structure_json.hpp>
@@ -30,9 +32,10 @@ struct RunState {
 };
 
 void print_problem(const char* kind, GstMessage* msg, GError* err, gchar* debug) {
+  // Elements quote URLs in their errors (souphttpsrc: "URL: …"); their credentials never show.
   std::fprintf(stderr, "mediaflow run: %s from element '%s': %s\n", kind, GST_OBJECT_NAME(GST_MESSAGE_SRC(msg)),
-               err ? err->message : "?");
-  if (debug) std::fprintf(stderr, "  (%s)\n", debug);
+               protocol::redact_url_credentials(err ? err->message : "?").c_str());
+  if (debug) std::fprintf(stderr, "  (%s)\n", protocol::redact_url_credentials(debug).c_str());
 }
 
 gboolean on_bus(GstBus*, GstMessage* msg, gpointer data) {

@@ -335,7 +335,7 @@ bool WebSocketClient::handle_message(const ws::Message& m) {
         return false;
       }
       // The server closes: echo its code (RFC 6455 §5.5.1), then close once that is written.
-      send_frame(ws::Opcode::kClose, ws::close_echo_payload(close_payload));
+      send_frame(ws::Opcode::kClose, ws::close_echo_payload(payload));
       state_ = State::kClosing;
       close_after_flush_ = true;
       if (buffered_bytes() == 0 || broken_) finish({});

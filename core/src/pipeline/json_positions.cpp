@@ -1,5 +1,8 @@
 #include "pipeline/json_positions.hpp"
 
+#include <mediaflow/protocol/json_depth.hpp>
+#include <mediaflow/protocol/utf8.hpp>
+
 #include <cstring>
 #include <set>
 
@@ -57,15 +60,18 @@ class Scanner {
   }
 
   void advance() {
-    if (text_[i_] == '\n') {
+    const auto c = static_cast<unsigned char>(text_[i_]);
+    if (c == '\n') {
       ++line_;
       col_ = 1;
-    } else if ((static_cast<unsigned char>(text_[i_]) & 0xC0) != 0x80) {
+    } else if ((c & 0xC0) != 0x80) {
       ++col_;
     }
     ++i_;
-    // A UTF-8 continuation byte does not start a column of its own.
-    while (i_ < text_.size() && (static_cast<unsigned char>(text_[i_]) & 0xC0) == 0x80) ++i_;
+    // The continuation bytes of a multi-byte character do not start a column of their own (a
+    // stray one after an ASCII character is left for the UTF-8 check to find).
+    if (c >= 0xC0)
+      while (i_ < text_.size() && (static_cast<unsigned char>(text_[i_]) & 0xC0) == 0x80) ++i_;
   }
 
   void skip_space() {
@@ -173,12 +179,16 @@ class Scanner {
         const char* repl = "\"\\/\b\f\n\r\t";
         if (e == 'u') {
           advance();
+          SourcePos escape_pos = pos();
           unsigned cp = hex4();
           if (cp >= 0xD800 && cp < 0xDC00 && peek() == '\\') {
             advance();
             expect('u', "'u'");
             unsigned lo = hex4();
+            if (lo < 0xDC00 || lo > 0xDFFF) throw Failure{escape_pos, "invalid \\u surrogate pair"};
             cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+          } else if (cp >= 0xD800 && cp <= 0xDFFF) {
+            throw Failure{escape_pos, "invalid \\u surrogate pair"};
           }
           if (decoded) append_utf8(decoded, cp);
           continue;
@@ -189,17 +199,34 @@ class Scanner {
         advance();
         continue;
       }
+      if (c >= 0x80) check_utf8_character();
       size_t start = i_;
       advance();
       if (decoded) decoded->append(text_.substr(start, i_ - start));
     }
   }
 
+  // The multi-byte character at i_ must be well-formed UTF-8; else the error is at its first byte.
+  void check_utf8_character() {
+    const auto lead = static_cast<unsigned char>(text_[i_]);
+    const size_t length = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+    if (!protocol::is_valid_utf8(text_.substr(i_, length))) fail("invalid UTF-8 in string");
+  }
+
+  // json-glib (and this scanner) recurse per level: the depth is bounded before either runs out
+  // of stack.
+  void enter_level() {
+    if (++depth_ > protocol::kMaxPipelineJsonDepth)
+      fail("nesting deeper than " + std::to_string(protocol::kMaxPipelineJsonDepth));
+  }
+
   void object(const std::string& pointer) {
+    enter_level();
     expect('{', "'{'");
     skip_space();
     if (peek() == '}') {
       advance();
+      --depth_;
       return;
     }
     std::set<std::string> seen;
@@ -223,6 +250,7 @@ class Scanner {
       }
       if (peek() == '}') {
         advance();
+        --depth_;
         return;
       }
       fail("expected ',' or '}', found " + describe_here());
@@ -230,10 +258,12 @@ class Scanner {
   }
 
   void array(const std::string& pointer) {
+    enter_level();
     expect('[', "'['");
     skip_space();
     if (peek() == ']') {
       advance();
+      --depth_;
       return;
     }
     for (size_t index = 0;; ++index) {
@@ -246,6 +276,7 @@ class Scanner {
       }
       if (peek() == ']') {
         advance();
+        --depth_;
         return;
       }
       fail("expected ',' or ']', found " + describe_here());
@@ -257,6 +288,7 @@ class Scanner {
   size_t i_ = 0;
   int line_ = 1;
   int col_ = 1;
+  unsigned depth_ = 0;  // arrays and objects open at i_
 };
 
 }  // namespace

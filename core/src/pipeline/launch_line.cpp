@@ -1,6 +1,7 @@
 #include <mediaflow/pipeline/launch_line.hpp>
 
 #include <mediaflow/gstutil/secret_property.hpp>
+#include <mediaflow/protocol/redact.hpp>
 
 #include <gst/gst.h>
 
@@ -164,7 +165,8 @@ class LineWriter {
         value = secret_placeholder(p, vars_, &secret.env_name);
         if (hidden_) hidden_->push_back(std::move(secret));
       }
-      words_->push_back(p.name + "=" + launch_value(value));
+      // A URL's credentials (a signed URL's token, user:password@) never show either.
+      words_->push_back(p.name + "=" + launch_value(protocol::redact_url_credentials(value)));
     }
     return true;
   }

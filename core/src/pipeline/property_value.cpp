@@ -111,7 +111,9 @@ std::string set_enum(GParamSpec* p, ValueKind kind, const std::string& text, GVa
     ev = g_enum_get_value_by_nick(klass, text.c_str());
     if (!ev) ev = g_enum_get_value_by_name(klass, text.c_str());
   }
-  if (!ev && (kind == ValueKind::Integer || kind == ValueKind::String) && parse_signed(text, &num))
+  // A number beyond gint is no value of the enum (and must not be cast to one).
+  if (!ev && (kind == ValueKind::Integer || kind == ValueKind::String) && parse_signed(text, &num) &&
+      num >= G_MININT && num <= G_MAXINT)
     ev = g_enum_get_value(klass, static_cast<gint>(num));
   if (!ev) {
     if (kind != ValueKind::String && kind != ValueKind::Integer)
@@ -131,7 +133,8 @@ std::string set_flags(GParamSpec* p, ValueKind kind, const std::string& text, GV
   long double num = 0;
   if (kind == ValueKind::Integer || (kind == ValueKind::String && parse_signed(text, &num))) {
     if (kind == ValueKind::Integer) parse_signed(text, &num);
-    if (num < 0 || (static_cast<guint>(num) & ~klass->mask)) return quoted(text) + " has bits outside the flags (" + choices + ")";
+    if (num < 0 || num > G_MAXUINT || (static_cast<guint>(num) & ~klass->mask))
+      return quoted(text) + " has bits outside the flags (" + choices + ")";
     flags = static_cast<guint>(num);
   } else if (kind == ValueKind::String) {
     gchar** parts = g_strsplit_set(text.c_str(), "+|", -1);

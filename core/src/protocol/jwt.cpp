@@ -1,5 +1,7 @@
 #include <mediaflow/protocol/jwt.hpp>
 
+#include <mediaflow/protocol/json_depth.hpp>
+
 #include <glib.h>
 #include <json-glib/json-glib.h>
 #include <jwt.h>
@@ -50,6 +52,7 @@ std::optional<std::string> base64url_decode(std::string_view in) {
 
 // Parses `json` and returns the parser holding a root JSON object, or null.
 ParserPtr parse_object(const std::string& json) {
+  if (json_nesting_beyond(json, kMaxVendorJsonDepth)) return nullptr;  // json-glib recurses per level
   ParserPtr parser(json_parser_new_immutable());
   if (!json_parser_load_from_data(parser.get(), json.data(), static_cast<gssize>(json.size()),
                                   nullptr))
@@ -124,6 +127,10 @@ JwtStatus verify_hs256(std::string_view token, std::string_view secret, std::int
                        const JwtVerifyOptions& options) {
   if (secret.empty()) return JwtStatus::no_secret;
   if (!looks_like_jwt(token) || token.size() > 8192) return JwtStatus::malformed;
+  // libjwt reads a C string: a NUL (or anything else outside base64url) would end the token it
+  // checks early, so "valid token + NUL + anything" would pass. Compact JWS is base64url and '.'.
+  for (char c : token)
+    if (!g_ascii_isalnum(c) && c != '-' && c != '_' && c != '.') return JwtStatus::malformed;
   const auto dot1 = token.find('.');
   const auto dot2 = token.find('.', dot1 + 1);
 

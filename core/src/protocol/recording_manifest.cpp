@@ -1,5 +1,8 @@
 #include <mediaflow/protocol/recording_manifest.hpp>
 
+#include <mediaflow/protocol/json_depth.hpp>
+#include <mediaflow/protocol/json_number.hpp>
+
 #include <json-glib/json-glib.h>
 
 #include <cstdio>
@@ -27,8 +30,7 @@ std::int64_t get_int(JsonObject* o, const char* key, std::int64_t fallback) {
   JsonNode* n = json_object_get_member(o, key);
   if (!n || JSON_NODE_TYPE(n) != JSON_NODE_VALUE) return fallback;
   const GType t = json_node_get_value_type(n);
-  if (t == G_TYPE_INT64) return json_node_get_int(n);
-  if (t == G_TYPE_DOUBLE) return static_cast<std::int64_t>(json_node_get_double(n));
+  if (t == G_TYPE_INT64 || t == G_TYPE_DOUBLE) return json_integer<std::int64_t>(n).value_or(fallback);
   return fallback;
 }
 double get_double(JsonObject* o, const char* key) {
@@ -112,6 +114,10 @@ std::string manifest_to_json(const RecordingManifest& m) {
 }
 
 std::optional<RecordingManifest> manifest_from_json(std::string_view json, std::string* error) {
+  if (auto at = json_nesting_beyond(json, kMaxVendorJsonDepth)) {  // json-glib would recurse that deep
+    if (error) *error = "nesting deeper than " + std::to_string(kMaxVendorJsonDepth) + " at byte " + std::to_string(*at);
+    return std::nullopt;
+  }
   JsonParser* parser = json_parser_new();
   GError* err = nullptr;
   std::optional<RecordingManifest> out;

@@ -1,5 +1,7 @@
 #include <mediaflow/protocol/websocket_frame.hpp>
 
+#include <mediaflow/protocol/utf8.hpp>
+
 #include <cstring>
 
 namespace mediaflow::protocol::websocket {
@@ -83,7 +85,12 @@ void append_frame(std::string& out, Opcode opcode, std::string_view payload, con
   }
 }
 
+bool is_valid_close_code(std::uint16_t code) {
+  return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
+}
+
 std::string close_payload(std::uint16_t code, std::string_view reason) {
+  if (!is_valid_close_code(code)) code = close_code::kServerError;  // never a forbidden code on the wire
   std::string payload;
   payload.push_back(static_cast<char>(code >> 8));
   payload.push_back(static_cast<char>(code & 0xFF));
@@ -95,14 +102,26 @@ void append_close_frame(std::string& out, std::uint16_t code, std::string_view r
   append_frame(out, Opcode::kClose, close_payload(code, reason), mask);
 }
 
-std::string close_echo_payload(const std::optional<ClosePayload>& received) {
+std::optional<ReadError> check_close_payload(std::string_view payload) {
+  if (payload.empty()) return std::nullopt;
+  if (payload.size() == 1) return ReadError{close_code::kProtocolError, "close frame with a 1-byte payload"};
+  const auto code = static_cast<std::uint16_t>((static_cast<std::uint8_t>(payload[0]) << 8) |
+                                               static_cast<std::uint8_t>(payload[1]));
+  if (!is_valid_close_code(code)) return ReadError{close_code::kProtocolError, "close code not allowed"};
+  if (!is_valid_utf8(payload.substr(2))) return ReadError{close_code::kInvalidPayload, "close reason not UTF-8"};
+  return std::nullopt;
+}
+
+std::string close_echo_payload(std::string_view received_payload) {
+  if (auto bad = check_close_payload(received_payload)) return close_payload(bad->code, {});
+  auto received = parse_close_payload(received_payload);
   if (!received || received->code == close_code::kNoStatus) return {};
   return close_payload(received->code, {});
 }
 
 std::optional<ClosePayload> parse_close_payload(std::string_view payload) {
+  if (check_close_payload(payload)) return std::nullopt;
   if (payload.empty()) return ClosePayload{};
-  if (payload.size() == 1) return std::nullopt;
   ClosePayload close;
   close.code = static_cast<std::uint16_t>((static_cast<std::uint8_t>(payload[0]) << 8) |
                                           static_cast<std::uint8_t>(payload[1]));
@@ -179,16 +198,36 @@ MessageReader::Step MessageReader::next(std::span<std::uint8_t> data, std::size_
   if (masked) apply_mask(payload, key);
   *consumed = header + static_cast<std::size_t>(length);
 
+  const std::string_view text(reinterpret_cast<const char*>(payload.data()), payload.size());
   if (is_control(opcode)) {
+    if (opcode == Opcode::kClose) {
+      if (auto bad = check_close_payload(text)) {
+        *err = *bad;
+        return Step::kError;
+      }
+    }
     *msg = {opcode, payload};
     return Step::kMessage;
   }
   if (opcode != Opcode::kContinuation && fin) {  // the usual case: a whole message in one frame
+    if (opcode == Opcode::kText && !is_valid_utf8(text)) {
+      *err = {close_code::kInvalidPayload, "text message not UTF-8"};
+      return Step::kError;
+    }
     *msg = {opcode, payload};
     return Step::kMessage;
   }
   if (opcode != Opcode::kContinuation) fragment_opcode_ = opcode;
-  fragments_.append(reinterpret_cast<const char*>(payload.data()), payload.size());
+  fragments_.append(text);
+  if (fragment_opcode_ == Opcode::kText) {
+    // Checked fragment by fragment: a bad one fails now, not once the message is complete.
+    const bool valid = fin ? fragments_utf8_.finish(fragments_) : fragments_utf8_.check(fragments_);
+    if (!valid) {
+      fragments_utf8_.reset();
+      *err = {close_code::kInvalidPayload, "text message not UTF-8"};
+      return Step::kError;
+    }
+  }
   if (!fin) return Step::kFragmentStored;
   *msg = {fragment_opcode_,
           std::span<std::uint8_t>(reinterpret_cast<std::uint8_t*>(fragments_.data()), fragments_.size())};

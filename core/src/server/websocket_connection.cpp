@@ -17,6 +17,12 @@ namespace ws = protocol::websocket;
 
 // How long a close handshake may take before the socket is closed regardless.
 constexpr gint64 kCloseHandshakeTimeoutUs = 2 * G_USEC_PER_SEC;
+// After a protocol error our close frame is followed by a shutdown of the write side and a short
+// drain of what the peer still sends, so its kernel does not answer our close() with a reset
+// that may destroy the close frame before the peer has read it. Bounded in time (the worker
+// ticks once a second, so up to one tick more) and in bytes.
+constexpr gint64 kDrainTimeoutUs = G_USEC_PER_SEC;
+constexpr std::size_t kMaxDrainBytes = 256 * 1024;
 // Reads per wake-up before yielding to the other calls on the loop (level-triggered: the
 // rest is read on the next iteration).
 constexpr int kMaxReadsPerWakeup = 4;
@@ -101,13 +107,20 @@ void WebSocketConnection::read_ready() {
       close_socket();
       return;
     }
-    consume(static_cast<std::size_t>(n), g_get_monotonic_time());
+    if (!consume(static_cast<std::size_t>(n), g_get_monotonic_time())) return;
     if (static_cast<std::size_t>(n) < read_buffer_.size()) return;  // drained for now
   }
 }
 
-void WebSocketConnection::consume(std::size_t n, gint64 arrival) {
-  if (reader_failed_) return;  // after a protocol error, input is only drained
+bool WebSocketConnection::consume(std::size_t n, gint64 arrival) {
+  if (reader_failed_) {  // after a protocol error, input is only drained
+    drained_bytes_ += n;
+    if (draining_ && drained_bytes_ > kMaxDrainBytes) {
+      close_socket();
+      return false;
+    }
+    return true;
+  }
   auto error = reader_.feed(read_buffer_.first(n), [&](const ws::Message& m) { return handle_message(m, arrival); });
   if (error) {
     reader_failed_ = true;
@@ -115,9 +128,10 @@ void WebSocketConnection::consume(std::size_t n, gint64 arrival) {
       delegate_->on_ws_protocol_error(error->code, error->reason);
     } else if (state_ == State::kClosing) {
       close_after_flush_ = true;
-      if (backlog_bytes() == 0) close_socket();
+      if (backlog_bytes() == 0) end_after_close_frame();
     }
   }
+  return true;
 }
 
 bool WebSocketConnection::handle_message(const ws::Message& m, gint64 arrival_us) {
@@ -141,7 +155,7 @@ bool WebSocketConnection::handle_message(const ws::Message& m, gint64 arrival_us
         return false;
       }
       // The peer closes: echo its code (RFC 6455 §5.5.1), then close once that is written.
-      send_frame(ws::Opcode::kClose, ws::close_echo_payload(ws::parse_close_payload(payload)));
+      send_frame(ws::Opcode::kClose, ws::close_echo_payload(payload));
       state_ = State::kClosing;
       close_after_flush_ = true;
       close_deadline_us_ = g_get_monotonic_time() + kCloseHandshakeTimeoutUs;
@@ -211,10 +225,26 @@ void WebSocketConnection::flush() {
   }
   if (out_.empty()) {
     if (close_after_flush_) {
-      close_socket();
+      end_after_close_frame();
       return;
     }
   }
+  update_interest();
+}
+
+void WebSocketConnection::end_after_close_frame() {
+  if (!reader_failed_ || broken_) {
+    close_socket();
+    return;
+  }
+  if (draining_) return;
+  // The peer broke the protocol and may still be sending: FIN after our close frame, then
+  // read and drop until it closes too (or the drain's bounds pass), then close.
+  draining_ = true;
+  drained_bytes_ = 0;  // the bound counts from here: before the close frame, input was only dropped
+  close_after_flush_ = false;
+  ::shutdown(fd_, SHUT_WR);
+  close_deadline_us_ = g_get_monotonic_time() + kDrainTimeoutUs;
   update_interest();
 }
 
@@ -235,10 +265,10 @@ void WebSocketConnection::close(std::uint16_t code, std::string_view reason) {
   send_frame(ws::Opcode::kClose, ws::close_payload(code, reason));
   state_ = State::kClosing;
   close_deadline_us_ = g_get_monotonic_time() + kCloseHandshakeTimeoutUs;
-  // After a protocol error the peer's answer cannot be parsed: close once the frame is out.
+  // After a protocol error the peer's answer cannot be parsed: end once the frame is out.
   if (reader_failed_ || broken_) {
     close_after_flush_ = true;
-    if (backlog_bytes() == 0) close_socket();
+    if (backlog_bytes() == 0) end_after_close_frame();
   }
 }
 

@@ -58,7 +58,9 @@ class WebSocketConnection final : public EpollDispatcher::Handler {
   void send_text(std::string_view text);
   void send_ping();
   // Queues a close frame after everything queued so far, then closes the socket once the peer
-  // answers (or at once after a protocol error), or at the deadline checked by tick().
+  // answers, or at the deadline checked by tick(). After a protocol error the peer's answer
+  // cannot be read: the write side is shut down once the frame is out and the socket drained
+  // (bounded in time and bytes) before it is closed, so the peer reads the code, not a reset.
   void close(std::uint16_t code, std::string_view reason);
   // Bytes accepted by send_text() that the kernel has not taken yet (backpressure).
   std::size_t backlog_bytes() const { return out_.size(); }
@@ -71,12 +73,15 @@ class WebSocketConnection final : public EpollDispatcher::Handler {
   void on_io(std::uint32_t events) override;
   void read_ready();
   void read_early_bytes();
-  // Feeds the first `n` bytes of read_buffer_ to the frame reader.
-  void consume(std::size_t n, gint64 arrival_us);
+  // Feeds the first `n` bytes of read_buffer_ to the frame reader (after a protocol error they
+  // are only counted as drained). False when the connection was closed: stop reading.
+  bool consume(std::size_t n, gint64 arrival_us);
   bool handle_message(const protocol::websocket::Message& message, gint64 arrival_us);
   void send_frame(protocol::websocket::Opcode opcode, std::string_view payload);
   void flush();
   void update_interest();
+  // Our close frame is out: close the socket, or after a protocol error drain it first.
+  void end_after_close_frame();
   void close_socket();
 
   EpollDispatcher& epoll_;
@@ -88,6 +93,8 @@ class WebSocketConnection final : public EpollDispatcher::Handler {
   State state_ = State::kOpen;
   bool reader_failed_ = false;    // after a protocol error: input is discarded
   bool close_after_flush_ = false;
+  bool draining_ = false;         // write side shut down after a protocol error, input dropped
+  std::size_t drained_bytes_ = 0; // read and dropped since the protocol error
   bool broken_ = false;           // a send failed: the socket is dead, epoll will say so
   bool want_write_ = false;
   gint64 close_deadline_us_ = 0;

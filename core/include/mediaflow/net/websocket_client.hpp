@@ -7,7 +7,10 @@
 //
 // Reads drain the (possibly TLS) stream until it would block: TLS can hold decrypted bytes
 // the socket no longer signals. Writes go out at once; what the socket does not take is queued
-// and sent when epoll reports it writable. Client frames are masked (RFC 6455 §5.3).
+// and sent when epoll reports it writable. Client frames are masked (RFC 6455 §5.3); what the
+// server sends is held to the same rules the host holds callers to (protocol/websocket_frame:
+// no masked frame, close codes that may be sent, UTF-8 text, a message size cap), a violation
+// closing the connection with 1002/1007/1009.
 //
 // Threading: create, use and drop it on the GMainContext that is thread-default when
 // connect() is called; every callback runs there, from the loop, never from inside a call
@@ -33,6 +36,10 @@
 
 namespace mediaflow::net {
 
+// The default cap on one incoming message: far above what Deepgram (Results, a few KB) or
+// ElevenLabs (base64 audio chunks, tens of KB) send, far below what would hurt the host.
+constexpr std::size_t kDefaultMaxMessageBytes = 1 << 20;
+
 struct WebSocketClientOptions {
   std::string url;  // ws://host[:port]/path?query or wss://…
   // Extra request headers (e.g. {"Authorization", "Token …"}); values are never logged.
@@ -42,7 +49,10 @@ struct WebSocketClientOptions {
   unsigned connect_timeout_ms = 10000;
   unsigned close_timeout_ms = 2000;     // how long close() waits for the peer's close frame
   unsigned ping_interval_ms = 0;        // 0: no keepalive pings
-  std::size_t max_message_bytes = 0;    // largest incoming message; 0: unlimited
+  // Largest incoming message (reassembled). A vendor endpoint is not trusted with the host's
+  // memory: a bigger message closes the connection with 1009 and `closed` reports it (the
+  // owner's usual lost-connection path). 0: unlimited (tests only).
+  std::size_t max_message_bytes = kDefaultMaxMessageBytes;
   // Tests only: trust these anchors instead of the system's CA database (validation itself
   // stays the default). Referenced by the client; null in production.
   GTlsDatabase* tls_database = nullptr;

@@ -12,6 +12,8 @@
 #include <string>
 #include <string_view>
 
+#include <mediaflow/protocol/utf8.hpp>
+
 namespace mediaflow::protocol::websocket {
 
 enum class Opcode : std::uint8_t {
@@ -30,6 +32,8 @@ constexpr std::uint16_t kGoingAway = 1001;
 constexpr std::uint16_t kProtocolError = 1002;
 constexpr std::uint16_t kUnsupportedData = 1003;
 constexpr std::uint16_t kNoStatus = 1005;  // never sent: "the close frame had no code"
+constexpr std::uint16_t kAbnormal = 1006;  // never sent: "the connection ended without a close frame"
+constexpr std::uint16_t kInvalidPayload = 1007;  // e.g. a text message that is not UTF-8 (§8.1)
 constexpr std::uint16_t kPolicyViolation = 1008;
 constexpr std::uint16_t kTooBig = 1009;
 constexpr std::uint16_t kServerError = 1011;
@@ -58,15 +62,31 @@ void append_close_frame(std::string& out, std::uint16_t code, std::string_view r
 // XORs `data` with the key, starting at key position `offset % 4`.
 void apply_mask(std::span<std::uint8_t> data, const MaskKey& key, std::size_t offset = 0);
 
+// Whether `code` may travel in a close frame (RFC 6455 §7.4.1/§7.4.2 and the IANA registry):
+// 1000–1003, 1007–1014 and 3000–4999. 1004–1006, 1015 and 1016–2999 are reserved or
+// unassigned, 0–999 and 5000+ are not used. close_payload() never puts another code on the
+// wire (it sends 1011 instead).
+bool is_valid_close_code(std::uint16_t code);
+
+// What the reader found wrong: the close code to answer with and why.
+struct ReadError {
+  std::uint16_t code;
+  const char* reason;  // static text
+};
+
 // Code and reason of a received close frame's payload; 1005 when it carried none.
 struct ClosePayload {
   std::uint16_t code = close_code::kNoStatus;
   std::string_view reason;
 };
+// What is wrong with a received close frame's payload, nullopt when nothing is: one byte or a
+// code that may not be sent → 1002, a reason that is not UTF-8 → 1007 (§5.5.1, §7.4, §8.1).
+std::optional<ReadError> check_close_payload(std::string_view payload);
+// nullopt when check_close_payload() finds it wrong.
 std::optional<ClosePayload> parse_close_payload(std::string_view payload);
-// The payload of the close frame that answers `received` (RFC 6455 §5.5.1): its code, no
-// reason; empty when it carried no code (or was malformed).
-std::string close_echo_payload(const std::optional<ClosePayload>& received);
+// The payload of the close frame that answers a received one (RFC 6455 §5.5.1): its code, no
+// reason; empty when it carried no code; the code check_close_payload() names when it is wrong.
+std::string close_echo_payload(std::string_view received_payload);
 
 // A complete message or control frame handed out by MessageReader. `payload` points into the
 // reader's (or the caller's) buffer: valid only during the on_message call.
@@ -75,15 +95,11 @@ struct Message {
   std::span<std::uint8_t> payload;
 };
 
-// What the reader found wrong: the close code to answer with and why.
-struct ReadError {
-  std::uint16_t code;
-  const char* reason;  // static text
-};
-
 // Turns a stream of bytes into messages: checks the frame rules, unmasks in place, reassembles
 // fragmented messages and enforces a cap on a message's *total* size before buffering it
-// (a 1 MB message in 4 KB fragments is refused at the fragment that crosses the cap).
+// (a 1 MB message in 4 KB fragments is refused at the fragment that crosses the cap). Text
+// messages must be UTF-8 (1007; a fragmented one fails at the first fragment that proves it
+// wrong) and close frames must pass check_close_payload(), so what it hands out is valid.
 // Bytes of a frame that is not complete yet are kept until the next feed().
 class MessageReader {
  public:
@@ -114,6 +130,7 @@ class MessageReader {
   std::string partial_;     // an incomplete frame carried over to the next feed()
   std::string fragments_;   // payload of a fragmented message so far
   Opcode fragment_opcode_ = Opcode::kContinuation;  // kContinuation: none in progress
+  Utf8Stream fragments_utf8_;  // a fragmented text message checked as it arrives
   bool release_fragments_ = false;  // the message just handed out lives in fragments_
   bool failed_ = false;
 };
