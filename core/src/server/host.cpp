@@ -9,6 +9,7 @@
 #include <cstring>
 #include <mutex>
 
+#include <mediaflow/evidence/evidence_service.hpp>
 #include <mediaflow/log.hpp>
 #include <mediaflow/metrics.hpp>
 
@@ -35,12 +36,17 @@ void silence_libsoup_frame_debug() {
 
 Host::Host(ServerConfig config, std::shared_ptr<pipeline::PipelineCatalog> catalog)
     : config_(std::move(config)), catalog_(std::move(catalog)),
-      event_writer_(std::make_unique<EventFileWriter>()) {}
+      event_writer_(std::make_unique<EventFileWriter>()),
+      evidence_(std::make_unique<evidence::EvidenceService>(
+          config_.evidence, config_.recordings_dir,
+          [w = event_writer_.get()](std::function<void()> fn) { w->run_after(std::move(fn)); })) {}
 
 Host::~Host() { stop(); }
 
 bool Host::start(std::string* error) {
   silence_libsoup_frame_debug();
+  // The spool first: what a previous process left resumes before new calls add to it.
+  if (!evidence_->start(error)) return false;
   uint16_t port = config_.port;
   for (unsigned i = 0; i < config_.workers; ++i) {
     // The first socket fixes the port (PORT=0 picks one); the others share it via SO_REUSEPORT.
@@ -63,6 +69,7 @@ bool Host::start(std::string* error) {
 
 void Host::begin_drain(std::function<void()> on_idle) {
   on_drained_ = std::move(on_idle);
+  drain_deadline_us_ = g_get_monotonic_time() + gint64(config_.drain_timeout_seconds) * G_USEC_PER_SEC;
   draining_.store(true, std::memory_order_release);
   for (auto& w : workers_) w->begin_drain();
   check_drained();
@@ -72,6 +79,8 @@ void Host::stop() {
   for (auto& w : workers_) w->stop();
   workers_.clear();
   if (event_writer_) event_writer_->flush();
+  // Hand-offs of the last calls reach the spool; jobs not finished stay there for next time.
+  if (evidence_) evidence_->stop();
 }
 
 bool Host::try_admit_call() {
@@ -96,6 +105,9 @@ void Host::call_ended() {
 
 void Host::check_drained() {
   if (!draining() || active_calls() != 0 || pending_upgrades_.load(std::memory_order_acquire) > 0) return;
+  // Uploads and events in flight get until the drain deadline (the workers' tick re-checks);
+  // what is left after it stays in the spool for the next start.
+  if (!evidence_->idle() && g_get_monotonic_time() < drain_deadline_us_.load()) return;
   if (drained_fired_.exchange(true)) return;
   if (on_drained_) on_drained_();
 }
