@@ -124,12 +124,13 @@ std::optional<std::string> S3Store::object(const std::string& bucket, const std:
   return slurp(p);
 }
 
-bool WebhookReceiver::start(int port, int fail_first, int delay_ms) {
+bool WebhookReceiver::start(int port, int fail_first, int delay_ms, int hold_nth) {
   kill();
   std::filesystem::create_directories(dir_);
   proc_ = start_node("webhook_receiver.js", {"--secret", kSecret, "--log", (dir_ / "deliveries.jsonl").string(),
                                              "--port", std::to_string(port ? port : port_), "--fail-first",
-                                             std::to_string(fail_first), "--delay-ms", std::to_string(delay_ms)});
+                                             std::to_string(fail_first), "--delay-ms", std::to_string(delay_ms),
+                                             "--hold-nth", std::to_string(hold_nth)});
   if (!proc_) return false;
   port_ = proc_->port();
   return true;

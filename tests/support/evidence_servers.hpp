@@ -60,7 +60,8 @@ class WebhookReceiver {
   static constexpr const char* kSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
   explicit WebhookReceiver(std::filesystem::path dir) : dir_(std::move(dir)) {}
   ~WebhookReceiver() { kill(); }
-  bool start(int port = 0, int fail_first = 0, int delay_ms = 0);
+  // fail_first: 503 to the first N deliveries; hold_nth: never answer the Nth (1-based).
+  bool start(int port = 0, int fail_first = 0, int delay_ms = 0, int hold_nth = 0);
   void kill();
   int port() const { return port_; }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/events"; }
