@@ -304,6 +304,35 @@ TEST_F(EvidenceHostTest, AFullDiskUnderTheSpoolIsLoggedAndCountedAndTheCallGoesO
   EXPECT_EQ(host.stop(), 0);
 }
 
+// SIGTERM while the store is down: the drain waits for the spool until DRAIN_TIMEOUT_SECONDS,
+// says what it leaves, and exits cleanly; `mediaflow recover` later finishes the job.
+TEST_F(EvidenceHostTest, DrainLeavesWhatCannotBeStoredInTheSpoolAndRecoverFinishesIt) {
+  ASSERT_TRUE(store.start({kBucket}));
+  const int store_port = store.port();
+  store.kill();
+  auto env = evidence_env(/*keep_local=*/false);
+  env.erase("EVENTS_WEBHOOK_URL");
+  env["DRAIN_TIMEOUT_SECONDS"] = "2";
+  auto host = start_host(env);
+  ASSERT_TRUE(host);
+  EXPECT_EQ(call(*host, "record", 1, 100).close_code, 1000);
+  ASSERT_TRUE(wait_for([&] { return has_line(*host, "upload_retry"); }, 10));
+  EXPECT_EQ(host->stop(), 0);
+  EXPECT_TRUE(has_line(*host, "drain_left_in_spool"));
+  EXPECT_EQ(local_files(1).size(), 2u);
+
+  ASSERT_TRUE(store.start({kBucket}, store_port));
+  std::vector<std::string> recover_env;
+  for (const auto& [k, v] : env) recover_env.push_back(k + "=" + v);
+  recover_env.push_back("DRAIN_TIMEOUT_SECONDS=30");
+  auto r = run_process({mediaflow_binary().string(), "recover", recordings.string()}, recover_env);
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("spool delivered: 0 event(s) and 0 upload(s) pending"), std::string::npos) << r.out;
+  EXPECT_TRUE(manifest_stored(1));
+  EXPECT_TRUE(local_files(1).empty());
+  for (const auto& q : store.requests()) EXPECT_TRUE(q.verified) << q.url;
+}
+
 TEST_F(EvidenceHostTest, KilledDuringAMultipartUploadAndAnEventDeliveryBothFinishAfterRestart) {
   ASSERT_TRUE(store.start({kBucket}, 0, /*part_delay_ms=*/2500));
   // The second delivery (recording.completed) is never answered: the host is inside it when killed.

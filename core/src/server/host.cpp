@@ -109,6 +109,10 @@ void Host::check_drained() {
   // what is left after it stays in the spool for the next start.
   if (!evidence_->idle() && g_get_monotonic_time() < drain_deadline_us_.load()) return;
   if (drained_fired_.exchange(true)) return;
+  if (!evidence_->idle()) {
+    const auto s = evidence_->stats();
+    log::warn("drain_left_in_spool", {{"events", s.events}, {"uploads", s.uploads}});
+  }
   if (on_drained_) on_drained_();
 }
 
