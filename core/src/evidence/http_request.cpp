@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <filesystem>
 #include <cstring>
 #include <mutex>
 
@@ -98,7 +99,8 @@ HttpResponse perform(const HttpRequest& req) {
   if (!req.body_file.empty()) {
     range.f = std::fopen(req.body_file.c_str(), "rb");
     if (!range.f || fseeko(range.f, static_cast<off_t>(req.body_offset), SEEK_SET) != 0) {
-      res.error = "cannot read " + req.body_file + ": " + std::strerror(errno);
+      // The file name only: the folder names the call.
+      res.error = "cannot read " + std::filesystem::path(req.body_file).filename().string() + ": " + std::strerror(errno);
       if (range.f) std::fclose(range.f);
       curl_slist_free_all(headers);
       curl_easy_cleanup(curl);

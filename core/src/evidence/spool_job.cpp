@@ -80,6 +80,16 @@ struct Doc {
 std::string str(JsonObject* o, const char* name) { return json_object_get_string_member_with_default(o, name, ""); }
 std::int64_t num(JsonObject* o, const char* name) { return json_object_get_int_member_with_default(o, name, 0); }
 
+// The fields begin_job()/finish_job() wrote, common to every job.
+template <typename Job>
+void read_common(JsonObject* root, Job& j) {
+  j.seq = static_cast<std::uint64_t>(num(root, "seq"));
+  j.id = str(root, "id");
+  j.call_key = str(root, "call_key");
+  j.created_unix = num(root, "created_unix");
+  j.attempts = static_cast<unsigned>(num(root, "attempts"));
+}
+
 bool parse_role(const std::string& s, ObjectRole& out) {
   if (s == "recording") out = ObjectRole::kRecording;
   else if (s == "transcript") out = ObjectRole::kTranscript;
@@ -143,13 +153,9 @@ std::optional<EventJob> decode_event_job(std::string_view json, std::string* err
   Doc d;
   if (!d.load(json, "event", error)) return std::nullopt;
   EventJob j;
-  j.seq = static_cast<std::uint64_t>(num(d.root, "seq"));
-  j.id = str(d.root, "id");
-  j.call_key = str(d.root, "call_key");
+  read_common(d.root, j);
   j.type = str(d.root, "type");
   j.body = str(d.root, "body");
-  j.created_unix = num(d.root, "created_unix");
-  j.attempts = static_cast<unsigned>(num(d.root, "attempts"));
   if (j.seq == 0 || j.id.empty() || j.type.empty() || j.body.empty()) {
     if (error) *error = "event job lacks seq, id, type or body";
     return std::nullopt;
@@ -161,14 +167,10 @@ std::optional<UploadJob> decode_upload_job(std::string_view json, std::string* e
   Doc d;
   if (!d.load(json, "upload", error)) return std::nullopt;
   UploadJob j;
-  j.seq = static_cast<std::uint64_t>(num(d.root, "seq"));
-  j.id = str(d.root, "id");
-  j.call_key = str(d.root, "call_key");
+  read_common(d.root, j);
   j.call_sid = str(d.root, "call_sid");
   j.bucket = str(d.root, "bucket");
   j.call_open = json_object_get_boolean_member_with_default(d.root, "call_open", FALSE);
-  j.created_unix = num(d.root, "created_unix");
-  j.attempts = static_cast<unsigned>(num(d.root, "attempts"));
   JsonArray* ids = json_object_has_member(d.root, "recording_ids") ? json_object_get_array_member(d.root, "recording_ids") : nullptr;
   if (ids)
     for (guint i = 0; i < json_array_get_length(ids); ++i)
