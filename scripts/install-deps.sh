@@ -27,13 +27,30 @@ PACKAGES=(
   # it only in the prometheus package), systemd-analyze, docker-compose config (client only, no
   # engine), YAML for the Kubernetes manifests
   haproxy prometheus systemd docker-compose python3-yaml
+  # evidence: S3 uploads (AWS SigV4) and call-event webhooks over HTTP
+  libcurl4-openssl-dev
+  # evidence tests: s3rver and a Standard Webhooks receiver (tests/servers, npm ci below)
+  nodejs
 )
+
+# The Node servers the evidence tests run (versions pinned by tests/servers/package-lock.json).
+install_test_servers() {
+  local dir
+  dir="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/servers"
+  [ -d "$dir/node_modules/s3rver" ] && [ -d "$dir/node_modules/standardwebhooks" ] && return 0
+  command -v npm >/dev/null || return 0
+  echo "install-deps: npm ci in tests/servers" >&2
+  npm ci --prefix "$dir" --no-audit --no-fund >/dev/null
+}
 
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -eq 0 ]; then
+  install_test_servers
+  exit 0
+fi
 
 echo "install-deps: installing ${missing[*]}" >&2
 SUDO=""
@@ -41,3 +58,4 @@ SUDO=""
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+install_test_servers

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <ctime>
 
 namespace mediaflow {
 namespace metric {
@@ -34,21 +35,20 @@ Histogram::Snapshot Histogram::snapshot() const noexcept {
   return s;
 }
 
-Counter& CounterFamily::with(std::string_view label_value) {
-  std::lock_guard lock(mutex_);
-  auto it = children_.find(label_value);
-  if (it != children_.end()) return *it->second;
-  std::string key(label_value);
-  if (children_.size() >= kMaxLabelValues - 1) key = "other";  // the last slot is "other"
-  auto& child = children_[key];
-  if (!child) child = std::make_unique<Counter>();
-  return *child;
+Counter& CounterFamily2::with(std::string_view a, std::string_view b) {
+  std::string key(a);
+  key.push_back('\x1f');
+  key.append(b);
+  return inner_.with(key);
 }
 
-std::map<std::string, std::uint64_t, std::less<>> CounterFamily::values() const {
-  std::lock_guard lock(mutex_);
-  std::map<std::string, std::uint64_t, std::less<>> out;
-  for (const auto& [label, counter] : children_) out.emplace(label, counter->value());
+std::map<std::pair<std::string, std::string>, std::uint64_t> CounterFamily2::values() const {
+  std::map<std::pair<std::string, std::string>, std::uint64_t> out;
+  for (const auto& [key, count] : inner_.values()) {
+    const auto sep = key.find('\x1f');
+    if (sep == std::string::npos) out[{key, "other"}] += count;  // the family's overflow child
+    else out[{key.substr(0, sep), key.substr(sep + 1)}] += count;
+  }
   return out;
 }
 
@@ -105,6 +105,27 @@ void family(std::string& out, std::string_view name, std::string_view label,
   for (const auto& [value, count] : f.values())
     out.append(name).append("{").append(label).append("=\"").append(escape_label_value(value))
         .append("\"} ").append(std::to_string(count)).append("\n");
+}
+
+void family2(std::string& out, std::string_view name, std::string_view label_a, std::string_view label_b,
+             std::string_view help, const metric::CounterFamily2& f) {
+  header(out, name, "counter", help);
+  for (const auto& [labels, count] : f.values())
+    out.append(name).append("{").append(label_a).append("=\"").append(escape_label_value(labels.first))
+        .append("\",").append(label_b).append("=\"").append(escape_label_value(labels.second))
+        .append("\"} ").append(std::to_string(count)).append("\n");
+}
+
+// `as_age`: the gauges hold unix times; the series is the age now (0 when none).
+void gauges(std::string& out, std::string_view name, std::string_view label, std::string_view help,
+            const metric::GaugeFamily& f, bool as_age) {
+  header(out, name, "gauge", help);
+  const std::int64_t now = static_cast<std::int64_t>(std::time(nullptr));
+  for (const auto& [value, v] : f.values()) {
+    const std::int64_t shown = as_age ? (v > 0 ? std::max<std::int64_t>(0, now - v) : 0) : v;
+    out.append(name).append("{").append(label).append("=\"").append(escape_label_value(value))
+        .append("\"} ").append(std::to_string(shown)).append("\n");
+  }
 }
 
 }  // namespace
@@ -169,6 +190,14 @@ std::string Metrics::render_prometheus() const {
   header(out, "mediaflow_connections_pending", "gauge",
          "Accepted connections not (yet) upgraded to a WebSocket: reading a request or finishing an answer.");
   out.append("mediaflow_connections_pending ").append(std::to_string(connections_pending_.value())).append("\n");
+  family(out, "mediaflow_uploads_total", "outcome",
+         "Evidence objects stored in the bucket, upload attempts retried, call uploads failed for good.", uploads_);
+  family2(out, "mediaflow_events_total", "type", "outcome", "Call-event webhooks, by event type and outcome.",
+          events_);
+  gauges(out, "mediaflow_spool_items", "kind", "Jobs in the evidence spool, by kind (event, upload, dead).",
+         spool_items_, false);
+  gauges(out, "mediaflow_spool_oldest_seconds", "kind", "Age of the oldest pending spool job, by kind.",
+         spool_oldest_unix_, true);
 
   histogram(out, "mediaflow_frame_latency_seconds",
             "Time from a media frame's arrival to its push into the call's pipeline.", frame_latency_);

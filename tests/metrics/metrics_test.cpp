@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <ctime>
+
 #include <cmath>
 #include <set>
 #include <thread>
@@ -38,6 +40,10 @@ TEST(Metrics, ExposesEveryContractMetricWithItsType) {
       {"mediaflow_connections_pending", "gauge"},
       {"mediaflow_frame_latency_seconds", "histogram"},
       {"mediaflow_pipeline_start_seconds", "histogram"},
+      {"mediaflow_uploads_total", "counter"},
+      {"mediaflow_events_total", "counter"},
+      {"mediaflow_spool_items", "gauge"},
+      {"mediaflow_spool_oldest_seconds", "gauge"},
   };
   EXPECT_EQ(exp.types, expected);
   for (const auto& [name, type] : expected) EXPECT_FALSE(exp.help[name].empty()) << name;
@@ -45,6 +51,27 @@ TEST(Metrics, ExposesEveryContractMetricWithItsType) {
   EXPECT_EQ(exp.value("mediaflow_frames_in_total"), 0);
   EXPECT_EQ(exp.value("mediaflow_connections_pending"), 0);
   EXPECT_EQ(exp.value("mediaflow_frame_latency_seconds_count"), 0);
+}
+
+TEST(Metrics, EvidenceSeriesCarryTypeAndOutcomeAndTheSpoolAgeInSeconds) {
+  Metrics m;
+  m.events("call.started", "delivered").inc(2);
+  m.events("call.started", "retry").inc();
+  m.uploads("stored").inc(3);
+  m.spool_items("upload").set(4);
+  m.spool_oldest_unix("upload").set(static_cast<std::int64_t>(std::time(nullptr)) - 100);
+  m.spool_oldest_unix("event").set(0);  // nothing pending
+  const std::string text = m.render_prometheus();
+  EXPECT_NE(text.find("mediaflow_events_total{type=\"call.started\",outcome=\"delivered\"} 2\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("mediaflow_events_total{type=\"call.started\",outcome=\"retry\"} 1\n"), std::string::npos);
+  EXPECT_NE(text.find("mediaflow_uploads_total{outcome=\"stored\"} 3\n"), std::string::npos);
+  EXPECT_NE(text.find("mediaflow_spool_items{kind=\"upload\"} 4\n"), std::string::npos);
+  EXPECT_NE(text.find("mediaflow_spool_oldest_seconds{kind=\"event\"} 0\n"), std::string::npos);
+  const auto at = text.find("mediaflow_spool_oldest_seconds{kind=\"upload\"} ");
+  ASSERT_NE(at, std::string::npos);
+  const long age = std::stol(text.substr(at + std::string("mediaflow_spool_oldest_seconds{kind=\"upload\"} ").size()));
+  EXPECT_GE(age, 100);
+  EXPECT_LE(age, 110);
 }
 
 TEST(Metrics, CountsShowUpWithTheirLabels) {

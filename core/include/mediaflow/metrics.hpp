@@ -19,6 +19,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace mediaflow {
 namespace metric {
@@ -65,17 +66,47 @@ class Histogram {
   std::atomic<std::uint64_t> sum_ns_{0};
 };
 
-// A counter family with one label; children are created on first use and never removed.
-class CounterFamily {
+// A family of counters or gauges with one label; children are created on first use and never
+// removed.
+template <typename Metric>
+class Family {
  public:
   static constexpr std::size_t kMaxLabelValues = 32;
-  Counter& with(std::string_view label_value);
-  // Sorted (label value, count) pairs, for rendering and tests.
-  std::map<std::string, std::uint64_t, std::less<>> values() const;
+  Metric& with(std::string_view label_value) {
+    std::lock_guard lock(mutex_);
+    auto it = children_.find(label_value);
+    if (it != children_.end()) return *it->second;
+    std::string key(label_value);
+    if (children_.size() >= kMaxLabelValues - 1) key = "other";  // the last slot is "other"
+    auto& child = children_[key];
+    if (!child) child = std::make_unique<Metric>();
+    return *child;
+  }
+  // Sorted (label value, value) pairs, for rendering and tests.
+  auto values() const {
+    std::lock_guard lock(mutex_);
+    std::map<std::string, decltype(std::declval<const Metric&>().value()), std::less<>> out;
+    for (const auto& [label, m] : children_) out.emplace(label, m->value());
+    return out;
+  }
 
  private:
   mutable std::mutex mutex_;
-  std::map<std::string, std::unique_ptr<Counter>, std::less<>> children_;
+  std::map<std::string, std::unique_ptr<Metric>, std::less<>> children_;
+};
+
+using CounterFamily = Family<Counter>;
+using GaugeFamily = Family<Gauge>;
+
+// A counter family with two labels (the pair is the child's key).
+class CounterFamily2 {
+ public:
+  Counter& with(std::string_view a, std::string_view b);
+  // Sorted ((a, b), count) pairs.
+  std::map<std::pair<std::string, std::string>, std::uint64_t> values() const;
+
+ private:
+  CounterFamily inner_;  // keyed "a\x1fb"
 };
 
 }  // namespace metric
@@ -123,6 +154,14 @@ class Metrics {
   }
   metric::Counter& pipeline_errors() { return pipeline_errors_; }
   metric::Counter& recordings(std::string_view outcome) { return recordings_.with(outcome); }
+  // Evidence (docs/evidence.md): objects stored / retried / failed, webhook events by type
+  // and outcome, the spool's backlog by kind (event, upload, dead).
+  metric::Counter& uploads(std::string_view outcome) { return uploads_.with(outcome); }
+  metric::Counter& events(std::string_view type, std::string_view outcome) { return events_.with(type, outcome); }
+  metric::Gauge& spool_items(std::string_view kind) { return spool_items_.with(kind); }
+  // Creation time (unix seconds, 0 = none) of the oldest pending job of a kind; exposed as
+  // mediaflow_spool_oldest_seconds, its age at scrape time.
+  metric::Gauge& spool_oldest_unix(std::string_view kind) { return spool_oldest_unix_.with(kind); }
   metric::Histogram& frame_latency() { return frame_latency_; }
   // The host's front end (before the WebSocket upgrade).
   metric::Counter& accept_errors(std::string_view reason) { return accept_errors_.with(reason); }
@@ -154,6 +193,10 @@ class Metrics {
   metric::CounterFamily vendor_reconnects_;
   metric::Counter pipeline_errors_;
   metric::CounterFamily recordings_;
+  metric::CounterFamily uploads_;
+  metric::CounterFamily2 events_;
+  metric::GaugeFamily spool_items_;
+  metric::GaugeFamily spool_oldest_unix_;
   metric::Histogram frame_latency_;
   metric::CounterFamily accept_errors_;
   metric::CounterFamily connections_shed_;

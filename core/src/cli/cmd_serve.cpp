@@ -1,5 +1,6 @@
 #include "cli/commands.hpp"
 
+#include <mediaflow/evidence/evidence_service.hpp>
 #include <mediaflow/file_limit.hpp>
 #include <mediaflow/log.hpp>
 #include <mediaflow/metrics.hpp>
@@ -9,6 +10,7 @@
 
 #include <glib-unix.h>
 
+#include <csignal>
 #include <cstdio>
 #include <stdexcept>
 
@@ -30,19 +32,23 @@ void log_reload(const pipeline::ReloadReport& r) {
 
 // A previous host that crashed leaves `.wav.part` files: finalise them before taking calls
 // (nothing records under the root yet, so recovery cannot race a live recording).
-void recover_leftover_recordings(const std::filesystem::path& root) {
+// Returns their manifests, to be uploaded once the host (and its spool) runs.
+std::vector<std::filesystem::path> recover_leftover_recordings(const std::filesystem::path& root) {
+  std::vector<std::filesystem::path> manifests;
   std::error_code ec;
-  if (!std::filesystem::is_directory(root, ec)) return;
+  if (!std::filesystem::is_directory(root, ec)) return manifests;
   RecoveryReport r = recover_recordings(root);
   for (const auto& rec : r.recovered) {
     metrics().recordings("recovered").inc();
     log::info("recording_recovered", {{"call", log::call_id(rec.call_sid)},
                                       {"duration_s", rec.duration_seconds}});
+    manifests.push_back(rec.manifest);
   }
   for (const auto& f : r.failures) {
     metrics().recordings("recovery_failed").inc();
     log::warn("recording_recovery_failed", {{"file", f.file.filename().string()}, {"reason", f.reason}});
   }
+  return manifests;
 }
 
 // A call holds several descriptors (its socket, recording files, transcript, vendor sockets):
@@ -88,7 +94,8 @@ int cmd_serve(const Args& args) {
         "PORT, BIND, WS_PATH, MEDIA_AUTH_TOKEN, MEDIA_SHARED_SECRET, PIPELINES_DIR,\n"
         "DEFAULT_PIPELINE, PLUGIN_DIR, RECORDINGS_DIR, MAX_CONCURRENT_CALLS, MAX_MESSAGE_BYTES,\n"
         "IDLE_TIMEOUT_SECONDS, DRAIN_TIMEOUT_SECONDS, TWILIO_AUTH_TOKEN, PUBLIC_BASE_URL,\n"
-        "LOG_LEVEL (see README.md). SIGTERM drains, SIGHUP reloads pipeline files.\n");
+        "LOG_LEVEL, and for evidence RECORDINGS_BUCKET, AWS_*, EVENTS_WEBHOOK_URL,\n"
+        "EVENTS_WEBHOOK_SECRET, SPOOL_DIR (see README.md). SIGTERM drains, SIGHUP reloads pipeline files.\n");
     return 0;
   }
   if (!args.empty()) {
@@ -103,6 +110,9 @@ int cmd_serve(const Args& args) {
     return 2;
   }
   log::init_from_env();
+  // A file-size limit (RLIMIT_FSIZE) must fail the one write with EFBIG — a recording or spool
+  // write that reports it — not kill the host and every call on it.
+  std::signal(SIGXFSZ, SIG_IGN);
   raise_file_limit(config.max_concurrent_calls);
   if (!init_media()) return 1;
   auto catalog = std::make_shared<pipeline::PipelineCatalog>(config.pipelines_dir);
@@ -112,7 +122,7 @@ int cmd_serve(const Args& args) {
     return 1;
   }
 
-  recover_leftover_recordings(config.recordings_dir);
+  const auto recovered = recover_leftover_recordings(config.recordings_dir);
 
   server::Host host(config, catalog);
   std::string error;
@@ -120,6 +130,7 @@ int cmd_serve(const Args& args) {
     log::error("startup_failed", {{"error", error}});
     return 1;
   }
+  for (const auto& manifest : recovered) host.evidence().upload_recovered(manifest);
   // Signal handlers before "listening": whoever waits for that line may signal us at once.
   GMainLoop* loop = g_main_loop_new(nullptr, FALSE);
   ServeState st{&host, catalog.get(), loop};

@@ -100,6 +100,13 @@ std::string manifest_to_json(const RecordingManifest& m) {
   json_builder_end_object(b);
 
   JsonNode* root = json_builder_get_root(b);
+  std::string out = manifest_text(root);
+  json_node_unref(root);
+  g_object_unref(b);
+  return out;
+}
+
+std::string manifest_text(JsonNode* root) {
   JsonGenerator* gen = json_generator_new();
   json_generator_set_pretty(gen, TRUE);
   json_generator_set_root(gen, root);
@@ -108,8 +115,6 @@ std::string manifest_to_json(const RecordingManifest& m) {
   out.push_back('\n');
   g_free(text);
   g_object_unref(gen);
-  json_node_unref(root);
-  g_object_unref(b);
   return out;
 }
 

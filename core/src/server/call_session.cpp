@@ -5,6 +5,7 @@
 #include "server/loop_mailbox.hpp"
 #include "server/worker.hpp"
 
+#include <mediaflow/evidence/evidence_service.hpp>
 #include <mediaflow/gstutil/structure_json.hpp>
 #include <mediaflow/log.hpp>
 #include <mediaflow/metrics.hpp>
@@ -398,6 +399,8 @@ void CallSession::start_pipeline(const StartInfo& info) {
   metrics().pipeline_start().observe((g_get_monotonic_time() - start_us) / 1e6);
   log::info("call_started", {{"call", log::call_id(call_sid_)}, {"pipeline", pipeline_name_},
                              {"worker", worker_.index()}});
+  evidence_call_ = worker_.host().evidence().call_started(
+      {call_sid_, stream_sid_, start.account_sid, vars["param.organization_id"], pipeline_name_, transcript_path_});
 }
 
 void CallSession::on_outbound(GstElement*, const gchar* json, gpointer self) {
@@ -527,6 +530,7 @@ void CallSession::on_bus(GstMessage* msg) {
       if (!std::strcmp(name, "recording-complete")) {
         metrics().recordings("complete").inc();
         log::info("recording_complete", {{"call", log::call_id(s->call_sid_)}});
+        s->worker_.host().evidence().recording_complete(s->evidence_call_, st);
       } else if (!std::strcmp(name, "recording-failed")) {
         metrics().recordings("failed").inc();
         log::warn("recording_failed", {{"call", log::call_id(s->call_sid_)}});
@@ -541,6 +545,7 @@ void CallSession::on_bus(GstMessage* msg) {
         for (const char* ev : kCallEvents) {
           if (!std::strcmp(name, ev)) {
             s->worker_.host().write_call_event(s->transcript_path_, gstutil::structure_to_json(st));
+            s->worker_.host().evidence().call_event(s->evidence_call_, st);
             break;
           }
         }
@@ -622,6 +627,7 @@ void CallSession::maybe_done() {
   if (state_ != State::kClosing || pipeline_ || !connection_.is_closed()) return;
   state_ = State::kDone;
   worker_.host().close_call_events(transcript_path_);
+  worker_.host().evidence().call_ended(evidence_call_, outcome_, close_code_);
   if (admitted_) {
     metrics().calls_total(outcome_.c_str()).inc();
     log::info("call_ended", {{"call", log::call_id(call_sid_)}, {"outcome", outcome_},

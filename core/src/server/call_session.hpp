@@ -109,6 +109,7 @@ class CallSession : public std::enable_shared_from_this<CallSession>, private We
   gint64 last_pong_us_ = 0;
   gint64 last_ping_us_ = 0;
   std::string transcript_path_;
+  std::uint64_t evidence_call_ = 0;  // this call in host.evidence(); 0 = not tracked
 };
 
 }  // namespace mediaflow::server

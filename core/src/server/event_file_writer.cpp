@@ -48,7 +48,7 @@ void EventFileWriter::append(std::string path, std::string line) {
   {
     std::lock_guard lock(mutex_);
     wake = queue_.empty();  // otherwise the writer has a wake-up pending or is working
-    queue_.push_back({std::move(path), std::move(line), false});
+    queue_.push_back({std::move(path), std::move(line), false, {}});
   }
   if (wake) cv_.notify_one();
 }
@@ -58,7 +58,17 @@ void EventFileWriter::close(std::string path) {
   {
     std::lock_guard lock(mutex_);
     wake = queue_.empty();
-    queue_.push_back({std::move(path), {}, true});
+    queue_.push_back({std::move(path), {}, true, {}});
+  }
+  if (wake) cv_.notify_one();
+}
+
+void EventFileWriter::run_after(std::function<void()> fn) {
+  bool wake;
+  {
+    std::lock_guard lock(mutex_);
+    wake = queue_.empty();
+    queue_.push_back({{}, {}, false, std::move(fn)});
   }
   if (wake) cv_.notify_one();
 }
@@ -112,6 +122,11 @@ void EventFileWriter::write_batch(std::deque<Entry>& batch) {
     it->second.clear();
   };
   for (auto& e : batch) {
+    if (e.then) {  // everything before it first
+      for (const auto& path : order) write_pending(path);
+      e.then();
+      continue;
+    }
     if (e.close) {
       write_pending(e.path);
       close_file(e.path);

@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -27,6 +28,8 @@ class EventFileWriter {
   void append(std::string path, std::string line);
   // The call is over: its file is closed once the lines queued before are written.
   void close(std::string path);
+  // Runs `fn` on the writer thread once every line and close queued before it is done.
+  void run_after(std::function<void()> fn);
   void flush();  // blocks until everything queued so far is written (tests, shutdown)
 
   std::size_t open_files();  // for tests
@@ -36,6 +39,7 @@ class EventFileWriter {
     std::string path;
     std::string line;
     bool close = false;
+    std::function<void()> then;  // a run_after marker
   };
   struct OpenFile {
     int fd = -1;

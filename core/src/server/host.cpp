@@ -9,6 +9,7 @@
 #include <cstring>
 #include <mutex>
 
+#include <mediaflow/evidence/evidence_service.hpp>
 #include <mediaflow/log.hpp>
 #include <mediaflow/metrics.hpp>
 #include <mediaflow/server/redis_url.hpp>
@@ -36,7 +37,10 @@ void silence_libsoup_frame_debug() {
 
 Host::Host(ServerConfig config, std::shared_ptr<pipeline::PipelineCatalog> catalog)
     : config_(std::move(config)), catalog_(std::move(catalog)),
-      event_writer_(std::make_unique<EventFileWriter>()) {}
+      event_writer_(std::make_unique<EventFileWriter>()),
+      evidence_(std::make_unique<evidence::EvidenceService>(
+          config_.evidence, config_.recordings_dir,
+          [w = event_writer_.get()](std::function<void()> fn) { w->run_after(std::move(fn)); })) {}
 
 Host::~Host() { stop(); }
 
@@ -46,6 +50,8 @@ bool Host::start(std::string* error) {
   metrics().set_instance(config_.instance_id);
   metrics().set_redis_enabled(!config_.redis_url.empty());
   if (!config_.redis_url.empty() && !parse_redis_url(config_.redis_url, error)) return false;
+  // The spool first: what a previous process left resumes before new calls add to it.
+  if (!evidence_->start(error)) return false;
   uint16_t port = config_.port;
   for (unsigned i = 0; i < config_.workers; ++i) {
     // The first socket fixes the port (PORT=0 picks one); the others share it via SO_REUSEPORT.
@@ -68,6 +74,7 @@ bool Host::start(std::string* error) {
 
 void Host::begin_drain(std::function<void()> on_idle) {
   on_drained_ = std::move(on_idle);
+  drain_deadline_us_ = g_get_monotonic_time() + gint64(config_.drain_timeout_seconds) * G_USEC_PER_SEC;
   draining_.store(true, std::memory_order_release);
   metrics().draining().set(1);
   for (auto& w : workers_) w->begin_drain();
@@ -78,6 +85,8 @@ void Host::stop() {
   for (auto& w : workers_) w->stop();
   workers_.clear();
   if (event_writer_) event_writer_->flush();
+  // Hand-offs of the last calls reach the spool; jobs not finished stay there for next time.
+  if (evidence_) evidence_->stop();
 }
 
 bool Host::try_admit_call() {
@@ -113,7 +122,14 @@ void Host::check_drained() {
   if (!draining() || active_calls() != 0 || pending_upgrades_.load(std::memory_order_acquire) > 0 ||
       awaiting_start_.load(std::memory_order_acquire) > 0)
     return;
+  // Uploads and events in flight get until the drain deadline (the workers' tick re-checks);
+  // what is left after it stays in the spool for the next start.
+  if (!evidence_->idle() && g_get_monotonic_time() < drain_deadline_us_.load()) return;
   if (drained_fired_.exchange(true)) return;
+  if (!evidence_->idle()) {
+    const auto s = evidence_->stats();
+    log::warn("drain_left_in_spool", {{"events", s.events}, {"uploads", s.uploads}});
+  }
   if (on_drained_) on_drained_();
 }
 

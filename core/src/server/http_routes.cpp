@@ -1,5 +1,6 @@
 #include "server/http_routes.hpp"
 
+#include <mediaflow/evidence/evidence_service.hpp>
 #include <mediaflow/log.hpp>
 #include <mediaflow/metrics.hpp>
 #include <mediaflow/server/auth.hpp>
@@ -8,6 +9,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include <algorithm>
 #include <string>
 #include <utility>
 
@@ -43,6 +45,20 @@ http::Response respond_json(unsigned status, JsonBuilder* b) {
   return r;
 }
 
+// The evidence backlog, so an operator sees it (health stays 200: a backlog is not a reason
+// to take the host out of the load balancer).
+void add_spool(JsonBuilder* b, const evidence::SpoolStats& s) {
+  json_builder_set_member_name(b, "spool");
+  json_builder_begin_object(b);
+  for (auto [name, n] : {std::pair{"events", s.events}, {"uploads", s.uploads}, {"dead", s.dead}}) {
+    json_builder_set_member_name(b, name);
+    json_builder_add_int_value(b, static_cast<gint64>(n));
+  }
+  json_builder_set_member_name(b, "oldestSeconds");
+  json_builder_add_double_value(b, std::max(s.oldest_event_seconds, s.oldest_upload_seconds));
+  json_builder_end_object(b);
+}
+
 http::Response status_body(Host& host, bool health) {
   const bool ok = !host.draining();
   JsonBuilder* b = json_builder_new();
@@ -60,6 +76,7 @@ http::Response status_body(Host& host, bool health) {
     json_builder_add_boolean_value(b, host.draining());
     json_builder_set_member_name(b, "activeCalls");
     json_builder_add_int_value(b, host.active_calls());
+    add_spool(b, host.evidence().stats());
   }
   json_builder_end_object(b);
   return respond_json(health && !ok ? 503 : 200, b);

@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+typedef struct _JsonNode JsonNode;
+
 namespace mediaflow::protocol {
 
 // One WAV file of a recording (one for the stereo layout, one per track for per-track).
@@ -45,6 +47,9 @@ struct RecordingManifest {
 
 // Pretty-printed JSON. Without `complete`, the result fields are left out (sidecar form).
 std::string manifest_to_json(const RecordingManifest& m);
+// A manifest document as it is written: pretty-printed, newline at the end (also used by
+// evidence when it adds the uploaded objects).
+std::string manifest_text(JsonNode* root);
 
 // Reads a manifest or sidecar; nullopt with *error on malformed JSON or a missing
 // recording_id. Unknown fields are ignored, missing optional ones keep their defaults.

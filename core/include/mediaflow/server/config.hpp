@@ -1,6 +1,8 @@
 // Host configuration from the environment (design.md, "Environment"). All optional.
 #pragma once
 
+#include <mediaflow/evidence/evidence_config.hpp>
+
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -51,6 +53,7 @@ struct ServerConfig {
   std::string instance_id;                   // INSTANCE_ID; default the host name
   std::string twilio_auth_token;             // TWILIO_AUTH_TOKEN
   std::string public_base_url;               // PUBLIC_BASE_URL
+  evidence::EvidenceConfig evidence;         // uploads, webhooks, spool (docs/evidence.md)
 
   // Reads the environment; throws std::invalid_argument naming the variable on a bad value.
   static ServerConfig from_env();

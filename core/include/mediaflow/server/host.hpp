@@ -5,6 +5,8 @@
 
 #include <mediaflow/server/config.hpp>
 
+#include <glib.h>
+
 #include <atomic>
 #include <functional>
 #include <memory>
@@ -13,6 +15,10 @@
 
 namespace mediaflow::pipeline {
 class PipelineCatalog;
+}
+
+namespace mediaflow::evidence {
+class EvidenceService;
 }
 
 namespace mediaflow::server {
@@ -64,6 +70,9 @@ class Host {
   // The call is over: its transcript file is closed after the lines queued before.
   void close_call_events(const std::string& path);
 
+  // Uploads and call-event webhooks (docs/evidence.md); inert when not configured.
+  evidence::EvidenceService& evidence() { return *evidence_; }
+
  private:
 
   ServerConfig config_;
@@ -78,6 +87,8 @@ class Host {
   std::function<void()> on_drained_;
   std::atomic<bool> drained_fired_{false};
   std::unique_ptr<class EventFileWriter> event_writer_;
+  std::unique_ptr<evidence::EvidenceService> evidence_;
+  std::atomic<gint64> drain_deadline_us_{0};
 };
 
 }  // namespace mediaflow::server
