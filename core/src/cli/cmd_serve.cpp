@@ -64,6 +64,7 @@ gboolean on_sigterm(gpointer data) {
   auto* st = static_cast<ServeState*>(data);
   if (st->host->draining()) return G_SOURCE_CONTINUE;
   log::info("draining", {{"active_calls", st->host->active_calls()},
+                         {"lame_duck_s", st->host->config().drain_lame_duck_seconds},
                          {"timeout_s", st->host->config().drain_timeout_seconds}});
   GMainContext* main_ctx = g_main_loop_get_context(st->loop);
   st->host->begin_drain([st, main_ctx] {

@@ -29,6 +29,7 @@ ServerConfig ServerConfig::from_env() {
   c.start_timeout_seconds = env::number("START_TIMEOUT_SECONDS", c.start_timeout_seconds, 3600);
   c.inbound_media_allowance_ms = env::number("INBOUND_MEDIA_ALLOWANCE_MS", c.inbound_media_allowance_ms, 3600000);
   c.drain_timeout_seconds = env::number("DRAIN_TIMEOUT_SECONDS", c.drain_timeout_seconds, 86400);
+  c.drain_lame_duck_seconds = env::number("DRAIN_LAME_DUCK_SECONDS", c.drain_lame_duck_seconds, 3600);
   c.keepalive_interval_seconds = env::number("KEEPALIVE_INTERVAL_SECONDS", c.keepalive_interval_seconds, 3600);
   c.pong_timeout_seconds = env::number("PONG_TIMEOUT_SECONDS", 2 * c.keepalive_interval_seconds, 86400);
   c.max_outbound_queue_bytes = env::number("MAX_OUTBOUND_QUEUE_BYTES", c.max_outbound_queue_bytes, 1ul << 30);

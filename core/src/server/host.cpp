@@ -74,7 +74,9 @@ bool Host::start(std::string* error) {
 
 void Host::begin_drain(std::function<void()> on_idle) {
   on_drained_ = std::move(on_idle);
-  drain_deadline_us_ = g_get_monotonic_time() + gint64(config_.drain_timeout_seconds) * G_USEC_PER_SEC;
+  // Lame duck first (health 503, calls still admitted), then the drain proper.
+  refuse_from_us_ = g_get_monotonic_time() + gint64(config_.drain_lame_duck_seconds) * G_USEC_PER_SEC;
+  drain_deadline_us_ = refuse_from_us_ + gint64(config_.drain_timeout_seconds) * G_USEC_PER_SEC;
   draining_.store(true, std::memory_order_release);
   metrics().draining().set(1);
   for (auto& w : workers_) w->begin_drain();
@@ -118,7 +120,13 @@ void Host::call_ended() {
   check_drained();
 }
 
+bool Host::refusing_new_calls() const {
+  return draining() && g_get_monotonic_time() >= refuse_from_us_.load(std::memory_order_acquire);
+}
+
 void Host::check_drained() {
+  // Not while the lame-duck window lasts: calls may still arrive (the workers' tick re-checks).
+  if (draining() && g_get_monotonic_time() < refuse_from_us_.load(std::memory_order_acquire)) return;
   if (!draining() || active_calls() != 0 || pending_upgrades_.load(std::memory_order_acquire) > 0 ||
       awaiting_start_.load(std::memory_order_acquire) > 0)
     return;

@@ -89,7 +89,7 @@ HttpAnswer Worker::answer(const protocol::http::Request& request) {
   HttpAnswer a;
   // Whether the host was draining when the upgrade request arrived: a caller whose request
   // came before SIGTERM has a live call even if the upgrade completes after it.
-  a.requested_while_draining = drain_deadline_us_ || stopping_ || host_.draining();
+  a.requested_while_draining = stopping_ || host_.refusing_new_calls();
   if (auto refusal = check_websocket_request(host_, request)) {  // refused before the upgrade (401…)
     a.response = std::move(*refusal);
     return a;
@@ -185,7 +185,8 @@ gboolean Worker::on_housekeeping(gpointer self) {
 
 void Worker::begin_drain() {
   const gint64 deadline =
-      g_get_monotonic_time() + gint64(host_.config().drain_timeout_seconds) * G_USEC_PER_SEC;
+      g_get_monotonic_time() +
+      gint64(host_.config().drain_lame_duck_seconds + host_.config().drain_timeout_seconds) * G_USEC_PER_SEC;
   struct Ctx {
     Worker* w;
     gint64 deadline;

@@ -29,6 +29,9 @@ struct ServerConfig {
   // dropped and counted; 0 = no bound.
   unsigned inbound_media_allowance_ms = 5000;
   unsigned drain_timeout_seconds = 30;
+  // After SIGTERM, /health is 503 at once but new calls are still admitted for this long, so a
+  // load balancer that probes has time to notice before anyone is refused (lame duck).
+  unsigned drain_lame_duck_seconds = 0;
   unsigned keepalive_interval_seconds = 15;  // WebSocket ping
   unsigned pong_timeout_seconds = 30;        // no pong (nor any message) for this long: closed
   std::size_t max_outbound_queue_bytes = 1 << 20;  // backpressure: beyond this, outbound audio is dropped

@@ -41,6 +41,8 @@ class Host {
   // `on_idle` runs (on a worker thread) once draining and no call remains.
   void begin_drain(std::function<void()> on_idle);
   bool draining() const { return draining_.load(std::memory_order_acquire); }
+  // Draining and past the lame-duck window (DRAIN_LAME_DUCK_SECONDS): new calls are refused.
+  bool refusing_new_calls() const;
 
   // Stops and joins the workers (calls still open are closed 1001 first).
   void stop();
@@ -89,6 +91,7 @@ class Host {
   std::unique_ptr<class EventFileWriter> event_writer_;
   std::unique_ptr<evidence::EvidenceService> evidence_;
   std::atomic<gint64> drain_deadline_us_{0};
+  std::atomic<gint64> refuse_from_us_{0};  // end of the lame-duck window
 };
 
 }  // namespace mediaflow::server
