@@ -88,6 +88,11 @@ void sample(std::string& out, std::string_view name, std::uint64_t value) {
   out.append(name).append(" ").append(std::to_string(value)).append("\n");
 }
 
+void gauge(std::string& out, std::string_view name, std::string_view help, std::int64_t value) {
+  header(out, name, "gauge", help);
+  out.append(name).append(" ").append(std::to_string(value)).append("\n");
+}
+
 void histogram(std::string& out, std::string_view name, std::string_view help, const metric::Histogram& h) {
   header(out, name, "histogram", help);
   const auto snap = h.snapshot();
@@ -137,26 +142,24 @@ std::string Metrics::render_prometheus() const {
   out.reserve(4096);
   header(out, "mediaflow_instance_info", "gauge", "This host's INSTANCE_ID (one of a fleet), always 1.");
   out.append("mediaflow_instance_info{instance_id=\"").append(escape_label_value(instance_)).append("\"} 1\n");
-  header(out, "mediaflow_draining", "gauge", "1 while the host drains after SIGTERM.");
-  out.append("mediaflow_draining ").append(std::to_string(draining_.value())).append("\n");
-  header(out, "mediaflow_calls_active", "gauge", "Media WebSocket calls currently in progress.");
-  out.append("mediaflow_calls_active ").append(std::to_string(calls_active_.value())).append("\n");
+  gauge(out, "mediaflow_draining", "1 while the host drains after SIGTERM.", draining_.value());
+  gauge(out, "mediaflow_calls_active", "Media WebSocket calls currently in progress.", calls_active_.value());
   family(out, "mediaflow_calls_total", "outcome", "Calls ended, by outcome.", calls_total_);
   family(out, "mediaflow_calls_refused_total", "scope",
          "Calls refused admission at their start message, by the limit that refused them.", calls_refused_);
-  header(out, "mediaflow_connections_awaiting_start", "gauge",
-         "Upgraded media WebSockets that have not sent their start message yet (not calls).");
-  out.append("mediaflow_connections_awaiting_start ").append(std::to_string(connections_awaiting_start_.value())).append("\n");
+  gauge(out, "mediaflow_connections_awaiting_start",
+        "Upgraded media WebSockets that have not sent their start message yet (not calls).",
+        connections_awaiting_start_.value());
   family(out, "mediaflow_connections_without_start_total", "reason",
          "Upgraded media WebSockets that ended without sending start (not calls), by reason.",
          connections_without_start_);
-  header(out, "mediaflow_pipelines_live", "gauge",
-         "Call pipelines built and not yet freed; returns to 0 when no call is live.");
-  out.append("mediaflow_pipelines_live ").append(std::to_string(pipelines_live_.value())).append("\n");
+  gauge(out, "mediaflow_pipelines_live",
+        "Call pipelines built and not yet freed; returns to 0 when no call is live.",
+        pipelines_live_.value());
   if (redis_enabled_) {
-    header(out, "mediaflow_redis_connected", "gauge",
-           "Connections to Redis (cluster admission, one per worker loop) that are up.");
-    out.append("mediaflow_redis_connected ").append(std::to_string(redis_connected_.value())).append("\n");
+    gauge(out, "mediaflow_redis_connected",
+          "Connections to Redis (cluster admission, one per worker loop) that are up.",
+          redis_connected_.value());
     family(out, "mediaflow_redis_errors_total", "reason",
            "Redis failures seen by cluster admission: connect, disconnected, timeout, reply, not_connected.",
            redis_errors_);
@@ -187,9 +190,9 @@ std::string Metrics::render_prometheus() const {
          "Connections closed before a WebSocket upgrade, by reason (answered, bad_request, handshake_timeout, "
          "write_timeout, client_gone, shutdown).",
          connections_closed_);
-  header(out, "mediaflow_connections_pending", "gauge",
-         "Accepted connections not (yet) upgraded to a WebSocket: reading a request or finishing an answer.");
-  out.append("mediaflow_connections_pending ").append(std::to_string(connections_pending_.value())).append("\n");
+  gauge(out, "mediaflow_connections_pending",
+        "Accepted connections not (yet) upgraded to a WebSocket: reading a request or finishing an answer.",
+        connections_pending_.value());
   family(out, "mediaflow_uploads_total", "outcome",
          "Evidence objects stored in the bucket, upload attempts retried, call uploads failed for good.", uploads_);
   family2(out, "mediaflow_events_total", "type", "outcome", "Call-event webhooks, by event type and outcome.",

@@ -2,6 +2,7 @@
 // environment (as vendor API keys, inside a URL's query and userinfo, in a stock element's
 // password property), then every CLI command as a subprocess and a real host whose vendor
 // connection fails. None of their output may contain the key.
+#include "support/free_port.hpp"
 #include "server/host_fixture.hpp"
 #include "support/host_process.hpp"
 #include "support/spawn.hpp"
@@ -16,23 +17,10 @@ namespace {
 
 constexpr const char* kKey = "planted-fake-key-Q7X9Z2";
 
-// A loopback port nothing listens on: the vendor connection is refused.
-uint16_t closed_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
 class SecretRedaction : public ::testing::Test {
  protected:
   void SetUp() override {
-    const std::string port = std::to_string(closed_port());
+    const std::string port = std::to_string(unused_loopback_port()  /* nothing listens: the vendor connection is refused */);
     env_ = {"DEEPGRAM_API_KEY=" + std::string(kKey), "ELEVENLABS_API_KEY=" + std::string(kKey),
             "DEEPGRAM_WS_URL=ws://127.0.0.1:" + port + "/v1/listen?token=" + kKey,
             "VENDOR_URL=http://user:" + std::string(kKey) + "@127.0.0.1:" + port + "/x?access_token=" + kKey,

@@ -1,5 +1,7 @@
 #include "support/redis_server.hpp"
 
+#include "support/free_port.hpp"
+
 #include <hiredis/hiredis.h>
 
 #include <arpa/inet.h>
@@ -18,23 +20,8 @@
 extern char** environ;
 
 namespace mediaflow::test {
-namespace {
 
-uint16_t free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
-}  // namespace
-
-RedisServer::RedisServer() : port_(free_port()) {}
+RedisServer::RedisServer() : port_(unused_loopback_port()) {}
 
 RedisServer::~RedisServer() { stop(); }
 
