@@ -21,6 +21,9 @@ PACKAGES=(
   curl bc valgrind
   # an independent JSON Schema (2020-12) validator for pipelines/schema.json
   python3-jsonschema
+  # fuzzing (tests/fuzz, scripts/fuzz.sh): clang-14, its libFuzzer/sanitizer runtimes, and
+  # llvm-symbolizer for readable crash stacks
+  clang-14 libclang-rt-14-dev llvm-14
 )
 
 missing=()
