@@ -87,7 +87,7 @@ for target in "${targets[@]}"; do
   nice -n 19 "$exe" "${common[@]}" "${flags[@]}" -max_total_time=$((minutes * 60)) ${runs:+-runs=$runs} \
     -artifact_prefix="$crashes/" "$corpus" "${seeds[@]}" > "$log" 2>&1 || rc=$?
   seconds=$(( $(date +%s) - start ))
-  execs=$(awk -F': *' '/^stat::number_of_executed_units/ { print $2 }' "$log" | tail -1)
+  execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   cov=$(grep -oE 'cov: [0-9]+ ft: [0-9]+' "$log" | tail -1)
   found=$(find "$crashes" -type f | wc -l)
   # Keep the working corpus to what adds coverage.
