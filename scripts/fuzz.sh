@@ -87,7 +87,7 @@ for target in "${targets[@]}"; do
   echo "== fuzz campaign: $target (${minutes} min${runs:+, at most $runs runs}) → $log"
   start=$(date +%s)
   rc=0
-  nice -n 19 "$exe" "${common[@]}" -timeout=$campaign_timeout "${flags[@]}" -max_total_time=$((minutes * 60)) ${runs:+-runs=$runs} \
+  nice -n 19 "$exe" "${common[@]}" -timeout=$campaign_timeout -report_slow_units=$campaign_timeout "${flags[@]}" -max_total_time=$((minutes * 60)) ${runs:+-runs=$runs} \
     -artifact_prefix="$crashes/" "$corpus" "${seeds[@]}" > "$log" 2>&1 || rc=$?
   seconds=$(( $(date +%s) - start ))
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
