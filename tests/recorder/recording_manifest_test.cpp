@@ -103,6 +103,16 @@ TEST(RecorderManifest, AudioFormatNoRecordingCanHaveIsRefused) {
   EXPECT_EQ(m->bytes, 0u);  // not a byte count: ignored like a wrong type
 }
 
+// Found by the recording_manifest fuzzer: json-glib reads the octal escape "\777" as the byte
+// 0xFF, which is not UTF-8, and a manifest written with it could not be read back.
+TEST(RecorderManifest, StringsThatAreNotUtf8AreIgnoredSoWhatIsWrittenReadsBack) {
+  auto m = manifest_from_json("{\"recording_id\":\"r\",\"pipeline\":\"a\\777b\",\"tracks\":[\"caller\",\"x\\777\"]}");
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->pipeline, "");
+  EXPECT_EQ(m->tracks, std::vector<std::string>{"caller"});
+  EXPECT_TRUE(manifest_from_json(manifest_to_json(*m)));
+}
+
 TEST(RecorderManifest, FormatsIso8601Utc) {
   using namespace std::chrono;
   const system_clock::time_point t{milliseconds(1714564800123)};

@@ -17,11 +17,17 @@ void add_int(JsonBuilder* b, const char* key, std::int64_t v) {
   json_builder_add_int_value(b, v);
 }
 
+// json-glib reads octal escapes such as "\777" as bytes that are not UTF-8 (0xFF); a manifest written
+// with them could not be read back, so such a string counts as absent, like a wrong type.
+std::string valid_utf8_or_empty(const char* text) {
+  return text && g_utf8_validate(text, -1, nullptr) ? text : "";
+}
+
 std::string get_string(JsonObject* o, const char* key) {
   JsonNode* n = json_object_get_member(o, key);
   if (!n || JSON_NODE_TYPE(n) != JSON_NODE_VALUE || json_node_get_value_type(n) != G_TYPE_STRING)
     return {};
-  return json_node_get_string(n);
+  return valid_utf8_or_empty(json_node_get_string(n));
 }
 enum class IntRead { kAbsent, kOk, kOutOfRange };
 
@@ -166,7 +172,8 @@ std::optional<RecordingManifest> manifest_from_json(std::string_view json, std::
       for (guint i = 0; i < json_array_get_length(a); ++i) {
         JsonNode* n = json_array_get_element(a, i);
         if (JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING)
-          m.tracks.emplace_back(json_node_get_string(n));
+          if (std::string track = valid_utf8_or_empty(json_node_get_string(n)); !track.empty())
+            m.tracks.push_back(std::move(track));
       }
     }
     m.complete = json_object_has_member(o, "sha256");
