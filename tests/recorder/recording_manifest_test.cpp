@@ -85,6 +85,34 @@ TEST(RecorderManifest, MalformedInputIsRefusedWithReason) {
   EXPECT_EQ(m->sample_rate, 16000u);
 }
 
+// Found by the recording_recovery and recording_manifest fuzzers: a format no recording can
+// have (zero, or beyond the WAV fields) reached recovery's frame arithmetic, and a huge number
+// was cast to an integer without a range check (undefined behaviour).
+TEST(RecorderManifest, AudioFormatNoRecordingCanHaveIsRefused) {
+  std::string why;
+  for (const char* json : {R"({"recording_id":"r","channels":0})", R"({"recording_id":"r","channels":32768})",
+                           R"({"recording_id":"r","channels":-1})", R"({"recording_id":"r","sample_rate":0})",
+                           R"({"recording_id":"r","sample_rate":4294967296})", R"({"recording_id":"r","channels":1e300})"}) {
+    EXPECT_FALSE(manifest_from_json(json, &why)) << json;
+    EXPECT_EQ(why, "manifest has no usable audio format (channels, sample_rate)") << json;
+  }
+  auto m = manifest_from_json(R"({"recording_id":"r","channels":1.0,"sample_rate":48000,"bytes":1e300})");
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->channels, 1u);
+  EXPECT_EQ(m->sample_rate, 48000u);
+  EXPECT_EQ(m->bytes, 0u);  // not a byte count: ignored like a wrong type
+}
+
+// Found by the recording_manifest fuzzer: json-glib reads the octal escape "\777" as the byte
+// 0xFF, which is not UTF-8, and a manifest written with it could not be read back.
+TEST(RecorderManifest, StringsThatAreNotUtf8AreIgnoredSoWhatIsWrittenReadsBack) {
+  auto m = manifest_from_json("{\"recording_id\":\"r\",\"pipeline\":\"a\\777b\",\"tracks\":[\"caller\",\"x\\777\"]}");
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->pipeline, "");
+  EXPECT_EQ(m->tracks, std::vector<std::string>{"caller"});
+  EXPECT_TRUE(manifest_from_json(manifest_to_json(*m)));
+}
+
 TEST(RecorderManifest, FormatsIso8601Utc) {
   using namespace std::chrono;
   const system_clock::time_point t{milliseconds(1714564800123)};

@@ -83,6 +83,21 @@ TEST(RecorderRecovery, WithoutSidecarTheFileIsStillRecovered) {
   EXPECT_DOUBLE_EQ(m->duration_seconds, 0.1);
 }
 
+// Found by the recording_recovery fuzzer: a sidecar claiming zero channels, with a .part the
+// crash cut before its header, made `mediaflow recover` divide by a zero frame size (SIGFPE).
+TEST(RecorderRecovery, ASidecarWithoutAudioFormatIsReportedNotACrash) {
+  TempDir tmp;
+  const fs::path dir = tmp.path / "z";
+  fs::create_directories(dir);
+  std::ofstream(dir / "r0.json.part") << R"({"recording_id":"r0","channels":0,"sample_rate":8000})";
+  std::ofstream(dir / "r0.wav.part") << "RIFF";
+  const auto report = mediaflow::recover_recordings(tmp.path);
+  EXPECT_TRUE(report.recovered.empty());
+  ASSERT_EQ(report.failures.size(), 1u);
+  EXPECT_NE(report.failures[0].reason.find("unreadable sidecar"), std::string::npos) << report.failures[0].reason;
+  EXPECT_EQ(slurp(dir / "r0.wav.part"), "RIFF");  // left as it was
+}
+
 TEST(RecorderRecovery, CliRecoversReportsAndFailsOnGarbageWithoutTouchingIt) {
   TempDir tmp;
   write_crashed_recording(tmp.path / "a", "good", 1600, true);

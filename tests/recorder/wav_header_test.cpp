@@ -80,6 +80,13 @@ TEST(RecorderWavHeader, RejectsGarbageWithReason) {
   EXPECT_FALSE(parse_wav_header(h, &why));
   EXPECT_EQ(why, "zero channels");
 
+  // A frame larger than the header's 16-bit block align can say (32768 channels of 16 bits):
+  // recovery would otherwise compute with a frame size of 0.
+  auto wide = make_wav_header({1, 16000, 16}, 0);
+  wide[22] = 0x00; wide[23] = 0x80;
+  EXPECT_FALSE(parse_wav_header(wide, &why));
+  EXPECT_EQ(why, "frame larger than a WAV header can describe");
+
   // A chunk size pointing far beyond the buffer ends the walk without reading past it.
   auto h2 = make_wav_header({1, 16000, 16}, 0);
   h2[16] = 0xff; h2[17] = 0xff; h2[18] = 0xff; h2[19] = 0x7f;

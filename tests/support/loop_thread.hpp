@@ -4,6 +4,7 @@
 
 #include <glib.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
@@ -41,14 +42,18 @@ class LoopThread {
       done = true;
       cv.notify_all();
     };
+    // Handed over through an atomic as well as through GLib's source list: GLib's mutexes are
+    // futexes ThreadSanitizer cannot see, so without it every run_sync() reads as a race.
+    std::atomic<std::function<void()>*> handoff{nullptr};
+    handoff.store(&job, std::memory_order_release);
     GSource* source = g_idle_source_new();
     g_source_set_callback(
         source,
         [](gpointer d) -> gboolean {
-          (*static_cast<std::function<void()>*>(d))();
+          (*static_cast<std::atomic<std::function<void()>*>*>(d)->load(std::memory_order_acquire))();
           return G_SOURCE_REMOVE;
         },
-        &job, nullptr);
+        &handoff, nullptr);
     g_source_attach(source, context_);
     g_source_unref(source);
     std::unique_lock lock(m);

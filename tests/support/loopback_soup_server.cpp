@@ -46,11 +46,14 @@ std::uint16_t LoopbackSoupServer::start(std::uint16_t port, const std::function<
     GMainLoop* loop = loop_;
     GMainContext* context = context_;
     {
+      // Notified under the lock: start() returns (and destroys `cv`, a local) only after this
+      // scope, never while notify_all() still uses it (ThreadSanitizer caught that race).
       std::lock_guard lock(m);
       port_ = bound;
       ready = true;
+      cv.notify_all();
     }
-    cv.notify_all();  // from here on, `m`, `cv`, `setup` and `listen_error` may be gone
+    // From here on, `m`, `cv`, `setup` and `listen_error` may be gone.
     if (bound) g_main_loop_run(loop);
     if (teardown) teardown();
     soup_server_disconnect(server);

@@ -20,18 +20,55 @@ void add_int(JsonBuilder* b, const char* key, std::int64_t v) {
   json_builder_add_int_value(b, v);
 }
 
+// json-glib reads octal escapes such as "\777" as bytes that are not UTF-8 (0xFF); a manifest written
+// with them could not be read back, so such a string counts as absent, like a wrong type.
+std::string valid_utf8_or_empty(const char* text) {
+  return text && g_utf8_validate(text, -1, nullptr) ? text : "";
+}
+
 std::string get_string(JsonObject* o, const char* key) {
   JsonNode* n = json_object_get_member(o, key);
   if (!n || JSON_NODE_TYPE(n) != JSON_NODE_VALUE || json_node_get_value_type(n) != G_TYPE_STRING)
     return {};
-  return json_node_get_string(n);
+  return valid_utf8_or_empty(json_node_get_string(n));
 }
-std::int64_t get_int(JsonObject* o, const char* key, std::int64_t fallback) {
+enum class IntRead { kAbsent, kOk, kOutOfRange };
+
+// A number member as an integer into *out (left alone unless kOk). kAbsent: missing or not a
+// number (callers keep their default); kOutOfRange: a number beyond 64 bits, which a cast would
+// turn into undefined behaviour.
+IntRead read_int(JsonObject* o, const char* key, std::int64_t* out) {
   JsonNode* n = json_object_get_member(o, key);
-  if (!n || JSON_NODE_TYPE(n) != JSON_NODE_VALUE) return fallback;
+  if (!n || JSON_NODE_TYPE(n) != JSON_NODE_VALUE) return IntRead::kAbsent;
   const GType t = json_node_get_value_type(n);
-  if (t == G_TYPE_INT64 || t == G_TYPE_DOUBLE) return json_integer<std::int64_t>(n).value_or(fallback);
-  return fallback;
+  if (t == G_TYPE_INT64) {
+    *out = json_node_get_int(n);
+    return IntRead::kOk;
+  }
+  if (t != G_TYPE_DOUBLE) return IntRead::kAbsent;
+  const double d = json_node_get_double(n);
+  if (!(d >= -0x1p63 && d < 0x1p63)) return IntRead::kOutOfRange;  // NaN fails too
+  *out = static_cast<std::int64_t>(d);
+  return IntRead::kOk;
+}
+
+std::int64_t get_int(JsonObject* o, const char* key, std::int64_t fallback) {
+  std::int64_t v = fallback;
+  return read_int(o, key, &v) == IntRead::kOk ? v : fallback;
+}
+
+// Recovery computes whole frames from these: a frame of 16-bit samples must fit a WAV header's
+// 16-bit block align, and a rate of 0 has no duration.
+bool read_audio_format(JsonObject* o, RecordingManifest* m) {
+  std::int64_t rate = m->sample_rate;
+  std::int64_t channels = m->channels;
+  if (read_int(o, "sample_rate", &rate) == IntRead::kOutOfRange ||
+      read_int(o, "channels", &channels) == IntRead::kOutOfRange)
+    return false;
+  if (rate < 1 || rate > 0xFFFFFFFF || channels < 1 || channels > 0x7FFF) return false;
+  m->sample_rate = static_cast<std::uint32_t>(rate);
+  m->channels = static_cast<std::uint16_t>(channels);
+  return true;
 }
 double get_double(JsonObject* o, const char* key) {
   JsonNode* n = json_object_get_member(o, key);
@@ -141,14 +178,14 @@ std::optional<RecordingManifest> manifest_from_json(std::string_view json, std::
     m.started_at = get_string(o, "started_at");
     m.pipeline = get_string(o, "pipeline");
     if (auto layout = get_string(o, "layout"); !layout.empty()) m.layout = layout;
-    m.sample_rate = static_cast<std::uint32_t>(get_int(o, "sample_rate", m.sample_rate));
-    m.channels = static_cast<std::uint16_t>(get_int(o, "channels", m.channels));
+    const bool format_usable = read_audio_format(o, &m);
     if (JsonArray* a = get_array(o, "tracks")) {
       m.tracks.clear();
       for (guint i = 0; i < json_array_get_length(a); ++i) {
         JsonNode* n = json_array_get_element(a, i);
         if (JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING)
-          m.tracks.emplace_back(json_node_get_string(n));
+          if (std::string track = valid_utf8_or_empty(json_node_get_string(n)); !track.empty())
+            m.tracks.push_back(std::move(track));
       }
     }
     m.complete = json_object_has_member(o, "sha256");
@@ -169,6 +206,8 @@ std::optional<RecordingManifest> manifest_from_json(std::string_view json, std::
     m.truncated = get_bool(o, "truncated");
     if (m.recording_id.empty()) {
       if (error) *error = "manifest has no recording_id";
+    } else if (!format_usable) {
+      if (error) *error = "manifest has no usable audio format (channels, sample_rate)";
     } else {
       out = std::move(m);
     }

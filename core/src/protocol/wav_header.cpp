@@ -73,6 +73,9 @@ std::optional<WavInfo> parse_wav_header(std::span<const std::uint8_t> head, std:
       if (info.format.sample_rate == 0) return fail(error, "zero sample rate"), std::nullopt;
       if (info.format.bits_per_sample == 0 || info.format.bits_per_sample % 8 != 0)
         return fail(error, "unsupported bits per sample"), std::nullopt;
+      // block_align is 16 bits: a wider frame would read as 0 bytes (and divide by zero later).
+      if (std::uint32_t(info.format.channels) * (info.format.bits_per_sample / 8u) > 0xFFFFu)
+        return fail(error, "frame larger than a WAV header can describe"), std::nullopt;
       have_fmt = true;
     } else if (std::memcmp(chunk, "data", 4) == 0) {
       if (!have_fmt) return fail(error, "data chunk before fmt chunk"), std::nullopt;

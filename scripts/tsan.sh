@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Builds the `tsan` preset (ThreadSanitizer) and runs the tests that exercise threads: the
+# recorder's writer pool, the sphinx decoder pool, the espeak synthesis pool and agent threads,
+# the vendor clients' loop threads, the host's workers, drain and loop mailbox (HostTest and
+# HostLifecycle run the TSan-built `mediaflow serve` as a child process), logging and metrics.
+# Reports of every process, children included, land in build-tsan/tsan-reports/; any report
+# not covered by tests/tsan.supp fails the run. Extra arguments go to ctest (e.g. -R Log).
+# Not part of scripts/test.sh: too slow for CI's budget (docs/security.md, "ThreadSanitizer").
+set -euo pipefail
+cd "$(dirname "$0")/.."
+threaded='^(Log|Metrics|SphinxPoolQueue|OfflineAsr|EspeakSynthesisPool|EspeakSynthesisPoolUnit|OfflineAgentSpeech|OfflineAgent|RecorderPipelineTest|RecorderFaults|EpollDispatcher|WebSocketClient|DeepgramAsrTest|ElevenLabsAgent|TwilioLive|HostTest|HostLifecycle)\.'
+scripts/install-deps.sh
+scripts/build.sh tsan
+reports=build-tsan/tsan-reports
+rm -rf "$reports" && mkdir -p "$reports"
+rc=0
+ctest --preset tsan -j "$(nproc)" -R "$threaded" "$@" || rc=$?
+if compgen -G "$reports/report*" > /dev/null; then
+  cat "$reports"/report*
+  echo "tsan: $(grep -l 'WARNING: ThreadSanitizer' "$reports"/report* | wc -l) process(es) reported (above; files in $reports)" >&2
+  rc=1
+fi
+exit "$rc"
