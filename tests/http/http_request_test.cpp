@@ -168,3 +168,16 @@ TEST(HttpResponse, EveryFinalAnswerClosesTheConnectionAndHeadOmitsTheBody) {
   EXPECT_EQ(http_date(784111777), "Sun, 06 Nov 1994 08:49:37 GMT");
   EXPECT_EQ(reason_phrase(431), "Request Header Fields Too Large");
 }
+
+namespace {
+
+TEST(HttpRequest, ABareCrIsRefusedEvenWhenAReadEndsRightAfterIt) {
+  const std::string bytes = "GET / HTTP/1.1\r\nHost: h\r\nX-A: b\rc\r\n\r\n";
+  for (std::size_t chunk = 1; chunk <= bytes.size(); ++chunk) {
+    RequestParser p;
+    EXPECT_EQ(feed_in_chunks(p, bytes, chunk), ParseStatus::kError) << "chunk " << chunk;
+    EXPECT_EQ(p.error_status(), 400u) << "chunk " << chunk;
+  }
+}
+
+}  // namespace

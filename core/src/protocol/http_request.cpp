@@ -97,23 +97,29 @@ ParseStatus RequestParser::fail(unsigned status, const char* reason) {
 
 ParseStatus RequestParser::feed(std::string_view bytes) {
   if (status_ == ParseStatus::kError) return status_;
-  const std::size_t from = buffer_.size();
   buffer_.append(bytes);
   if (status_ == ParseStatus::kComplete) return status_;  // pipelined bytes: kept as leftover
   if (!head_complete()) {
-    if (scan_head(from) != ParseStatus::kNeedMore || !head_complete()) return status_;
+    if (scan_head() != ParseStatus::kNeedMore || !head_complete()) return status_;
     if (parse_head() != ParseStatus::kNeedMore) return status_;
     if (check_framing() != ParseStatus::kNeedMore) return status_;
   }
   return take_body();
 }
 
-ParseStatus RequestParser::scan_head(std::size_t from) {
-  for (std::size_t i = std::max(from, scanned_); i < buffer_.size(); ++i) {
+ParseStatus RequestParser::scan_head() {
+  for (std::size_t i = scanned_; i < buffer_.size(); ++i) {  // from a trailing CR of the last read, if any
     const char c = buffer_[i];
     if (c == '\r') {
-      // A CR must be followed by LF; the LF may still be in flight.
-      if (i + 1 < buffer_.size() && buffer_[i + 1] != '\n') return fail(400, "bare CR in the request head");
+      // A CR must be followed by LF. When the CR is the last byte so far, its LF may still be in
+      // flight: scanning resumes at the CR, so the check is made once the next byte is here
+      // (moving past it would let a bare CR through whenever it ended a read — found by fuzzing).
+      if (i + 1 == buffer_.size()) {
+        scanned_ = i;
+        if (buffer_.size() > limits_.max_head_bytes) return fail(431, "request header fields too large");
+        return status_;
+      }
+      if (buffer_[i + 1] != '\n') return fail(400, "bare CR in the request head");
       continue;
     }
     if (c != '\n') continue;

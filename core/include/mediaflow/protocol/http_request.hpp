@@ -80,7 +80,7 @@ class RequestParser {
 
  private:
   ParseStatus fail(unsigned status, const char* reason);
-  ParseStatus scan_head(std::size_t from);
+  ParseStatus scan_head();
   ParseStatus parse_head();
   ParseStatus parse_request_line(std::string_view line);
   ParseStatus parse_header_line(std::string_view line);
