@@ -59,7 +59,14 @@ bool in(const std::array<std::string_view, N>& set, std::string_view key) {
   return false;
 }
 
-bool is_reserved(std::string_view key) { return key == "ts" || key == "level" || key == "event"; }
+bool is_reserved(std::string_view key) {
+  return key == "ts" || key == "level" || key == "event" || key == "instance";
+}
+
+std::string& instance_id() {
+  static std::string id;  // written once at start (set_instance), read by every log line
+  return id;
+}
 
 void append_json_string(std::string& out, std::string_view raw) {
   if (g_utf8_validate(raw.data(), static_cast<gssize>(raw.size()), nullptr)) {
@@ -184,6 +191,8 @@ std::string scrub_sids(std::string_view text) {
   return out;
 }
 
+void set_instance(std::string id) { instance_id() = std::move(id); }
+
 std::string format_line(Level level, std::string_view event, Fields fields, std::int64_t unix_ms) {
   std::string out;
   out.reserve(128);
@@ -191,7 +200,13 @@ std::string format_line(Level level, std::string_view event, Fields fields, std:
   out += iso8601_ms(unix_ms);
   out += "\",\"level\":\"";
   out += to_string(level);
-  out += "\",\"event\":";
+  if (!instance_id().empty()) {
+    out += "\",\"instance\":";
+    append_json_string(out, instance_id());
+    out += ",\"event\":";
+  } else {
+    out += "\",\"event\":";
+  }
   append_json_string(out, scrub_sids(event));
   for (const Field& f : fields) {
     out += ',';

@@ -4,6 +4,10 @@
 #include "server/host_fixture.hpp"
 #include "support/http_client.hpp"
 
+#include <mediaflow/log.hpp>
+
+#include <mutex>
+
 #include <atomic>
 
 namespace mediaflow::test {
@@ -49,6 +53,46 @@ TEST_F(HostTest, WithoutALameDuckWindowANewCallIsRefusedAtOnce) {
   ASSERT_EQ(late.connect(port(), "/rtm/voice"), 101);
   EXPECT_EQ(late.wait_close(), 1001);
   EXPECT_TRUE(eventually([&] { return drained.load(); }));
+}
+
+}  // namespace
+}  // namespace mediaflow::test
+
+namespace mediaflow::test {
+namespace {
+
+// One of a fleet: /health, /metrics and every log line name the host (INSTANCE_ID), never a call.
+TEST_F(HostTest, HealthMetricsAndLogsCarryTheInstanceId) {
+  config_.instance_id = "media-7";
+  std::mutex m;
+  std::string logs;
+  log::set_sink([&](std::string_view line) {
+    std::lock_guard lock(m);
+    logs.append(line);
+  });
+  ASSERT_NO_FATAL_FAILURE(start_host());
+  EXPECT_NE(http_request(port(), "GET", "/health").body.find("\"instance\":\"media-7\""), std::string::npos);
+  EXPECT_NE(http_request(port(), "GET", "/metrics").body.find("mediaflow_instance_info{instance_id=\"media-7\"} 1"),
+            std::string::npos);
+  RawWebSocket ws;
+  ASSERT_EQ(ws.connect(port(), "/rtm/voice"), 101);
+  ASSERT_TRUE(ws.send_text(start_message("echo")));
+  ASSERT_TRUE(ws.send_text(protocol::twilio::encode_stop(2, "MZ00000000000000000000000000000001", "AC", "CA")));
+  EXPECT_EQ(ws.wait_close(), 1000);
+  host_->stop();
+  log::set_sink({});
+  log::set_instance("");
+  std::lock_guard lock(m);
+  ASSERT_NE(logs.find("call_started"), std::string::npos);
+  std::size_t lines = 0, tagged = 0;
+  for (std::size_t at = 0; at < logs.size();) {
+    const std::size_t end = logs.find('\n', at);
+    const std::string line = logs.substr(at, end - at);
+    ++lines;
+    if (line.find("\"instance\":\"media-7\"") != std::string::npos) ++tagged;
+    at = end == std::string::npos ? logs.size() : end + 1;
+  }
+  EXPECT_EQ(tagged, lines) << logs;
 }
 
 }  // namespace

@@ -83,6 +83,10 @@ struct Field {
 };
 using Fields = std::initializer_list<Field>;
 
+// This process's INSTANCE_ID (one host of a fleet), added to every line as "instance" once set.
+// Set once at start, before other threads log.
+void set_instance(std::string id);
+
 // Formats one line (with trailing '\n') at time `unix_ms`; exposed for tests.
 std::string format_line(Level level, std::string_view event, Fields fields, std::int64_t unix_ms);
 

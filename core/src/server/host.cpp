@@ -48,6 +48,7 @@ bool Host::start(std::string* error) {
   silence_libsoup_frame_debug();
   if (config_.instance_id.empty()) config_.instance_id = g_get_host_name();
   metrics().set_instance(config_.instance_id);
+  log::set_instance(config_.instance_id);
   metrics().set_redis_enabled(!config_.redis_url.empty());
   if (!config_.redis_url.empty() && !parse_redis_url(config_.redis_url, error)) return false;
   // The spool first: what a previous process left resumes before new calls add to it.

@@ -65,6 +65,8 @@ http::Response status_body(Host& host, bool health) {
   json_builder_begin_object(b);
   json_builder_set_member_name(b, "ok");
   json_builder_add_boolean_value(b, health ? ok : true);
+  json_builder_set_member_name(b, "instance");
+  json_builder_add_string_value(b, host.config().instance_id.c_str());
   json_builder_set_member_name(b, "service");
   json_builder_add_string_value(b, "media");
   json_builder_set_member_name(b, "wsPath");
