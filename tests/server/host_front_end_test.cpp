@@ -197,7 +197,8 @@ TEST_F(HostPendingCapTest, TheConnectionAboveTheCapIsRefusedAtOnceAndUpgradedCal
   auto r = extra.read_until_close(2000);
   EXPECT_TRUE(r.ended) << "the connection above the cap was kept";
   EXPECT_EQ(http_status(r.bytes), 503) << r.bytes;
-  EXPECT_EQ(shed.value(), shed_before + 1);
+  // Counted by the worker that shed it, which may run after this client has read the close.
+  EXPECT_TRUE(eventually([&] { return shed.value() == shed_before + 1; })) << shed.value() - shed_before;
 
   // The live call goes on, and once the idle ones are gone new requests are served again.
   auto sent = send_media(call, 5, 9);

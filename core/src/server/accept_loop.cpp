@@ -43,6 +43,7 @@ int open_reserve() { return ::open("/dev/null", O_RDONLY | O_CLOEXEC); }
 }  // namespace
 
 void shed_connection(int fd, const char* reason) {
+  metrics().connections_shed(reason).inc();  // before the client can see the answer
   // A fresh socket's send buffer takes these bytes at once; if not, the client gets the close.
   const std::string& answer = service_unavailable();
   (void)!::send(fd, answer.data(), answer.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -51,7 +52,6 @@ void shed_connection(int fd, const char* reason) {
   char scratch[4096];
   (void)!::recv(fd, scratch, sizeof scratch, MSG_DONTWAIT);
   ::close(fd);
-  metrics().connections_shed(reason).inc();
 }
 
 AcceptLoop::AcceptLoop(net::EpollDispatcher& epoll, int listen_fd, std::function<void(int)> on_accepted)
