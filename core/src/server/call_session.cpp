@@ -135,8 +135,11 @@ void CallSession::stop_awaiting_start() {
 }
 
 bool CallSession::admit() {
+  // The slot first, then no longer awaiting: the other order lets a drain see no call and no
+  // awaiting connection for an instant and end the process under a call that is starting.
+  const bool admitted = worker_.host().try_admit_call();
   stop_awaiting_start();
-  if (!worker_.host().try_admit_call()) {
+  if (!admitted) {
     // design.md: at capacity the upgrade is accepted, then closed 1013.
     log::warn("call_refused", {{"reason", "at capacity"}});
     metrics().calls_refused("host").inc();
