@@ -48,11 +48,14 @@ std::string call_sid(int n) {
 
 std::string folder_key(int n) { return std::string(kPrefix) + "/org/acme/recordings/" + call_sid(n) + "/"; }
 
-bool has_line(const dial::HostProcess& host, const std::string& needle) {
+std::string lines_with(const dial::HostProcess& host, const std::string& needle) {
+  std::string out;
   for (const auto& l : host.log_lines())
-    if (l.find(needle) != std::string::npos) return true;
-  return false;
+    if (l.find(needle) != std::string::npos) out += l + "\n";
+  return out;
 }
+
+bool has_line(const dial::HostProcess& host, const std::string& needle) { return !lines_with(host, needle).empty(); }
 
 std::string metrics_text(const dial::HostProcess& host) {
   return http_request(uint16_t(host.port()), "GET", "/metrics").body;
@@ -207,7 +210,7 @@ TEST_F(EvidenceHostTest, StoreAndReceiverDownThenUpEverythingArrivesOnceWithTheS
   std::this_thread::sleep_for(std::chrono::seconds(3));  // several retries against a dead store
   auto health = http_request(uint16_t(host->port()), "GET", "/health");
   EXPECT_EQ(health.status, 200) << "a backlog does not take the host out of service";
-  EXPECT_NE(health.body.find("\"uploads\":2"), std::string::npos) << health.body;
+  EXPECT_NE(health.body.find("\"uploads\":2"), std::string::npos) << health.body << lines_with(*host, "upload_failed");
   for (int n : {1, 2}) EXPECT_FALSE(local_files(n).empty()) << "nothing is deleted before it is stored";
 
   ASSERT_TRUE(store.start({kBucket}, store_port));

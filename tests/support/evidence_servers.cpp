@@ -76,6 +76,7 @@ constexpr const char* kObjectSuffix = "._S3rver_object";
 
 bool S3Store::start(const std::vector<std::string>& buckets, int port, int part_delay_ms) {
   kill();
+  hold_.release();  // the server takes its port back
   std::filesystem::create_directories(dir_);
   std::vector<std::string> args = {"--dir", (dir_ / "data").string(), "--secret", kSecret, "--log",
                                    (dir_ / "requests.jsonl").string(), "--port", std::to_string(port ? port : port_)};
@@ -87,7 +88,11 @@ bool S3Store::start(const std::vector<std::string>& buckets, int port, int part_
   return true;
 }
 
-void S3Store::kill() { kill_process(proc_); }
+void S3Store::kill() {
+  const bool was_running = proc_ != nullptr;
+  kill_process(proc_);
+  if (was_running) hold_.hold(static_cast<uint16_t>(port_));
+}
 
 std::vector<StoreRequest> S3Store::requests() const {
   std::vector<StoreRequest> out;
@@ -126,6 +131,7 @@ std::optional<std::string> S3Store::object(const std::string& bucket, const std:
 
 bool WebhookReceiver::start(int port, int fail_first, int delay_ms, int hold_nth) {
   kill();
+  hold_.release();  // the server takes its port back
   std::filesystem::create_directories(dir_);
   proc_ = start_node("webhook_receiver.js", {"--secret", kSecret, "--log", (dir_ / "deliveries.jsonl").string(),
                                              "--port", std::to_string(port ? port : port_), "--fail-first",
@@ -136,7 +142,11 @@ bool WebhookReceiver::start(int port, int fail_first, int delay_ms, int hold_nth
   return true;
 }
 
-void WebhookReceiver::kill() { kill_process(proc_); }
+void WebhookReceiver::kill() {
+  const bool was_running = proc_ != nullptr;
+  kill_process(proc_);
+  if (was_running) hold_.hold(static_cast<uint16_t>(port_));
+}
 
 std::vector<Delivery> WebhookReceiver::deliveries() const {
   std::vector<Delivery> out;

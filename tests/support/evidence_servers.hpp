@@ -5,10 +5,13 @@
 //   each request, and its objects can be read straight from s3rver's folder.
 // - WebhookReceiver: verifies deliveries with the Standard Webhooks reference library and
 //   records them.
-// Both can be killed (a store that is down) and started again on the same port and data.
+// Both can be killed (a store that is down: its port refuses connections, held so that no
+// other test's server takes it) and started again on the same port and data.
 #pragma once
 
 #include <mediaflow/dial/host_process.hpp>
+
+#include "support/port_hold.hpp"
 
 #include <filesystem>
 #include <memory>
@@ -34,7 +37,7 @@ class S3Store {
 
   // Starts (or restarts) the store; port 0 picks one, else that port again. ADD_FAILURE on error.
   bool start(const std::vector<std::string>& buckets, int port = 0, int part_delay_ms = 0);
-  void kill();  // SIGKILL: the store is down
+  void kill();  // SIGKILL: the store is down, its port refuses connections until start()
   int port() const { return port_; }
   std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(port_); }
 
@@ -47,6 +50,7 @@ class S3Store {
   std::filesystem::path dir_;
   int port_ = 0;
   std::unique_ptr<dial::HostProcess> proc_;
+  PortHold hold_;
 };
 
 struct Delivery {
@@ -71,6 +75,7 @@ class WebhookReceiver {
   std::filesystem::path dir_;
   int port_ = 0;
   std::unique_ptr<dial::HostProcess> proc_;
+  PortHold hold_;
 };
 
 }  // namespace mediaflow::test
