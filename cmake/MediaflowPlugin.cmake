@@ -7,14 +7,16 @@ function(mediaflow_add_plugin)
   cmake_parse_arguments(P "" "NAME" "SOURCES;LIBS" ${ARGN})
   set(target mediaflow_${P_NAME})
   add_library(${target} MODULE ${P_SOURCES})
-  target_link_libraries(${target} PRIVATE mediaflow_plugin_api PkgConfig::GST ${P_LIBS})
+  target_link_libraries(${target} PRIVATE mediaflow_plugin_api mediaflow_sdk PkgConfig::GST ${P_LIBS})
   target_compile_definitions(${target} PRIVATE
     PACKAGE="mediaflow" VERSION="${PROJECT_VERSION}" GST_PACKAGE_NAME="mediaflow"
     GST_PACKAGE_ORIGIN="https://example.invalid/mediaflow")
   set_target_properties(${target} PROPERTIES
     LIBRARY_OUTPUT_DIRECTORY ${MEDIAFLOW_PLUGIN_BUILD_DIR}
     CXX_VISIBILITY_PRESET hidden
-    VISIBILITY_INLINES_HIDDEN ON)
+    VISIBILITY_INLINES_HIDDEN ON
+    # Installed as lib/mediaflow/plugins/*.so beside lib/libmediaflow_sdk.so.
+    INSTALL_RPATH "$ORIGIN/../..")
   install(TARGETS ${target} LIBRARY DESTINATION lib/mediaflow/plugins)
   set_property(GLOBAL APPEND PROPERTY MEDIAFLOW_PLUGINS ${target})
 endfunction()

@@ -64,4 +64,23 @@ step "Kubernetes manifests: YAML syntax"
 step "consistency: shutdown timings, paths, selectors, runbook anchors, Dockerfile runtime packages"
 "$PY" scripts/check_deploy_consistency.py "$BUILD_DIR"
 
+step "layout: the binary, libmediaflow_sdk and the plugins copied as the image and the unit lay them out"
+if [ -x "$BUILD_DIR/mediaflow" ]; then
+  # /opt/mediaflow/bin/{mediaflow,libmediaflow_sdk.so.N,plugins/}: found through $ORIGIN RPATHs,
+  # not through the build tree (moved away for the check) or LD_LIBRARY_PATH.
+  mkdir -p "$tmp/opt/bin/plugins"
+  cp "$BUILD_DIR/mediaflow" "$tmp/opt/bin/"
+  cp -P "$BUILD_DIR"/libmediaflow_sdk.so.* "$tmp/opt/bin/"
+  cp "$BUILD_DIR"/plugins/*.so "$tmp/opt/bin/plugins/"
+  listed="$(env -u LD_LIBRARY_PATH -u PLUGIN_DIR GST_REGISTRY="$tmp/registry.bin" "$tmp/opt/bin/mediaflow" plugins)"
+  for so in "$BUILD_DIR"/plugins/*.so; do
+    name="$(basename "$so" .so)"; name="${name#libmediaflow_}"
+    case "$name" in fixture*) continue ;; esac
+    grep -q "$name" <<<"$listed" || { echo "$listed"; echo "plugin $name not loaded from the copied layout" >&2; exit 1; }
+  done
+  echo "  ok: $(ls "$tmp/opt/bin/plugins" | wc -l) plugins load from the copied layout"
+else
+  echo "  skip: no $BUILD_DIR/mediaflow (build first)"
+fi
+
 echo "== check-deploy: all deploy checks passed"

@@ -13,6 +13,7 @@
     skipped with a notice without it).
 Usage: check_deploy_consistency.py [BUILD_DIR]   (Debian's python3 with python3-yaml)"""
 
+import fnmatch
 import glob
 import json
 import os
@@ -205,6 +206,13 @@ def library_paths():
     return paths
 
 
+def copied_from_build(name):
+    """True if the runtime stage copies build/<name> out of the build stage (globs allowed)."""
+    text = open(path("deploy/Dockerfile")).read()
+    return any(fnmatch.fnmatch("/src/build/" + name, src)
+               for src in re.findall(r"^COPY --from=build (\S+)", text, re.M))
+
+
 def check_dockerfile(build_dir):
     print("Dockerfile runtime stage vs the built binary")
     binary = os.path.join(build_dir, "mediaflow")
@@ -233,6 +241,10 @@ def check_dockerfile(build_dir):
     owners = packages_of([libs[s] for s in needed if s in libs] +
                          [f for f in element_files.values() if f and not f.startswith(os.path.abspath(build_dir))])
     for soname, user in sorted(needed.items()):
+        if os.path.exists(os.path.join(build_dir, soname)):  # libmediaflow_sdk: ours, beside the binary
+            check(copied_from_build(soname),
+                  f"{soname} (linked by {user}) is ours, copied from build/ beside the binary")
+            continue
         pkg = owners.get(libs.get(soname))
         check(pkg in listed, f"{soname} (linked by {user}) comes from {pkg}, installed in the image")
     for element, file in sorted(element_files.items()):

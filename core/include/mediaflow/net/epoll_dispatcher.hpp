@@ -10,8 +10,8 @@
 // for_context() finds or creates the dispatcher of a context (refcounted: it lives while a
 // connection, timer owner or loop holds it). Everything except the last release runs on the
 // context's thread; the last reference may be dropped on any thread (the GSource outlives a
-// dispatch that is running). Each binary that links this library (the host, every plugin)
-// has its own registry, so a loop has at most one dispatcher per such binary.
+// dispatch that is running). The registry lives in libmediaflow_sdk.so, shared by the host and
+// every plugin: a loop has one dispatcher, whoever's sockets it carries.
 #pragma once
 
 #include <glib.h>
