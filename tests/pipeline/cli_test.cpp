@@ -134,7 +134,7 @@ TEST(PipelineCli, ValidateRefusesDeepNestingWithAPositionInsteadOfCrashing) {
 }
 
 TEST(PipelineCli, EveryPipelineCommandHasHelp) {
-  for (const char* cmd : {"validate", "launch-line", "run", "inspect"}) {
+  for (const char* cmd : {"validate", "launch-line", "graph", "run", "inspect"}) {
     CliRun r = mediaflow_cli({cmd, "--help"});
     EXPECT_EQ(r.exit_code, 0) << cmd;
     EXPECT_EQ(r.out.rfind(std::string("usage: mediaflow ") + cmd, 0), 0u) << r.out;

@@ -74,7 +74,13 @@ TEST_F(SecretRedaction, NoCliOutputShowsAPlantedKey) {
     // Both fail: nothing listens on the vendor's port. Errors quote URLs; not their secrets.
     const auto run = cli({"run", file.string()});
     expect_no_key("run " + file.filename().string(), run);
+    // graph: asr.json is refused at build (deepgramasr does not take 8 kHz), http.json is drawn.
+    expect_no_key("graph " + file.filename().string(), cli({"graph", file.string()}));
   }
+  const auto graph = cli({"graph", http_.string()});
+  EXPECT_EQ(graph.exit_code, 0) << graph.err;
+  EXPECT_NE(graph.out.find("\\nuser-pw=<redacted>"), std::string::npos) << graph.out;
+  EXPECT_NE(graph.out.find("access_token=<redacted>"), std::string::npos) << graph.out;
   const auto line = cli({"launch-line", http_.string()});
   EXPECT_NE(line.out.find("proxy-pw=\"<redacted>\""), std::string::npos) << line.out;
   EXPECT_NE(line.out.find("access_token=<redacted>"), std::string::npos) << line.out;

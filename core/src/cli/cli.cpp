@@ -19,6 +19,7 @@ constexpr Command kCommands[] = {
     {"run", "run one pipeline file offline until EOS", cmd_run},
     {"validate", "check pipeline files; non-zero exit on any error", cmd_validate},
     {"launch-line", "print the equivalent gst-launch-1.0 line of a pipeline file", cmd_launch_line},
+    {"graph", "draw a pipeline file: Graphviz DOT, or SVG/PNG/PDF with dot", cmd_graph},
     {"plugins", "list loaded plugins and their elements", cmd_plugins},
     {"inspect", "describe one element (pads, caps, properties)", cmd_inspect},
     {"dial", "simulate a Twilio call against a running host", cmd_dial},

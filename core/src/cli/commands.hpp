@@ -13,6 +13,7 @@ int cmd_serve(const Args& args);
 int cmd_run(const Args& args);
 int cmd_validate(const Args& args);
 int cmd_launch_line(const Args& args);
+int cmd_graph(const Args& args);
 int cmd_plugins(const Args& args);
 int cmd_inspect(const Args& args);
 int cmd_dial(const Args& args);
