@@ -7,9 +7,10 @@
 // closures" (assemblyai.com/docs/streaming/…), the Python SDK (assemblyai/streaming/v3).
 #pragma once
 
+#include <mediaflow/protocol/audio_chunker.hpp>
+
 #include <cstdint>
 #include <optional>
-#include <span>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -43,7 +44,7 @@ std::string build_url(std::string_view base, const StreamOptions& options);
 
 struct Begin {
   std::string id;
-  std::int64_t expires_at = 0;  // Unix seconds (a number in the examples, a string in the spec)
+  std::int64_t expires_at = 0;  // Unix seconds (a number in the examples; a string in the spec: 0)
 };
 
 struct Word {
@@ -121,32 +122,9 @@ std::string encode_update_configuration(const ConfigurationUpdate& update);
 constexpr int kMinChunkMs = 50;
 constexpr int kMaxChunkMs = 1000;
 
-int bytes_per_second(Encoding encoding, int sample_rate);
-
-// Batches the caller's frames (20 ms from a call) into messages of `chunk_ms` (clamped to
-// [50, 1000]), whole samples each.
-class AudioChunker {
- public:
-  AudioChunker(Encoding encoding, int sample_rate, int chunk_ms);
-  void push(std::span<const std::uint8_t> audio);
-  // The next full chunk, or empty. Valid until the next push().
-  std::span<const std::uint8_t> pop();
-  // At the end: what is left, padded with silence to 50 ms (empty when nothing is left).
-  std::span<const std::uint8_t> pop_rest();
-  std::size_t chunk_bytes() const { return chunk_bytes_; }
-
- private:
-  std::size_t chunk_bytes_, min_bytes_;
-  std::uint8_t silence_;
-  std::vector<std::uint8_t> buffer_;
-  std::size_t read_ = 0;
-};
-
-// Real time: how long to wait before sending more when `audio_sent_ns` of audio went out in the
-// `elapsed_ns` since the connection opened (a replayed backlog must not arrive as a burst).
-constexpr std::uint64_t pacing_delay_ns(std::uint64_t audio_sent_ns, std::uint64_t elapsed_ns) {
-  return audio_sent_ns > elapsed_ns ? audio_sent_ns - elapsed_ns : 0;
-}
+// Batches the call's 20 ms frames into messages of `chunk_ms`, clamped to [50, 1000]; the last
+// one is padded with silence to 50 ms. Send each once protocol::pacing_delay_ns() is 0.
+protocol::AudioChunker make_chunker(Encoding encoding, int sample_rate, int chunk_ms);
 
 // --- Closes ------------------------------------------------------------------------------
 

@@ -7,6 +7,7 @@
 
 #include <mediaflow/protocol/json_string.hpp>
 #include <mediaflow/protocol/twilio_envelope.hpp>  // decode_base64: strict, allocation-free
+#include <mediaflow/protocol/url_query.hpp>
 
 #include <glib.h>
 #include <simdjson.h>
@@ -18,14 +19,6 @@ namespace mediaflow::elevenlabs_tts {
 namespace {
 
 namespace dom = simdjson::dom;
-
-void add_param(std::string& url, const char* name, std::string_view value) {
-  url += url.find('?') == std::string::npos ? '?' : '&';
-  gchar* escaped = g_uri_escape_string(std::string(value).c_str(), nullptr, FALSE);
-  (url += name) += '=';
-  url += escaped;
-  g_free(escaped);
-}
 
 void add_number(std::string& out, const char* name, double v) {  // shortest round-trip form: 1.1
   char buf[32];
@@ -76,11 +69,11 @@ std::string build_stream_url(std::string_view base, const StreamOptions& o) {
   gchar* voice = g_uri_escape_string(o.voice_id.c_str(), nullptr, FALSE);
   ((url += "/v1/text-to-speech/") += voice) += "/stream-input";
   g_free(voice);
-  if (!o.model_id.empty()) add_param(url, "model_id", o.model_id);
-  add_param(url, "output_format", elevenlabs::audio_format_name(o.output_format));
-  if (!o.language_code.empty()) add_param(url, "language_code", o.language_code);
-  if (o.inactivity_timeout_s > 0) add_param(url, "inactivity_timeout", std::to_string(o.inactivity_timeout_s));
-  if (o.auto_mode) add_param(url, "auto_mode", "true");
+  if (!o.model_id.empty()) protocol::append_query_param(url, "model_id", o.model_id);
+  protocol::append_query_param(url, "output_format", elevenlabs::audio_format_name(o.output_format));
+  if (!o.language_code.empty()) protocol::append_query_param(url, "language_code", o.language_code);
+  if (o.inactivity_timeout_s > 0) protocol::append_query_param(url, "inactivity_timeout", std::to_string(o.inactivity_timeout_s));
+  if (o.auto_mode) protocol::append_query_param(url, "auto_mode", "true");
   return url;
 }
 

@@ -57,7 +57,7 @@ class AssemblyAiFake : public ::testing::Test {
 
   // `ms` of 16 kHz speech-like bytes, cut into 20 ms frames and batched by the codec's chunker.
   void send_audio(int ms, int chunk_ms = 100) {
-    aai::AudioChunker chunker(aai::Encoding::kPcmS16le, 16000, chunk_ms);
+    auto chunker = aai::make_chunker(aai::Encoding::kPcmS16le, 16000, chunk_ms);
     const std::vector<std::uint8_t> frame(640, 0x10);
     for (int t = 0; t < ms; t += 20) {
       chunker.push(frame);
@@ -195,7 +195,7 @@ TEST_F(AssemblyAiFake, ClosesWith3007WhenAudioComesFasterThanRealTime) {
 
 TEST_F(AssemblyAiFake, AcceptsAudioPacedToRealTime) {
   connect();
-  aai::AudioChunker chunker(aai::Encoding::kPcmS16le, 16000, 500);
+  auto chunker = aai::make_chunker(aai::Encoding::kPcmS16le, 16000, 500);
   const auto opened = std::chrono::steady_clock::now();
   std::uint64_t sent_ns = 0;
   for (int i = 0; i < 3; ++i) {  // 1.5 s in 500 ms chunks, each sent once the audio before it has played
@@ -203,7 +203,7 @@ TEST_F(AssemblyAiFake, AcceptsAudioPacedToRealTime) {
     const auto chunk = chunker.pop();
     const auto elapsed = std::uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(
                                            std::chrono::steady_clock::now() - opened).count());
-    std::this_thread::sleep_for(std::chrono::nanoseconds(aai::pacing_delay_ns(sent_ns, elapsed)));
+    std::this_thread::sleep_for(std::chrono::nanoseconds(mediaflow::protocol::pacing_delay_ns(sent_ns, elapsed)));
     send_binary(chunk);
     sent_ns += 500'000'000;
   }
