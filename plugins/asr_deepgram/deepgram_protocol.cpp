@@ -2,22 +2,12 @@
 
 #include <mediaflow/protocol/json_depth.hpp>
 #include <mediaflow/protocol/json_number.hpp>
+#include <mediaflow/protocol/url_query.hpp>
 
 #include <json-glib/json-glib.h>
 
 namespace mediaflow::deepgram {
 namespace {
-
-void add_param(std::string& url, bool& first, const char* name, std::string_view value) {
-  url += first ? '?' : '&';
-  first = false;
-  url += name;
-  url += '=';
-  std::string v(value);
-  gchar* escaped = g_uri_escape_string(v.c_str(), nullptr, FALSE);
-  url += escaped;
-  g_free(escaped);
-}
 
 const char* boolean(bool b) { return b ? "true" : "false"; }
 
@@ -94,25 +84,23 @@ Results parse_results(JsonObject* o) {
 
 std::string build_listen_url(std::string_view base, const ListenOptions& o) {
   std::string url(base);
-  bool first = url.find('?') == std::string::npos;
-  if (!first && url.back() == '?') {
-    url.pop_back();
-    first = true;
-  }
-  add_param(url, first, "encoding", o.encoding == Encoding::kMulaw ? "mulaw" : "linear16");
-  add_param(url, first, "sample_rate", std::to_string(o.sample_rate));
-  add_param(url, first, "channels", std::to_string(o.channels));
-  if (!o.model.empty()) add_param(url, first, "model", o.model);
-  if (!o.language.empty()) add_param(url, first, "language", o.language);
-  add_param(url, first, "interim_results", boolean(o.interim_results));
-  add_param(url, first, "endpointing",
+  const auto add_param = [&url](const char* name, std::string_view value) {
+    protocol::append_query_param(url, name, value);
+  };
+  add_param("encoding", o.encoding == Encoding::kMulaw ? "mulaw" : "linear16");
+  add_param("sample_rate", std::to_string(o.sample_rate));
+  add_param("channels", std::to_string(o.channels));
+  if (!o.model.empty()) add_param("model", o.model);
+  if (!o.language.empty()) add_param("language", o.language);
+  add_param("interim_results", boolean(o.interim_results));
+  add_param("endpointing",
             o.endpointing_ms < 0 ? std::string("false") : std::to_string(o.endpointing_ms));
-  if (o.utterance_end_ms > 0) add_param(url, first, "utterance_end_ms", std::to_string(o.utterance_end_ms));
-  add_param(url, first, "vad_events", boolean(o.vad_events));
-  add_param(url, first, "smart_format", boolean(o.smart_format));
-  add_param(url, first, "punctuate", boolean(o.punctuate));
+  if (o.utterance_end_ms > 0) add_param("utterance_end_ms", std::to_string(o.utterance_end_ms));
+  add_param("vad_events", boolean(o.vad_events));
+  add_param("smart_format", boolean(o.smart_format));
+  add_param("punctuate", boolean(o.punctuate));
   for (const auto& tag : o.tags)
-    if (!tag.empty()) add_param(url, first, "tag", tag);
+    if (!tag.empty()) add_param("tag", tag);
   return url;
 }
 

@@ -2,6 +2,7 @@
 
 #include <mediaflow/protocol/json_depth.hpp>
 #include <mediaflow/protocol/json_number.hpp>
+#include <mediaflow/protocol/url_query.hpp>
 
 #include <json-glib/json-glib.h>
 
@@ -16,20 +17,9 @@ struct ParserDeleter {
   void operator()(JsonParser* p) const { g_object_unref(p); }
 };
 
-std::string escaped(std::string_view value) {
-  std::string v(value);
-  gchar* e = g_uri_escape_string(v.c_str(), nullptr, FALSE);
-  std::string out(e);
-  g_free(e);
-  return out;
-}
-
 std::string with_param(std::string_view base, const char* name, std::string_view value) {
   std::string url(base);
-  url += url.find('?') == std::string::npos ? '?' : '&';
-  url += name;
-  url += '=';
-  url += escaped(value);
+  mediaflow::protocol::append_query_param(url, name, value);
   return url;
 }
 

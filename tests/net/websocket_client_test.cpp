@@ -9,6 +9,7 @@
 #include "support/loopback_soup_server.hpp"
 #include "support/paths.hpp"
 #include "support/wait_until.hpp"
+#include "support/websocket_probe.hpp"
 
 #include <libsoup/soup.h>
 
@@ -259,73 +260,7 @@ std::string server_frame(std::uint8_t first_byte, std::string_view payload, bool
 // --- The client side -------------------------------------------------------------------------
 
 // A client on a loop thread of its own, recording what its callbacks report.
-class Probe {
- public:
-  struct Record {
-    bool opened = false;
-    bool closed = false;
-    std::optional<WebSocketConnectFailure> failure;
-    std::vector<std::pair<WebSocketMessageType, std::string>> messages;
-    std::uint16_t close_code = 0;
-    std::string close_reason;
-    std::string error;
-  };
-
-  Probe() = default;
-  ~Probe() {
-    loop_.run_sync([this] { client_.reset(); });
-  }
-
-  // Connects; false when connect() refused the options at once (*error says why).
-  bool connect(WebSocketClientOptions options, std::string* error = nullptr) {
-    bool ok = false;
-    loop_.run_sync([&] {
-      WebSocketClientCallbacks callbacks;
-      callbacks.opened = [this] { update([](Record& r) { r.opened = true; }); };
-      callbacks.message = [this](WebSocketMessageType type, std::string_view data) {
-        update([&](Record& r) { r.messages.emplace_back(type, std::string(data)); });
-      };
-      callbacks.failed = [this](const WebSocketConnectFailure& f) { update([&](Record& r) { r.failure = f; }); };
-      callbacks.closed = [this] {
-        update([&](Record& r) {
-          r.closed = true;
-          r.close_code = client_->close_code();
-          r.close_reason = client_->close_reason();
-          r.error = client_->error();
-        });
-      };
-      client_ = WebSocketClient::connect(std::move(options), std::move(callbacks), error);
-      ok = client_ != nullptr;
-    });
-    return ok;
-  }
-
-  // Runs `fn` with the client on its loop.
-  void with_client(const std::function<void(WebSocketClient&)>& fn) {
-    loop_.run_sync([&] { fn(*client_); });
-  }
-  Record record() {
-    std::lock_guard lock(mutex_);
-    return record_;
-  }
-  bool wait(const std::function<bool(const Record&)>& predicate) {
-    return wait_until([&] { return predicate(record()); }, kWaitMs);
-  }
-  bool wait_open() {
-    return wait([](const Record& r) { return r.opened || r.failure; }) && record().opened;
-  }
-
- private:
-  void update(const std::function<void(Record&)>& fn) {
-    std::lock_guard lock(mutex_);
-    fn(record_);
-  }
-
-  LoopThread loop_;
-  std::shared_ptr<WebSocketClient> client_;  // loop thread only
-  std::mutex mutex_;
-  Record record_;
-};
+using Probe = mediaflow::test::WebSocketProbe;
 
 WebSocketClientOptions options_for(const std::string& url) {
   WebSocketClientOptions options;

@@ -160,19 +160,8 @@ struct FakeDeepgram::Impl {
     c->ws = SOUP_WEBSOCKET_CONNECTION(g_object_ref(ws));
     soup_websocket_connection_set_max_incoming_payload_size(ws, 0);
     Connection record;
-    GUri* uri = soup_server_message_get_uri(msg);
-    if (const char* q = g_uri_get_query(uri)) {
-      GHashTable* params = g_uri_parse_params(q, -1, "&", G_URI_PARAMS_NONE, nullptr);
-      if (params) {
-        GHashTableIter it;
-        gpointer k, v;
-        g_hash_table_iter_init(&it, params);
-        while (g_hash_table_iter_next(&it, &k, &v))
-          record.query[static_cast<char*>(k)] = static_cast<char*>(v);
-        g_hash_table_unref(params);
-      }
-      record.tags = query_values(q, "tag");
-    }
+    record.query = query_params(msg);
+    if (const char* q = g_uri_get_query(soup_server_message_get_uri(msg))) record.tags = query_values(q, "tag");
     c->bench_t0_ns = bench_t0_of(record.tags);
     if (const char* auth =
             soup_message_headers_get_one(soup_server_message_get_request_headers(msg), "Authorization"))

@@ -18,20 +18,6 @@ namespace {
 constexpr const char* kPath = "/v1/convai/conversation";
 constexpr const char* kSignedUrlPath = "/v1/convai/conversation/get-signed-url";
 
-std::map<std::string, std::string> query_of(SoupServerMessage* msg) {
-  std::map<std::string, std::string> out;
-  if (const char* q = g_uri_get_query(soup_server_message_get_uri(msg))) {
-    if (GHashTable* params = g_uri_parse_params(q, -1, "&", G_URI_PARAMS_NONE, nullptr)) {
-      GHashTableIter it;
-      gpointer k, v;
-      g_hash_table_iter_init(&it, params);
-      while (g_hash_table_iter_next(&it, &k, &v)) out[static_cast<char*>(k)] = static_cast<char*>(v);
-      g_hash_table_unref(params);
-    }
-  }
-  return out;
-}
-
 int bytes_per_second(const std::string& format) {
   const auto us = format.find('_');
   const int rate = us == std::string::npos ? 8000 : std::atoi(format.c_str() + us + 1);
@@ -208,7 +194,7 @@ struct FakeElevenLabs::Impl {
   static void on_signed_url(SoupServer*, SoupServerMessage* msg, const char*, GHashTable*, gpointer data) {
     auto* self = static_cast<Impl*>(data);
     const char* key = soup_message_headers_get_one(soup_server_message_get_request_headers(msg), "xi-api-key");
-    auto query = query_of(msg);
+    auto query = query_params(msg);
     std::lock_guard lock(self->mutex);
     ++self->signed_url_requests;
     unsigned status = self->refuse_signed;
@@ -232,7 +218,7 @@ struct FakeElevenLabs::Impl {
   static void on_request(SoupServer*, SoupServerMessage* msg, const char* path, GHashTable*, gpointer data) {
     auto* self = static_cast<Impl*>(data);
     if (std::string(path) != kPath) return;  // get-signed-url has its own handler
-    auto query = query_of(msg);
+    auto query = query_params(msg);
     std::lock_guard lock(self->mutex);
     ++self->handshakes;
     unsigned status = self->refuse_ws;
@@ -248,7 +234,7 @@ struct FakeElevenLabs::Impl {
   static void on_websocket(SoupServer*, SoupServerMessage* msg, const char*, SoupWebsocketConnection* ws,
                            gpointer data) {
     auto* self = static_cast<Impl*>(data);
-    auto query = query_of(msg);
+    auto query = query_params(msg);
     auto* c = new LiveConversation;
     c->impl = self;
     c->ws = SOUP_WEBSOCKET_CONNECTION(g_object_ref(ws));

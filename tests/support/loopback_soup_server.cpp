@@ -89,4 +89,23 @@ void LoopbackSoupServer::join() {
   context_ = nullptr;
 }
 
+std::map<std::string, std::string> query_params(SoupServerMessage* msg) {
+  std::map<std::string, std::string> out;
+  if (const char* q = g_uri_get_query(soup_server_message_get_uri(msg))) {
+    if (GHashTable* params = g_uri_parse_params(q, -1, "&", G_URI_PARAMS_NONE, nullptr)) {
+      GHashTableIter it;
+      gpointer k, v;
+      g_hash_table_iter_init(&it, params);
+      while (g_hash_table_iter_next(&it, &k, &v)) out[static_cast<char*>(k)] = static_cast<char*>(v);
+      g_hash_table_unref(params);
+    }
+  }
+  return out;
+}
+
+std::string request_header(SoupServerMessage* msg, const char* name) {
+  const char* v = soup_message_headers_get_one(soup_server_message_get_request_headers(msg), name);
+  return v ? v : "";
+}
+
 }  // namespace mediaflow::test

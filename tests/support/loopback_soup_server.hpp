@@ -8,10 +8,12 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <thread>
 
 typedef struct _SoupServer SoupServer;
+typedef struct _SoupServerMessage SoupServerMessage;
 typedef struct _GTlsCertificate GTlsCertificate;
 
 namespace mediaflow::test {
@@ -48,5 +50,10 @@ class LoopbackSoupServer {
   std::thread thread_;
   std::uint16_t port_ = 0;
 };
+
+// The request's query parameters, unescaped (a repeated name keeps its last value).
+std::map<std::string, std::string> query_params(SoupServerMessage* msg);
+// The request header `name` ("" when absent).
+std::string request_header(SoupServerMessage* msg, const char* name);
 
 }  // namespace mediaflow::test
