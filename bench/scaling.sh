@@ -21,6 +21,8 @@
 #          The relays reach the vendor the host is given in EXTRA_ENV (DEEPGRAM_WS_URL +
 #          DEEPGRAM_API_KEY, ELEVENLABS_WS_URL + ELEVENLABS_AGENT_ID).
 #   FLOOR_ARGS  more mediaflow-floor arguments (e.g. --marks).
+#   FLOOR_BIN   the floor binary (default BIN_DIR/mediaflow-floor; when an older BIN_DIR has
+#          none and FLOOR is not set, the run goes on without a floor).
 set -eu
 pipeline=$1; counts=$2; duration=${3:-20}
 bin=${BIN_DIR:-./build}; port=${PORT:-18080}; rate=${RAMP_RATE:-100}
@@ -73,8 +75,12 @@ case $floor in
     floor_args="--relay elevenlabs --vendor-url $(env_value ELEVENLABS_WS_URL)?agent_id=$(env_value ELEVENLABS_AGENT_ID)" ;;
   *) echo "scaling.sh: FLOOR must be echo, deepgram, elevenlabs or none" >&2; exit 2 ;;
 esac
-if [ -n "$floor" ] && [ ! -x "$bin/mediaflow-floor" ]; then
-  echo "scaling.sh: $bin/mediaflow-floor missing (FLOOR=none to skip the floor)" >&2; exit 2
+floor_bin=${FLOOR_BIN:-$bin/mediaflow-floor}
+if [ -n "$floor" ] && [ ! -x "$floor_bin" ]; then
+  # An older build (BIN_DIR for a before/after) has no floor: measure without, unless asked for.
+  [ -n "${FLOOR:-}" ] && { echo "scaling.sh: $floor_bin missing" >&2; exit 2; }
+  echo "# no $floor_bin: no floor run (FLOOR_BIN=path/to/mediaflow-floor to use another build's)" >&2
+  floor=
 fi
 
 wait_health() {
@@ -97,7 +103,7 @@ for n in $counts; do
   floor_fields=
   if [ -n "$floor" ]; then
     # shellcheck disable=SC2086
-    ${NICE:+nice -n $NICE} "$bin/mediaflow-floor" --port "$port" $floor_args \
+    ${NICE:+nice -n $NICE} "$floor_bin" --port "$port" $floor_args \
         ${floor_header:+--vendor-header "$floor_header"} ${FLOOR_ARGS:-} \
         >"${LOG_DIR:-/tmp}/mediaflow-bench-floor.log" 2>&1 &
     fpid=$!
