@@ -9,13 +9,26 @@
 #      silence, made here with sox as 8 kHz mono WAV; implies --no-echo-check) or
 #      AUDIO=/path/file.wav,
 #      NICE (e.g. -5: host and loadgen at that niceness, to shield the measurement from
-#      concurrent compiles on a shared machine).
+#      concurrent compiles on a shared machine), RAMP_S (ramp seconds, overrides RAMP_RATE),
+#      BENCH_GST_REGISTRY (a registry file to keep between runs; default a fresh one per run),
+#      LOG_DIR (the host's and the floor's output: mediaflow-bench-{host,floor}.log; default /tmp).
+# The floor (docs/benchmarks.md, "Against the floor"): before each count, the same loadgen run
+# (same N, ramp, duration, arguments) against BIN_DIR/mediaflow-floor on the same port; its JSON
+# line comes first ("pipeline":"floor-KIND","floor_of":PIPELINE), and the pipeline's line then
+# carries "floor":{...} and "cpu_ratio_to_floor" (host CPU per call-second ÷ the floor's).
+#   FLOOR  echo | deepgram | elevenlabs | none; default by pipeline: echo → echo,
+#          transcribe-deepgram → deepgram, agent-elevenlabs → elevenlabs, any other → none.
+#          The relays reach the vendor the host is given in EXTRA_ENV (DEEPGRAM_WS_URL +
+#          DEEPGRAM_API_KEY, ELEVENLABS_WS_URL + ELEVENLABS_AGENT_ID).
+#   FLOOR_ARGS  more mediaflow-floor arguments (e.g. --marks).
+#   FLOOR_BIN   the floor binary (default BIN_DIR/mediaflow-floor; when an older BIN_DIR has
+#          none and FLOOR is not set, the run goes on without a floor).
 set -eu
 pipeline=$1; counts=$2; duration=${3:-20}
 bin=${BIN_DIR:-./build}; port=${PORT:-18080}; rate=${RAMP_RATE:-100}
 src=$(cd "$(dirname "$0")/.." && pwd)
 rec=$(mktemp -d "${TMPDIR:-/var/tmp}/mediaflow-bench-rec.XXXXXX")
-reg=$(mktemp -u /tmp/mediaflow-bench-registry.XXXXXX.bin)
+reg=${BENCH_GST_REGISTRY:-$(mktemp -u /tmp/mediaflow-bench-registry.XXXXXX.bin)}
 audio_args=
 case "${AUDIO:-}" in
   "") ;;
@@ -39,20 +52,87 @@ if [ "${BENCH_PIPELINES:-0}" = 1 ]; then
   cp "$src"/pipelines/*.json "$pipelines"/
   cp "$src"/bench/pipelines/*.json "$pipelines"/  # same names replace the shipped ones
 fi
-for n in $counts; do
-  env PORT="$port" BIND=127.0.0.1 PIPELINES_DIR="$pipelines" PLUGIN_DIR="$bin/plugins" \
-      RECORDINGS_DIR="$rec" MAX_CONCURRENT_CALLS=$((n + 10)) LOG_LEVEL=warn GST_REGISTRY="$reg" \
-      ${EXTRA_ENV:-} ${NICE:+nice -n $NICE} "$bin/mediaflow" serve >/tmp/mediaflow-bench-host.log 2>&1 &
-  host=$!
+# The floor for this pipeline, and its arguments.
+env_value() {  # NAME: its value in EXTRA_ENV ("" when absent)
+  for kv in ${EXTRA_ENV:-}; do case $kv in "$1="*) echo "${kv#*=}"; return ;; esac; done
+}
+floor=${FLOOR:-} floor_header=
+if [ -z "$floor" ]; then
+  case $pipeline in
+    echo) floor=echo ;;
+    transcribe-deepgram) floor=deepgram ;;
+    agent-elevenlabs) floor=elevenlabs ;;
+    *) floor=none ;;
+  esac
+fi
+case $floor in
+  none) floor= ;;
+  echo) floor_args="--echo" ;;
+  deepgram)
+    floor_args="--relay deepgram --vendor-url $(env_value DEEPGRAM_WS_URL)"
+    floor_header="Authorization: Token $(env_value DEEPGRAM_API_KEY)" ;;
+  elevenlabs)
+    floor_args="--relay elevenlabs --vendor-url $(env_value ELEVENLABS_WS_URL)?agent_id=$(env_value ELEVENLABS_AGENT_ID)" ;;
+  *) echo "scaling.sh: FLOOR must be echo, deepgram, elevenlabs or none" >&2; exit 2 ;;
+esac
+floor_bin=${FLOOR_BIN:-$bin/mediaflow-floor}
+if [ -n "$floor" ] && [ ! -x "$floor_bin" ]; then
+  # An older build (BIN_DIR for a before/after) has no floor: measure without, unless asked for.
+  [ -n "${FLOOR:-}" ] && { echo "scaling.sh: $floor_bin missing" >&2; exit 2; }
+  echo "# no $floor_bin: no floor run (FLOOR_BIN=path/to/mediaflow-floor to use another build's)" >&2
+  floor=
+fi
+
+wait_health() {
   for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break; sleep 0.1; done
-  ramp=$(awk "BEGIN{r=$n/$rate; print (r<1)?1:r}")
-  echo "# $pipeline calls=$n ramp=$ramp duration=$duration load: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
-  out=$(${NICE:+nice -n $NICE} "$bin/mediaflow-loadgen" --url "ws://127.0.0.1:$port/rtm/voice" --host-pid "$host" \
+}
+# One loadgen run against the server PID on $port: JSON line (+ pipeline name and loadavg) on
+# stdout, the rest of its report on stderr.
+load() {  # PID NAME [JSON fields to add]
+  out=$(${NICE:+nice -n $NICE} "$bin/mediaflow-loadgen" --url "ws://127.0.0.1:$port/rtm/voice" --host-pid "$1" \
       --calls "$n" --ramp "$ramp" --duration "$duration" --threads "${LOADGEN_THREADS:-1}" \
       --pipeline "$pipeline" $audio_args ${LOADGEN_ARGS:-} || true)
   echo "$out" | grep -v '^{' >&2
-  echo "$out" | grep '^{' | sed "s/}\$/,\"pipeline\":\"$pipeline\",\"loadavg_after\":\"$(cut -d' ' -f1 /proc/loadavg)\"}/"
+  echo "$out" | grep '^{' | sed "s/}\$/,\"pipeline\":\"$2\"${3:-},\"loadavg_after\":\"$(cut -d' ' -f1 /proc/loadavg)\"}/"
+}
+json_number() {  # JSON KEY: the first number after "KEY": ("" when absent)
+  echo "$1" | sed -n "s/.*\"$2\":\(-\{0,1\}[0-9.e+-]*\).*/\1/p" | head -1
+}
+for n in $counts; do
+  if [ -n "${RAMP_S:-}" ]; then ramp=$RAMP_S; else ramp=$(awk "BEGIN{r=$n/$rate; print (r<1)?1:r}"); fi
+  floor_fields=
+  if [ -n "$floor" ]; then
+    # shellcheck disable=SC2086
+    ${NICE:+nice -n $NICE} "$floor_bin" --port "$port" $floor_args \
+        ${floor_header:+--vendor-header "$floor_header"} ${FLOOR_ARGS:-} \
+        >"${LOG_DIR:-/tmp}/mediaflow-bench-floor.log" 2>&1 &
+    fpid=$!
+    wait_health
+    echo "# floor-$floor (for $pipeline) calls=$n ramp=$ramp duration=$duration load: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+    fline=$(load "$fpid" "floor-$floor" ",\"floor_of\":\"$pipeline\"")
+    kill -TERM "$fpid"; wait "$fpid" || true
+    [ -n "$fline" ] && echo "$fline"
+    fcpu=$(json_number "$fline" cpu_ms_per_call_second); frss=$(json_number "$fline" rss_per_call_kb)
+    fdone=$(json_number "$fline" completed); flost=$(json_number "$fline" frames_lost)
+    frecv=$(json_number "$fline" frames_received)
+    floor_fields=",\"floor\":{\"kind\":\"$floor\",\"cpu_ms_per_call_second\":${fcpu:-null},\"rss_per_call_kb\":${frss:-null},\"completed\":${fdone:-null},\"frames_lost\":${flost:-null},\"frames_received\":${frecv:-null}}"
+  fi
+  env PORT="$port" BIND=127.0.0.1 PIPELINES_DIR="$pipelines" PLUGIN_DIR="$bin/plugins" \
+      RECORDINGS_DIR="$rec" MAX_CONCURRENT_CALLS=$((n + 10)) LOG_LEVEL=warn GST_REGISTRY="$reg" \
+      ${EXTRA_ENV:-} ${NICE:+nice -n $NICE} "$bin/mediaflow" serve >"${LOG_DIR:-/tmp}/mediaflow-bench-host.log" 2>&1 &
+  host=$!
+  wait_health
+  echo "# $pipeline calls=$n ramp=$ramp duration=$duration load: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+  line=$(load "$host" "$pipeline")
+  if [ -n "$floor" ] && [ -n "$line" ]; then
+    hcpu=$(json_number "$line" cpu_ms_per_call_second)
+    ratio=$(awk -v h="${hcpu:-0}" -v f="${fcpu:-0}" 'BEGIN { if (f > 0 && h > 0) printf "%.3f", h / f; else print "null" }')
+    echo "# $pipeline: host CPU ${hcpu} ms per call-second = ${ratio} x floor-$floor (${fcpu})" >&2
+    line=$(echo "$line" | sed "s/}\$/$floor_fields,\"cpu_ratio_to_floor\":$ratio}/")
+  fi
+  [ -n "$line" ] && echo "$line"
   kill -TERM "$host"; wait "$host" || true
   rm -rf "${rec:?}"/*
 done
-rm -rf "$rec" "$rec.speech.wav" "$reg"
+rm -rf "$rec" "$rec.speech.wav"
+[ -n "${BENCH_GST_REGISTRY:-}" ] || rm -f "$reg"
