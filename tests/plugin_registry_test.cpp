@@ -35,8 +35,10 @@ TEST_F(PluginRegistryTest, LoadsGoodPluginAndReportsEachBadOneOnOneLine) {
 
   const auto* wrong = error_for(report, "wrong_api");
   ASSERT_NE(wrong, nullptr);
-  EXPECT_NE(wrong->message().find("plugin API version 42, this host speaks 1"), std::string::npos)
-      << wrong->message();
+  // The fixture declares the host's version + 41.
+  const std::string expected = "plugin API version " + std::to_string(mediaflow::kPluginApiVersion + 41) +
+                               ", this host speaks " + std::to_string(mediaflow::kPluginApiVersion);
+  EXPECT_NE(wrong->message().find(expected), std::string::npos) << wrong->message();
   EXPECT_NE(wrong->message().find("libmediaflow_fixture_wrong_api.so"), std::string::npos);
   EXPECT_EQ(gst_element_factory_find("fixturewrongapi"), nullptr);
 

@@ -49,6 +49,16 @@ std::string load_one(const std::filesystem::path& file, LoadedPlugin& out) {
   if (!d->name || !d->register_elements || (!d->elements && d->element_count)) {
     return "descriptor incomplete (name, elements or register function missing)";
   }
+  for (std::size_t i = 0; i < d->transport_count; ++i) {
+    const TransportDescriptor* t = d->transports ? &d->transports[i] : nullptr;
+    if (!t || !t->name || !t->path_env || !t->default_path || t->default_path[0] != '/' || !t->ingest_factory ||
+        !t->egress_factory || !t->create_codec)
+      return "transport descriptor incomplete (name, path, ingest, egress or codec missing)";
+    for (const auto& p : g_plugins)
+      for (const auto& other : p.transports)
+        if (std::string_view(other.name) == t->name)
+          return std::string("transport '") + t->name + "' is already brought by plugin " + p.name;
+  }
   for (const auto& p : g_plugins) {
     if (p.name == d->name) return {};  // same plugin seen already (e.g. a copy): skip quietly
   }
@@ -85,6 +95,7 @@ std::string load_one(const std::filesystem::path& file, LoadedPlugin& out) {
       }
     }
   }
+  for (std::size_t i = 0; i < d->transport_count; ++i) out.transports.push_back(d->transports[i]);
   libraries().push_back(std::move(lib));
   return {};
 }
@@ -122,6 +133,21 @@ PluginLoadReport load_plugins(const std::filesystem::path& dir) {
 }
 
 const std::vector<LoadedPlugin>& loaded_plugins() { return g_plugins; }
+
+std::vector<TransportDescriptor> loaded_transports() {
+  std::lock_guard lock(g_mutex);
+  std::vector<TransportDescriptor> out;
+  for (const auto& p : g_plugins) out.insert(out.end(), p.transports.begin(), p.transports.end());
+  return out;
+}
+
+std::optional<TransportDescriptor> find_transport(std::string_view name) {
+  std::lock_guard lock(g_mutex);
+  for (const auto& p : g_plugins)
+    for (const auto& t : p.transports)
+      if (name == t.name) return t;
+  return std::nullopt;
+}
 
 std::filesystem::path default_plugin_dir() {
   if (const char* env = std::getenv("PLUGIN_DIR"); env && *env) return env;

@@ -6,10 +6,11 @@
  * Media Stream expects from us: `media` messages of 20 ms (160 bytes) each — a shorter last
  * one at EOS — carrying `stream-sid`, plus `mark` and `clear`.
  *
- * Every message is emitted as the `outbound-message (const gchar *json)` signal (live mode:
- * the host writes it to the call's WebSocket; it is emitted on the streaming thread, which in
- * live pipelines is the call's loop thread) and, when `location` is set, also appended to that
- * file as one line (offline mode, a JSONL file in the same shape as a capture).
+ * A transport egress (MediaflowEgressSink, mediaflow/transport/egress_sink.hpp): in the host
+ * every message goes straight to the call's WebSocket. Without a host (gst-launch, `mediaflow
+ * run`, tests) each is emitted as the `outbound-message (const gchar *json)` signal on the
+ * streaming thread and, when `location` is set, appended to that file as one line (a JSONL
+ * file in the same shape as a capture).
  *
  * Custom events (build them with mediaflow/gstutil/custom_events.hpp):
  * - `mediaflow-interruption` (out-of-band downstream, field `event-id` guint64): the caller
@@ -28,22 +29,20 @@
  */
 #include "twiliosink.h"
 
-#include <mediaflow/gstutil/custom_events.hpp>
 #include <mediaflow/protocol/twilio_envelope.hpp>
 
 #include <cstdio>
 #include <mutex>
 #include <string>
-#include <vector>
 
 namespace twilio = mediaflow::protocol::twilio;
+using mediaflow::transport::OutboundMessage;
+using mediaflow::transport::Outbox;
 
 GST_DEBUG_CATEGORY_STATIC(gst_twilio_sink_debug);
 #define GST_CAT_DEFAULT gst_twilio_sink_debug
 
 namespace {
-
-constexpr std::size_t kChunkBytes = 160;  // 20 ms of mu-law at 8 kHz
 
 enum { PROP_0, PROP_STREAM_SID, PROP_LOCATION };
 enum { SIGNAL_OUTBOUND_MESSAGE, N_SIGNALS };
@@ -53,163 +52,72 @@ GstStaticPadTemplate sink_template =
     GST_STATIC_PAD_TEMPLATE("sink", GST_PAD_SINK, GST_PAD_ALWAYS,
                             GST_STATIC_CAPS("audio/x-mulaw, rate = (int) 8000, channels = (int) 1"));
 
-// Messages built under the lock and emitted after it. Strings are reused (cleared, never
-// freed) so a warm render allocates nothing.
-struct Outbox {
-  std::vector<std::string> messages;
-  std::size_t count = 0;
-  std::string& add() {
-    if (count == messages.size()) messages.emplace_back();
-    return messages[count++];
-  }
-};
-
-struct State {
-  // Guards pending: render (streaming thread) races with out-of-band interruptions.
-  std::mutex lock;
-  std::vector<std::uint8_t> pending;  // less than one chunk, not yet sent
-  std::string stream_sid;             // copied from the property at start()
-  std::FILE* file = nullptr;
-  // For render and serialized events (the streaming thread, under the stream lock).
-  Outbox outbox;
-};
-
 }  // namespace
 
 struct _GstTwilioSink {
-  GstBaseSink parent;
+  MediaflowEgressSink parent;
   // Settings, under GST_OBJECT_LOCK.
   gchar* stream_sid;
   gchar* location;
-  State* state;
+  // The streamSid messages carry: set at start, and again whenever the property changes (the
+  // host may learn it after the pipeline started).
+  struct RunningSid {
+    std::mutex lock;
+    std::string value;
+  }* sid;
+  std::FILE* file;
 };
 
 #define gst_twilio_sink_parent_class parent_class
-G_DEFINE_TYPE(GstTwilioSink, gst_twilio_sink, GST_TYPE_BASE_SINK)
+G_DEFINE_TYPE(GstTwilioSink, gst_twilio_sink, MEDIAFLOW_TYPE_EGRESS_SINK)
 GST_ELEMENT_REGISTER_DEFINE(twiliosink, "twiliosink", GST_RANK_NONE, GST_TYPE_TWILIO_SINK)
 
-namespace {
-
-// Signals are emitted without holding our lock, so handlers may call back into the element.
-// Empties the outbox.
-void emit(GstTwilioSink* self, Outbox& out) {
-  for (std::size_t i = 0; i < out.count; ++i) {
-    const std::string& json = out.messages[i];
-    g_signal_emit(self, signals[SIGNAL_OUTBOUND_MESSAGE], 0, json.c_str());
-    if (std::FILE* f = self->state->file) {
-      std::fwrite(json.data(), 1, json.size(), f);
-      std::fputc('\n', f);
-    }
-  }
-  out.count = 0;
+static void gst_twilio_sink_encode_audio(MediaflowEgressSink* sink, std::span<const std::uint8_t> frame, Outbox& out) {
+  auto* sid = GST_TWILIO_SINK(sink)->sid;
+  std::lock_guard guard(sid->lock);
+  twilio::encode_outbound_media_into(out.add(false, true), sid->value, frame);
 }
 
-// Moves every complete chunk (and with `all`, the remainder too) into media messages.
-void take_chunks(State* st, bool all, Outbox& out) {
-  std::size_t pos = 0;
-  while (st->pending.size() - pos >= kChunkBytes) {
-    twilio::encode_outbound_media_into(out.add(), st->stream_sid, {st->pending.data() + pos, kChunkBytes});
-    pos += kChunkBytes;
-  }
-  if (all && pos < st->pending.size()) {
-    twilio::encode_outbound_media_into(out.add(), st->stream_sid,
-                                       {st->pending.data() + pos, st->pending.size() - pos});
-    pos = st->pending.size();
-  }
-  st->pending.erase(st->pending.begin(), st->pending.begin() + static_cast<std::ptrdiff_t>(pos));
+static void gst_twilio_sink_encode_mark(MediaflowEgressSink* sink, const std::string& name, Outbox& out) {
+  auto* sid = GST_TWILIO_SINK(sink)->sid;
+  std::lock_guard guard(sid->lock);
+  out.add(false, false) = twilio::encode_outbound_mark(sid->value, name);
 }
 
-}  // namespace
+static void gst_twilio_sink_encode_clear(MediaflowEgressSink* sink, Outbox& out) {
+  auto* sid = GST_TWILIO_SINK(sink)->sid;
+  std::lock_guard guard(sid->lock);
+  out.add(false, false) = twilio::encode_outbound_clear(sid->value);
+}
 
-static GstFlowReturn gst_twilio_sink_render(GstBaseSink* sink, GstBuffer* buffer) {
+static void gst_twilio_sink_set_call(MediaflowEgressSink* sink, const mediaflow::transport::CallStart& call) {
+  g_object_set(sink, "stream-sid", call.stream_sid.c_str(), nullptr);
+}
+
+static void gst_twilio_sink_deliver_offline(MediaflowEgressSink* sink, const OutboundMessage& message) {
   auto* self = GST_TWILIO_SINK(sink);
-  State* st = self->state;
-  GstMapInfo map;
-  if (!gst_buffer_map(buffer, &map, GST_MAP_READ)) {
-    GST_ELEMENT_ERROR(self, RESOURCE, READ, ("Could not map buffer"), (nullptr));
-    return GST_FLOW_ERROR;
+  const std::string json(message.bytes);  // the signal's argument is a C string
+  g_signal_emit(self, signals[SIGNAL_OUTBOUND_MESSAGE], 0, json.c_str());
+  if (self->file) {
+    std::fwrite(json.data(), 1, json.size(), self->file);
+    std::fputc('\n', self->file);
   }
-  Outbox& out = st->outbox;
-  {
-    std::lock_guard guard(st->lock);
-    if (st->pending.empty() && map.size >= kChunkBytes && map.size % kChunkBytes == 0) {
-      // Whole chunks (the usual 20 ms frame): encode straight from the buffer, no staging copy.
-      for (gsize pos = 0; pos < map.size; pos += kChunkBytes)
-        twilio::encode_outbound_media_into(out.add(), st->stream_sid, {map.data + pos, kChunkBytes});
-    } else {
-      st->pending.insert(st->pending.end(), map.data, map.data + map.size);
-      take_chunks(st, false, out);
-    }
-  }
-  gst_buffer_unmap(buffer, &map);
-  emit(self, out);
-  return GST_FLOW_OK;
-}
-
-static gboolean gst_twilio_sink_event(GstBaseSink* sink, GstEvent* event) {
-  auto* self = GST_TWILIO_SINK(sink);
-  State* st = self->state;
-  std::string mark;
-  if (mediaflow::gstutil::parse_interruption_event(event, nullptr)) {
-    Outbox clear;  // out of band: may run beside render, so not the shared outbox
-    {
-      std::lock_guard guard(st->lock);
-      GST_DEBUG_OBJECT(self, "interruption: dropping %zu pending bytes", st->pending.size());
-      st->pending.clear();
-      clear.add() = twilio::encode_outbound_clear(st->stream_sid);
-    }
-    emit(self, clear);
-    gst_event_unref(event);
-    return TRUE;
-  }
-  Outbox& out = st->outbox;  // serialized events: the streaming thread
-  if (mediaflow::gstutil::parse_mark_event(event, &mark)) {
-    {
-      std::lock_guard guard(st->lock);
-      take_chunks(st, true, out);
-      out.add() = twilio::encode_outbound_mark(st->stream_sid, mark);
-    }
-    emit(self, out);
-    gst_event_unref(event);
-    return TRUE;
-  }
-  switch (GST_EVENT_TYPE(event)) {
-    case GST_EVENT_EOS: {
-      {
-        std::lock_guard guard(st->lock);
-        take_chunks(st, true, out);
-      }
-      emit(self, out);
-      if (st->file) std::fflush(st->file);
-      break;
-    }
-    case GST_EVENT_FLUSH_STOP: {
-      std::lock_guard guard(st->lock);
-      st->pending.clear();
-      break;
-    }
-    default:
-      break;
-  }
-  return GST_BASE_SINK_CLASS(parent_class)->event(sink, event);
 }
 
 static gboolean gst_twilio_sink_start(GstBaseSink* sink) {
   auto* self = GST_TWILIO_SINK(sink);
-  State* st = self->state;
   GST_OBJECT_LOCK(self);
   std::string sid = self->stream_sid ? self->stream_sid : "";
   std::string location = self->location ? self->location : "";
   GST_OBJECT_UNLOCK(self);
   {
-    std::lock_guard guard(st->lock);
-    st->stream_sid = sid;
-    st->pending.clear();
+    std::lock_guard guard(self->sid->lock);
+    self->sid->value = sid;
   }
   if (sid.empty()) GST_WARNING_OBJECT(self, "stream-sid is not set: messages carry an empty streamSid");
   if (!location.empty()) {
-    st->file = std::fopen(location.c_str(), "wb");
-    if (!st->file) {
+    self->file = std::fopen(location.c_str(), "wb");
+    if (!self->file) {
       GST_ELEMENT_ERROR(self, RESOURCE, OPEN_WRITE, ("Could not open \"%s\" for writing.", location.c_str()),
                         ("%s", g_strerror(errno)));
       return FALSE;
@@ -220,18 +128,23 @@ static gboolean gst_twilio_sink_start(GstBaseSink* sink) {
 
 static gboolean gst_twilio_sink_stop(GstBaseSink* sink) {
   auto* self = GST_TWILIO_SINK(sink);
-  State* st = self->state;
-  if (st->file) {
-    const bool failed = std::fclose(st->file) != 0;
-    st->file = nullptr;
+  if (self->file) {
+    const bool failed = std::fclose(self->file) != 0;
+    self->file = nullptr;
     if (failed) {
       GST_ELEMENT_ERROR(self, RESOURCE, CLOSE, ("Could not write the outbound messages file"), ("%s", g_strerror(errno)));
       return FALSE;
     }
   }
-  std::lock_guard guard(st->lock);
-  st->pending.clear();
-  return TRUE;
+  return GST_BASE_SINK_CLASS(parent_class)->stop(sink);
+}
+
+static gboolean gst_twilio_sink_event(GstBaseSink* sink, GstEvent* event) {
+  auto* self = GST_TWILIO_SINK(sink);
+  const bool eos = GST_EVENT_TYPE(event) == GST_EVENT_EOS;
+  const gboolean ret = GST_BASE_SINK_CLASS(parent_class)->event(sink, event);
+  if (eos && self->file) std::fflush(self->file);
+  return ret;
 }
 
 static void gst_twilio_sink_set_property(GObject* object, guint prop_id, const GValue* value, GParamSpec* pspec) {
@@ -243,9 +156,8 @@ static void gst_twilio_sink_set_property(GObject* object, guint prop_id, const G
       self->stream_sid = g_value_dup_string(value);
       const std::string sid = self->stream_sid ? self->stream_sid : "";
       GST_OBJECT_UNLOCK(self);
-      // The host may learn the streamSid after the pipeline started.
-      std::lock_guard guard(self->state->lock);
-      self->state->stream_sid = sid;
+      std::lock_guard guard(self->sid->lock);
+      self->sid->value = sid;
       break;
     }
     case PROP_LOCATION:
@@ -261,51 +173,56 @@ static void gst_twilio_sink_set_property(GObject* object, guint prop_id, const G
 
 static void gst_twilio_sink_get_property(GObject* object, guint prop_id, GValue* value, GParamSpec* pspec) {
   auto* self = GST_TWILIO_SINK(object);
-  GST_OBJECT_LOCK(self);
   switch (prop_id) {
     case PROP_STREAM_SID:
+      GST_OBJECT_LOCK(self);
       g_value_set_string(value, self->stream_sid);
+      GST_OBJECT_UNLOCK(self);
       break;
     case PROP_LOCATION:
+      GST_OBJECT_LOCK(self);
       g_value_set_string(value, self->location);
+      GST_OBJECT_UNLOCK(self);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
   }
-  GST_OBJECT_UNLOCK(self);
 }
 
 static void gst_twilio_sink_finalize(GObject* object) {
   auto* self = GST_TWILIO_SINK(object);
-  if (self->state->file) std::fclose(self->state->file);
-  delete self->state;
+  if (self->file) std::fclose(self->file);
+  delete self->sid;
   g_free(self->stream_sid);
   g_free(self->location);
   G_OBJECT_CLASS(parent_class)->finalize(object);
 }
 
 static void gst_twilio_sink_init(GstTwilioSink* self) {
-  self->state = new State();
   self->stream_sid = nullptr;
   self->location = nullptr;
-  gst_base_sink_set_sync(GST_BASE_SINK(self), FALSE);
-  gst_base_sink_set_async_enabled(GST_BASE_SINK(self), FALSE);
+  self->sid = new _GstTwilioSink::RunningSid();
+  self->file = nullptr;
 }
 
 static void gst_twilio_sink_class_init(GstTwilioSinkClass* klass) {
   GObjectClass* gobject_class = G_OBJECT_CLASS(klass);
   GstElementClass* element_class = GST_ELEMENT_CLASS(klass);
   GstBaseSinkClass* basesink_class = GST_BASE_SINK_CLASS(klass);
+  auto* egress_class = MEDIAFLOW_EGRESS_SINK_CLASS(klass);
   GST_DEBUG_CATEGORY_INIT(gst_twilio_sink_debug, "twiliosink", 0, "Twilio Media Streams sink");
 
   gobject_class->set_property = gst_twilio_sink_set_property;
   gobject_class->get_property = gst_twilio_sink_get_property;
   gobject_class->finalize = gst_twilio_sink_finalize;
-  basesink_class->render = gst_twilio_sink_render;
-  basesink_class->event = gst_twilio_sink_event;
   basesink_class->start = gst_twilio_sink_start;
   basesink_class->stop = gst_twilio_sink_stop;
-
+  basesink_class->event = gst_twilio_sink_event;
+  egress_class->encode_audio = gst_twilio_sink_encode_audio;
+  egress_class->encode_mark = gst_twilio_sink_encode_mark;
+  egress_class->encode_clear = gst_twilio_sink_encode_clear;
+  egress_class->set_call = gst_twilio_sink_set_call;
+  egress_class->deliver_offline = gst_twilio_sink_deliver_offline;
   /**
    * GstTwilioSink:stream-sid:
    * The `streamSid` every outbound message carries (the host sets it from `start`). May be
@@ -317,7 +234,7 @@ static void gst_twilio_sink_class_init(GstTwilioSinkClass* klass) {
                           static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING)));
   /**
    * GstTwilioSink:location:
-   * Offline mode: also write every outbound message as one line of this file. Unset
+   * Without a host: also write every outbound message as one line of this file. Unset
    * (default): messages only go out through the `outbound-message` signal.
    */
   g_object_class_install_property(
@@ -328,7 +245,8 @@ static void gst_twilio_sink_class_init(GstTwilioSinkClass* klass) {
 
   /**
    * GstTwilioSink::outbound-message:
-   * @json: one Twilio message (media, mark or clear) to send on the call's WebSocket, in order.
+   * @json: one Twilio message (media, mark or clear), in order; emitted only without a host
+   * (in the host, messages go straight to the call's WebSocket).
    * Valid only during the emission (static scope: not copied per frame); copy it to keep it.
    */
   signals[SIGNAL_OUTBOUND_MESSAGE] =

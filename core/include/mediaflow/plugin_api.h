@@ -24,8 +24,9 @@
 
 namespace mediaflow {
 
-// Bump when PluginDescriptor or ElementDescriptor change layout or meaning.
-inline constexpr unsigned kPluginApiVersion = 1;
+// Bump when PluginDescriptor, ElementDescriptor or TransportDescriptor change layout or meaning.
+// 2: transports (a plugin may bring a media plane: its codec, ingest and egress).
+inline constexpr unsigned kPluginApiVersion = 2;
 
 // The Boost.DLL alias under which a plugin exports `const PluginDescriptor* ()`.
 inline constexpr const char* kPluginDescriptorSymbol = "mediaflow_plugin_descriptor";
@@ -49,6 +50,23 @@ struct ElementDescriptor {
   const char* description;  // one line, shown by `mediaflow plugins`
 };
 
+namespace transport {
+class Codec;  // mediaflow/transport/codec.hpp (libmediaflow_sdk)
+}
+
+// A media plane a plugin brings (docs/plugin-authoring.md, "Transports"): the host serves its
+// WebSocket path, reads every connection's messages with a new codec, and builds the call's
+// pipeline with its ingest and egress elements where a pipeline file says "@ingest"/"@egress".
+struct TransportDescriptor {
+  const char* name;            // "twilio", "jambonz": the `transport` of logs and metrics
+  const char* path_env;        // the environment variable naming its WebSocket path
+  const char* default_path;    // its path when that variable is unset
+  const char* subprotocol;     // the Sec-WebSocket-Protocol clients must offer, or nullptr
+  const char* ingest_factory;  // a MediaflowIngestSrc subclass (transport/ingest_src.hpp)
+  const char* egress_factory;  // a MediaflowEgressSink subclass (transport/egress_sink.hpp)
+  transport::Codec* (*create_codec)();  // one per connection; the host deletes it
+};
+
 struct PluginDescriptor {
   // Must stay the first member: the host reads it before trusting anything else.
   unsigned api_version;
@@ -59,6 +77,8 @@ struct PluginDescriptor {
   std::size_t element_count;
   // Registers the elements; the same function GST_PLUGIN_DEFINE is given.
   gboolean (*register_elements)(GstPlugin* plugin);
+  const TransportDescriptor* transports;  // may be null
+  std::size_t transport_count;
 };
 
 using PluginDescriptorFn = const PluginDescriptor*();
@@ -68,13 +88,21 @@ using PluginDescriptorFn = const PluginDescriptor*();
 // Defines the GStreamer plugin and exports its mediaflow descriptor. `name` is a C
 // identifier (the GStreamer plugin name); `elements` a static array of ElementDescriptor.
 // Needs PACKAGE, VERSION and GST_PACKAGE_ORIGIN defined (mediaflow_add_plugin does it).
-#define MEDIAFLOW_PLUGIN_DEFINE(name, description, init_fn, elements)                          \
+#define MEDIAFLOW_PLUGIN_DEFINE(name, description, init_fn, elements) \
+  MEDIAFLOW_PLUGIN_DEFINE_FULL(name, description, init_fn, elements, nullptr, 0)
+
+// The same for a plugin that brings transports: `transports`, a static array of
+// TransportDescriptor.
+#define MEDIAFLOW_TRANSPORT_PLUGIN_DEFINE(name, description, init_fn, elements, transports) \
+  MEDIAFLOW_PLUGIN_DEFINE_FULL(name, description, init_fn, elements, transports, std::size(transports))
+
+#define MEDIAFLOW_PLUGIN_DEFINE_FULL(name, description, init_fn, elements, transports, transport_count) \
   GST_PLUGIN_DEFINE(GST_VERSION_MAJOR, GST_VERSION_MINOR, name, description, init_fn, VERSION,  \
                     "Proprietary", PACKAGE, GST_PACKAGE_ORIGIN)                                \
   namespace {                                                                                  \
   const ::mediaflow::PluginDescriptor mediaflow_plugin_descriptor_value{                       \
-      ::mediaflow::kPluginApiVersion, G_STRINGIFY(name), VERSION, description, elements,                   \
-      std::size(elements), init_fn};                                                           \
+      ::mediaflow::kPluginApiVersion, G_STRINGIFY(name), VERSION, description, elements,       \
+      std::size(elements), init_fn, transports, transport_count};                              \
   const ::mediaflow::PluginDescriptor* mediaflow_plugin_descriptor_fn() {                      \
     return &mediaflow_plugin_descriptor_value;                                                 \
   }                                                                                            \

@@ -5,7 +5,9 @@
 #include <mediaflow/plugin_api.h>
 
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace mediaflow {
@@ -25,6 +27,7 @@ struct LoadedPlugin {
   std::string version;
   std::string description;
   std::vector<LoadedElement> elements;
+  std::vector<TransportDescriptor> transports;  // its pointers live as long as the process
 };
 
 struct PluginLoadError {
@@ -47,6 +50,10 @@ PluginLoadReport load_plugins(const std::filesystem::path& dir);
 
 // Every plugin loaded so far in this process.
 const std::vector<LoadedPlugin>& loaded_plugins();
+
+// Every transport of the loaded plugins, and one by name.
+std::vector<TransportDescriptor> loaded_transports();
+std::optional<TransportDescriptor> find_transport(std::string_view name);
 
 // PLUGIN_DIR if set, else the build's or install's plugin folder next to the executable.
 std::filesystem::path default_plugin_dir();

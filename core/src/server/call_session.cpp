@@ -162,8 +162,8 @@ void CallSession::on_ws_text(std::string_view text, gint64 arrival_us) {
   handle_text(text.data(), text.size(), arrival_us);
 }
 
-void CallSession::on_ws_binary() {
-  last_inbound_us_ = last_pong_us_ = g_get_monotonic_time();
+void CallSession::on_ws_binary(std::span<const std::uint8_t>, gint64 arrival_us) {
+  last_inbound_us_ = last_pong_us_ = arrival_us;
   if (state_ != State::kOpen) return;
   metrics().messages_rejected("binary").inc();
   finish(SOUP_WEBSOCKET_CLOSE_UNSUPPORTED_DATA, "binary data not accepted", "binary");

@@ -47,7 +47,7 @@ class CallSession : public std::enable_shared_from_this<CallSession>, private We
   };
 
   void on_ws_text(std::string_view text, gint64 arrival_us) override;
-  void on_ws_binary() override;
+  void on_ws_binary(std::span<const std::uint8_t> bytes, gint64 arrival_us) override;
   void on_ws_protocol_error(std::uint16_t code, const char* reason) override;
   void on_ws_pong() override;
   void on_ws_closed() override;

@@ -141,7 +141,7 @@ bool WebSocketConnection::handle_message(const ws::Message& m, gint64 arrival_us
       if (state_ == State::kOpen && delegate_) delegate_->on_ws_text(payload, arrival_us);
       break;
     case ws::Opcode::kBinary:
-      if (state_ == State::kOpen && delegate_) delegate_->on_ws_binary();
+      if (state_ == State::kOpen && delegate_) delegate_->on_ws_binary(m.payload, arrival_us);
       break;
     case ws::Opcode::kPing:
       if (state_ == State::kOpen) send_frame(ws::Opcode::kPong, payload);
@@ -171,6 +171,11 @@ bool WebSocketConnection::handle_message(const ws::Message& m, gint64 arrival_us
 void WebSocketConnection::send_text(std::string_view text) {
   if (state_ != State::kOpen) return;
   send_frame(ws::Opcode::kText, text);
+}
+
+void WebSocketConnection::send_binary(std::span<const std::uint8_t> bytes) {
+  if (state_ != State::kOpen) return;
+  send_frame(ws::Opcode::kBinary, {reinterpret_cast<const char*>(bytes.data()), bytes.size()});
 }
 
 void WebSocketConnection::send_ping() {

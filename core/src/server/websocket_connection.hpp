@@ -27,7 +27,7 @@ class WebSocketConnection final : public EpollDispatcher::Handler {
   class Delegate {
    public:
     virtual void on_ws_text(std::string_view text, gint64 arrival_us) = 0;
-    virtual void on_ws_binary() = 0;
+    virtual void on_ws_binary(std::span<const std::uint8_t> bytes, gint64 arrival_us) = 0;
     // The peer broke the protocol or the size cap: nothing more is read; answer with close().
     virtual void on_ws_protocol_error(std::uint16_t code, const char* reason) = 0;
     virtual void on_ws_pong() = 0;
@@ -56,6 +56,7 @@ class WebSocketConnection final : public EpollDispatcher::Handler {
   bool is_open() const { return state_ == State::kOpen && !broken_; }
   bool is_closed() const { return state_ == State::kClosed; }
   void send_text(std::string_view text);
+  void send_binary(std::span<const std::uint8_t> bytes);
   void send_ping();
   // Queues a close frame after everything queued so far, then closes the socket once the peer
   // answers, or at the deadline checked by tick(). After a protocol error the peer's answer
