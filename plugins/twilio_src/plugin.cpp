@@ -1,6 +1,8 @@
-// The `twilio` plugin: registers twiliosrc (ingest) and twiliosink (egress).
+// The `twilio` plugin: the Twilio Media Streams transport — twiliosrc (ingest), twiliosink
+// (egress) and the codec of its JSON envelopes.
 #include <mediaflow/plugin_api.h>
 
+#include "twilio_codec.hpp"
 #include "twiliosink.h"
 #include "twiliosrc.h"
 
@@ -15,4 +17,8 @@ static const mediaflow::ElementDescriptor kElements[] = {
     {"twiliosink", mediaflow::role::kEgress, "Audio, marks and clears out as Twilio Media Streams messages"},
 };
 
-MEDIAFLOW_PLUGIN_DEFINE(twilio, "Twilio Media Streams in and out", plugin_init, kElements)
+static const mediaflow::TransportDescriptor kTransports[] = {
+    {"twilio", "WS_PATH", "/rtm/voice", nullptr, "twiliosrc", "twiliosink", mediaflow::twilio_transport::create_codec},
+};
+
+MEDIAFLOW_TRANSPORT_PLUGIN_DEFINE(twilio, "Twilio Media Streams in and out", plugin_init, kElements, kTransports)

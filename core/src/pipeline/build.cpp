@@ -3,8 +3,13 @@
 #include "pipeline/property_value.hpp"
 
 #include <mediaflow/metrics.hpp>
+#include <mediaflow/transport/egress_sink.hpp>
+#include <mediaflow/transport/ingest_src.hpp>
 
 #include <map>
+#include <optional>
+#include <set>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -47,9 +52,43 @@ bool has_sometimes_src(GstElement* e) {
   return false;
 }
 
+using transport::AudioFormat;
+
+// The format a link's caps ask for, completed from `call` where they leave a field open;
+// nullopt when the caps are not audio this builder can convert to (then it links as written).
+std::optional<AudioFormat> format_of_caps(GstCaps* caps, const AudioFormat& call) {
+  if (gst_caps_get_size(caps) != 1) return std::nullopt;
+  const GstStructure* s = gst_caps_get_structure(caps, 0);
+  AudioFormat f = call;
+  if (gst_structure_has_name(s, "audio/x-mulaw")) {
+    f.encoding = AudioFormat::Encoding::kMulaw;
+  } else if (gst_structure_has_name(s, "audio/x-raw")) {
+    const char* fmt = gst_structure_get_string(s, "format");
+    if (fmt && std::string_view(fmt) != "S16LE") return std::nullopt;
+    f.encoding = AudioFormat::Encoding::kS16le;
+  } else {
+    return std::nullopt;
+  }
+  if (gst_structure_has_field(s, "rate") && !gst_structure_get_int(s, "rate", &f.rate)) return std::nullopt;
+  if (gst_structure_has_field(s, "channels") && !gst_structure_get_int(s, "channels", &f.channels)) return std::nullopt;
+  return f;
+}
+
+// The stock elements that turn `from` into `to`: only what differs.
+std::vector<const char*> converters(const AudioFormat& from, const AudioFormat& to) {
+  std::vector<const char*> out;
+  if (from == to) return out;
+  if (from.encoding == AudioFormat::Encoding::kMulaw) out.push_back("mulawdec");
+  if (from.channels != to.channels) out.push_back("audioconvert");
+  if (from.rate != to.rate) out.push_back("audioresample");
+  if (to.encoding == AudioFormat::Encoding::kMulaw) out.push_back("mulawenc");
+  return out;
+}
+
 class Builder {
  public:
-  Builder(const PipelineSpec& spec, const Variables& vars) : spec_(spec), vars_(vars) {}
+  Builder(const PipelineSpec& spec, const Variables& vars, const CallPlane& plane)
+      : spec_(spec), vars_(vars), plane_(plane) {}
   ~Builder() {
     if (pipeline_) gst_object_unref(pipeline_);
   }
@@ -66,8 +105,9 @@ class Builder {
   [[noreturn]] void fail(SourcePos pos, const std::string& message) { throw Failure{spec_.diag(pos, message).str()}; }
 
   void add_node(const NodeSpec& node) {
-    GstElementFactory* factory = gst_element_factory_find(node.element.c_str());
-    if (!factory) fail(node.element_pos, "unknown element '" + node.element + "' (node '" + node.name + "')");
+    const std::string factory_name = element_factory(node.element, plane_);
+    GstElementFactory* factory = gst_element_factory_find(factory_name.c_str());
+    if (!factory) fail(node.element_pos, "unknown element '" + factory_name + "' (node '" + node.name + "')");
     GType type = gst_element_factory_get_element_type(factory);
     if (!type) {
       auto* loaded = GST_ELEMENT_FACTORY(gst_plugin_feature_load(GST_PLUGIN_FEATURE(factory)));
@@ -109,8 +149,40 @@ class Builder {
     gst_object_unref(factory);
     if (!problem.empty()) fail(problem_pos, problem);
     if (!element) fail(node.element_pos, "cannot create element '" + node.element + "' (node '" + node.name + "')");
+    if (node.element == kIngestRole || node.element == kEgressRole) {
+      const bool ingest = node.element == kIngestRole;
+      if (ingest ? !MEDIAFLOW_IS_INGEST_SRC(element) : !MEDIAFLOW_IS_EGRESS_SINK(element)) {
+        gst_object_unref(gst_object_ref_sink(element));
+        fail(node.element_pos, "'" + factory_name + "' is not a transport " + (ingest ? "ingest" : "egress") +
+                                   " element (node '" + node.name + "')");
+      }
+      if (ingest) transport::ingest_set_format(MEDIAFLOW_INGEST_SRC(element), plane_.format);
+      else transport::egress_set_format(MEDIAFLOW_EGRESS_SINK(element), plane_.format);
+      call_ends_.insert(node.name);
+    }
     gst_bin_add(GST_BIN(pipeline_), element);
     elements_[node.name] = element;
+  }
+
+  // Stock converters in a row, added to the pipeline and linked: {first, last}, or nulls.
+  std::pair<GstElement*, GstElement*> add_converters(const std::string& prefix, const AudioFormat& from,
+                                                     const AudioFormat& to, const LinkSpec& link) {
+    GstElement* first = nullptr;
+    GstElement* last = nullptr;
+    for (const char* factory : converters(from, to)) {
+      std::string name = prefix + "_" + factory;
+      for (int i = 1; GstElement* taken = gst_bin_get_by_name(GST_BIN(pipeline_), name.c_str()); ++i) {
+        gst_object_unref(taken);
+        name = prefix + "_" + factory + std::to_string(i);
+      }
+      GstElement* e = gst_element_factory_make(factory, name.c_str());
+      if (!e) fail(link.pos, std::string("cannot create '") + factory + "' to convert the call's audio");
+      gst_bin_add(GST_BIN(pipeline_), e);
+      if (last && !gst_element_link(last, e)) fail(link.pos, "cannot link the call's audio converters");
+      if (!first) first = e;
+      last = e;
+    }
+    return {first, last};
   }
 
   GstElement* element_for(const LinkEnd& end, SourcePos pos) {
@@ -152,6 +224,7 @@ class Builder {
     }
     GstCaps* caps = gst_caps_from_string(link.caps->c_str());
     if (!caps) fail(link.caps_pos, "bad caps '" + *link.caps + "'");
+    const std::optional<AudioFormat> wanted = format_of_caps(caps, plane_.format);
     std::string name = link.from.node + "_" + link.to.node + "_caps";
     // gst_bin_get_by_name returns a reference: every one taken is given back.
     for (int i = 1; GstElement* taken = gst_bin_get_by_name(GST_BIN(pipeline_), name.c_str()); ++i) {
@@ -162,7 +235,26 @@ class Builder {
     g_object_set(filter, "caps", caps, nullptr);
     gst_caps_unref(caps);
     gst_bin_add(GST_BIN(pipeline_), filter);
-    link_pads(src, link.from.pad, filter, "sink", link);
+    // From the call's ingest: its format → the link's caps.
+    std::string src_pad = link.from.pad;
+    if (call_ends_.count(link.from.node) && wanted) {
+      auto [first, last] = add_converters(link.from.node, plane_.format, *wanted, link);
+      if (first) {
+        link_pads(src, src_pad, first, "sink", link);
+        src = last;
+        src_pad.clear();
+      }
+    }
+    link_pads(src, src_pad, filter, "sink", link);
+    // To the call's egress: the link's caps → its format.
+    if (call_ends_.count(link.to.node) && wanted) {
+      auto [first, last] = add_converters(link.to.node, *wanted, plane_.format, link);
+      if (first) {
+        if (!gst_element_link_pads(filter, "src", first, "sink"))
+          fail(link.caps_pos, "cannot convert caps '" + *link.caps + "' to the call's audio");
+        filter = last;
+      }
+    }
     if (!gst_element_link_pads(filter, "src", sink, link.to.pad.empty() ? nullptr : link.to.pad.c_str()))
       fail(link.caps_pos, "cannot link caps '" + *link.caps + "' to '" + link.to.node +
                               (link.to.pad.empty() ? "" : "." + link.to.pad) + "': the caps are not accepted there");
@@ -170,16 +262,18 @@ class Builder {
 
   const PipelineSpec& spec_;
   const Variables& vars_;
+  const CallPlane& plane_;
   GstElement* pipeline_ = nullptr;
   std::map<std::string, GstElement*> elements_;
+  std::set<std::string> call_ends_;  // the nodes that are the call's ingest or egress
 };
 
 }  // namespace
 
-BuildResult build_pipeline(const PipelineSpec& spec, const Variables& vars) {
+BuildResult build_pipeline(const PipelineSpec& spec, const Variables& vars, const CallPlane& plane) {
   BuildResult result;
   try {
-    result.pipeline = Builder(spec, vars).run();
+    result.pipeline = Builder(spec, vars, plane).run();
     // Counted until the pipeline is finalized, so a reference kept after a call shows up in
     // mediaflow_pipelines_live (the soak found every call's pipeline alive at refcount 8).
     metrics().pipelines_live().inc();

@@ -1,5 +1,6 @@
 #include <mediaflow/pipeline/validate.hpp>
 
+#include <mediaflow/pipeline/call_plane.hpp>
 #include <mediaflow/pipeline/variables.hpp>
 
 #include "pipeline/property_value.hpp"
@@ -39,7 +40,10 @@ class Validator {
 
   void check_node(const NodeSpec& node) {
     if (node.element.empty()) return;  // reported by the parser
-    GstElementFactory* found = gst_element_factory_find(node.element.c_str());
+    // "@ingest"/"@egress": checked as the default plane's elements (their properties are the
+    // base classes' and Twilio's; another transport's elements are checked when built).
+    const std::string factory = element_factory(node.element, CallPlane{});
+    GstElementFactory* found = gst_element_factory_find(factory.c_str());
     if (!found) {
       error(node.element_pos, "unknown element '" + node.element + "' (node '" + node.name +
                                   "'); 'mediaflow plugins' lists ours, gst-inspect-1.0 the stock ones");

@@ -12,7 +12,8 @@
 #include <mediaflow/pipeline/build.hpp>
 #include <mediaflow/pipeline/catalog.hpp>
 #include <mediaflow/protocol/redact.hpp>
-#include <mediaflow/protocol/twilio_envelope.hpp>
+#include <mediaflow/transport/egress_sink.hpp>
+#include <mediaflow/transport/ingest_src.hpp>
 #include <mediaflow/server/host.hpp>
 
 #include <libsoup/soup.h>
@@ -23,52 +24,39 @@
 namespace mediaflow::server {
 namespace {
 
-namespace tw = mediaflow::protocol::twilio;
+using transport::Inbound;
 
 // How long a finishing call waits for EOS to reach every sink before it is torn down anyway.
 constexpr guint kEosTimeoutMs = 5000;
 
-bool is_factory(GstElement* e, const char* name) {
-  GstElementFactory* f = gst_element_get_factory(e);
-  return f && std::strcmp(GST_OBJECT_NAME(f), name) == 0;
-}
-
-// twiliosrc's `track` is an enum (inbound|outbound); compare by its serialised nick.
-bool emits_outbound_track(GstElement* e) {
-  GParamSpec* ps = g_object_class_find_property(G_OBJECT_GET_CLASS(e), "track");
-  if (!ps) return false;
-  GValue v = G_VALUE_INIT;
-  g_value_init(&v, ps->value_type);
-  g_object_get_property(G_OBJECT(e), "track", &v);
-  gchar* text = gst_value_serialize(&v);
-  const bool outbound = text && std::strstr(text, "outbound");
-  g_free(text);
-  g_value_unset(&v);
-  return outbound;
+// Channel `channel` of interleaved `frame_bytes`-sized samples: a track of a multi-track frame.
+GstBuffer* extract_channel(GstBuffer* interleaved, int channels, int channel, int sample_bytes) {
+  GstMapInfo in;
+  gst_buffer_map(interleaved, &in, GST_MAP_READ);
+  const gsize frames = in.size / gsize(channels * sample_bytes);
+  GstBuffer* out = gst_buffer_new_allocate(nullptr, frames * sample_bytes, nullptr);
+  GstMapInfo o;
+  gst_buffer_map(out, &o, GST_MAP_WRITE);
+  for (gsize i = 0; i < frames; ++i)
+    std::memcpy(o.data + i * sample_bytes, in.data + (i * channels + channel) * sample_bytes, sample_bytes);
+  gst_buffer_unmap(out, &o);
+  gst_buffer_unmap(interleaved, &in);
+  return out;
 }
 
 }  // namespace
 
-struct StartInfo {
-  const tw::StartEvent& start;
-};
-
-struct MediaInfo {
-  const tw::MediaEvent& media;
-};
-
-// A call admitted locally whose cluster lease Redis has not answered yet: its start, and the
-// frames that arrive meanwhile (a few: the wait is bounded by REDIS_TIMEOUT_MS).
+// A call admitted locally whose cluster lease Redis has not answered yet: the frames that
+// arrive meanwhile (a few: the wait is bounded by REDIS_TIMEOUT_MS).
 struct PendingStart {
   struct Frame {
     GstBuffer* buffer;
-    guint64 timestamp_ms;
-    bool outbound;
+    std::optional<guint64> timestamp_ms;
+    std::string track;
     gint64 arrival_us;
   };
   static constexpr std::size_t kMaxFrames = 250;  // 5 s of one track: far above any timeout
 
-  tw::StartEvent start;
   std::vector<Frame> frames;
 
   ~PendingStart() {
@@ -83,27 +71,30 @@ struct BusRoute {
   LoopMailbox* mailbox;
 };
 
-namespace {
-
-// Decodes a media payload straight into a new GstBuffer (one allocation per frame).
-GstBuffer* decode_payload_to_buffer(std::string_view base64) {
-  GstBuffer* buffer = gst_buffer_new_allocate(nullptr, tw::base64_decoded_max(base64.size()), nullptr);
-  GstMapInfo map;
-  gst_buffer_map(buffer, &map, GST_MAP_WRITE);
-  auto n = tw::decode_base64(base64, std::span<std::uint8_t>(map.data, map.size));
-  gst_buffer_unmap(buffer, &map);
-  if (!n || *n == 0) {
-    gst_buffer_unref(buffer);
-    return nullptr;
+// The egress elements' way out: straight onto the socket from the call's loop, through the
+// loop's mailbox from any other thread (an agent's).
+class CallSession::OutboundSender final : public transport::Sender {
+ public:
+  explicit OutboundSender(CallSession& session) : session_(session), weak_(session.weak_from_this()) {}
+  void send(const transport::OutboundMessage& m) override {
+    if (g_main_context_is_owner(session_.worker_.context())) {
+      session_.send_outbound(m);
+      return;
+    }
+    session_.worker_.mailbox().post([weak = weak_, bytes = std::string(m.bytes), binary = m.binary, audio = m.audio] {
+      if (auto live = weak.lock()) live->send_outbound({bytes, binary, audio});
+    });
   }
-  gst_buffer_set_size(buffer, static_cast<gssize>(*n));
-  return buffer;
-}
 
-}  // namespace
+ private:
+  CallSession& session_;  // outlives the pipeline: teardown stops every streaming thread first
+  std::weak_ptr<CallSession> weak_;
+};
 
-CallSession::CallSession(Worker& worker, GSocket* socket, std::string early_bytes)
+CallSession::CallSession(Worker& worker, GSocket* socket, std::string early_bytes, const ServedTransport& transport)
     : worker_(worker),
+      transport_(transport),
+      codec_(transport.descriptor.create_codec()),
       connection_(worker.epoll(), worker.epoll().read_buffer(), socket, std::move(early_bytes),
                   worker.host().config().max_message_bytes),
       inbound_budget_(gint64(worker.host().config().inbound_media_allowance_ms) * 1000),
@@ -159,14 +150,13 @@ void CallSession::refuse(unsigned short code, const char* reason, const char* ou
 void CallSession::on_ws_text(std::string_view text, gint64 arrival_us) {
   last_inbound_us_ = last_pong_us_ = arrival_us;
   if (state_ != State::kOpen) return;
-  handle_text(text.data(), text.size(), arrival_us);
+  handle(codec_->read_text(text), arrival_us);
 }
 
-void CallSession::on_ws_binary(std::span<const std::uint8_t>, gint64 arrival_us) {
+void CallSession::on_ws_binary(std::span<const std::uint8_t> bytes, gint64 arrival_us) {
   last_inbound_us_ = last_pong_us_ = arrival_us;
   if (state_ != State::kOpen) return;
-  metrics().messages_rejected("binary").inc();
-  finish(SOUP_WEBSOCKET_CLOSE_UNSUPPORTED_DATA, "binary data not accepted", "binary");
+  handle(codec_->read_binary(bytes), arrival_us);
 }
 
 void CallSession::on_ws_protocol_error(std::uint16_t code, const char* reason) {
@@ -182,91 +172,91 @@ void CallSession::on_ws_protocol_error(std::uint16_t code, const char* reason) {
 
 void CallSession::on_ws_pong() { last_pong_us_ = g_get_monotonic_time(); }
 
-void CallSession::handle_text(const char* data, gsize size, gint64 arrival_us) {
-  if (size == 4 && std::memcmp(data, "ping", 4) == 0) {
-    connection_.send_text("pong");
-    return;
-  }
-  const tw::InboundMessage& msg = worker_.envelope_parser().parse(std::string_view(data, size));
-  switch (msg.kind) {
-    case tw::EventKind::kMedia:
-      push_media(MediaInfo{msg.media}, arrival_us);
+void CallSession::handle(const Inbound& in, gint64 arrival_us) {
+  if (!in.reply.empty()) connection_.send_text(in.reply);
+  switch (in.kind) {
+    case Inbound::Kind::kAudio:
+      push_media(in, arrival_us);
       return;
-    case tw::EventKind::kStart:
-      if (started_) {
-        metrics().messages_rejected("duplicate_start").inc();
-        return;
-      }
-      handle_start(StartInfo{msg.start});
+    case Inbound::Kind::kStart:
+      handle_start();
       return;
-    case tw::EventKind::kMark: {
-      // A mark belongs to the stream, not a track: post it once, from the inbound ingest (as
-      // twiliosrc does offline), or a pipeline recording both tracks reports every mark twice.
-      const std::string name(msg.mark);
-      for (auto& in : ingests_) {
-        if (!in.outbound_track) g_signal_emit_by_name(in.element, "push-mark", name.c_str());
+    case Inbound::Kind::kMark:
+    case Inbound::Kind::kDtmf: {
+      // Marks and keys belong to the caller's side: posted once, by the inbound ingest, or a
+      // pipeline with both tracks reports every one twice.
+      const std::string text(in.text);
+      for (auto& ingest : ingests_) {
+        if (ingest.track != MEDIAFLOW_TRACK_INBOUND) continue;
+        if (in.kind == Inbound::Kind::kMark) transport::ingest_push_mark(ingest.element, text.c_str());
+        else transport::ingest_push_dtmf(ingest.element, text.c_str());
       }
       return;
     }
-    case tw::EventKind::kDtmf: {
-      const std::string digit(msg.dtmf.digit);
-      for (auto& in : ingests_) {
-        if (!in.outbound_track) g_signal_emit_by_name(in.element, "push-dtmf", digit.c_str());
-      }
-      return;
-    }
-    case tw::EventKind::kStop:
+    case Inbound::Kind::kStop:
       finish(SOUP_WEBSOCKET_CLOSE_NORMAL, "stop", "completed");
       return;
-    case tw::EventKind::kConnected:
+    case Inbound::Kind::kReject:
+      if (in.rejected) metrics().messages_rejected(in.rejected).inc();
+      finish(in.close_code, in.close_reason, in.rejected ? in.rejected : "protocol_error");
       return;
-    case tw::EventKind::kUnknown:
-      metrics().messages_rejected("unknown_event").inc();
-      return;
-    case tw::EventKind::kMalformed:
-    default:
-      metrics().messages_rejected("malformed_json").inc();
+    case Inbound::Kind::kNothing:
+      if (in.rejected) metrics().messages_rejected(in.rejected).inc();
       return;
   }
 }
 
-void CallSession::push_media(const MediaInfo& info, gint64 arrival_us) {
-  const tw::MediaEvent& media = info.media;
+void CallSession::push_media(const Inbound& in, gint64 arrival_us) {
   if (!started_) {
     metrics().messages_rejected("media_before_start").inc();
     return;
   }
-  GstBuffer* buffer = decode_payload_to_buffer(media.payload_base64);
-  if (!buffer) {
+  GstBuffer* buffer = gst_buffer_new_allocate(nullptr, codec_->audio_bytes_max(in), nullptr);
+  GstMapInfo map;
+  gst_buffer_map(buffer, &map, GST_MAP_WRITE);
+  const std::optional<std::size_t> n = codec_->decode_audio(in, {map.data, map.size});
+  gst_buffer_unmap(buffer, &map);
+  if (!n || *n == 0) {
+    gst_buffer_unref(buffer);
     metrics().messages_rejected("bad_base64").inc();
     return;
   }
-  const bool outbound = media.track == "outbound";
-  // Twilio media is 8 kHz mu-law: one byte is 125 µs of audio.
-  const gint64 audio_us = gint64(gst_buffer_get_size(buffer)) * 125;
-  if (!(outbound ? outbound_budget_ : inbound_budget_).admit(audio_us, arrival_us)) {
+  gst_buffer_set_size(buffer, static_cast<gssize>(*n));
+  const bool outbound = in.track == "outbound";
+  const transport::AudioFormat& wire = codec_->start().format;
+  if (!(outbound ? outbound_budget_ : inbound_budget_).admit(wire.duration_us(*n), arrival_us)) {
     gst_buffer_unref(buffer);
     metrics().frames_dropped("faster_than_realtime").inc();
     return;
   }
   if (pending_start_) {  // waiting for the cluster's answer: kept, pushed once the pipeline runs
     if (pending_start_->frames.size() < PendingStart::kMaxFrames) {
-      pending_start_->frames.push_back({buffer, media.timestamp_ms, outbound, arrival_us});
+      pending_start_->frames.push_back({buffer, in.timestamp_ms, std::string(in.track), arrival_us});
     } else {
       gst_buffer_unref(buffer);
       metrics().frames_dropped("admission_pending").inc();
     }
     return;
   }
-  push_buffer(buffer, media.timestamp_ms, outbound, arrival_us);
+  push_buffer(buffer, in.timestamp_ms, in.track, arrival_us);
 }
 
-void CallSession::push_buffer(GstBuffer* buffer, guint64 timestamp_ms, bool outbound, gint64 arrival_us) {
+void CallSession::push_buffer(GstBuffer* buffer, std::optional<guint64> timestamp_ms, std::string_view track,
+                              gint64 arrival_us) {
   GstFlowReturn ret = GST_FLOW_OK;
   bool pushed = false;
-  for (auto& in : ingests_) {
-    if (in.outbound_track != outbound) continue;
-    g_signal_emit(in.element, push_media_signal_, 0, buffer, timestamp_ms, &ret);
+  const transport::AudioFormat& wire = codec_->start().format;
+  for (auto& ingest : ingests_) {
+    const int channel = ingest.track == MEDIAFLOW_TRACK_OUTBOUND ? 1 : 0;
+    if (track.empty() && wire.channels > 1) {  // interleaved tracks: each ingest takes its channel
+      if (channel >= wire.channels) continue;
+      GstBuffer* mine = extract_channel(buffer, wire.channels, channel, wire.bytes_per_sample());
+      ret = transport::ingest_push_audio(ingest.element, mine, timestamp_ms);
+      gst_buffer_unref(mine);
+    } else {
+      if ((track.empty() ? channel != 0 : (track == "outbound") != (channel == 1))) continue;
+      ret = transport::ingest_push_audio(ingest.element, buffer, timestamp_ms);
+    }
     pushed = true;
   }
   gst_buffer_unref(buffer);
@@ -279,20 +269,21 @@ void CallSession::push_buffer(GstBuffer* buffer, guint64 timestamp_ms, bool outb
   if (ret != GST_FLOW_OK && ret != GST_FLOW_EOS) metrics().frames_dropped("pipeline_flow").inc();
 }
 
-void CallSession::handle_start(const StartInfo& info) {
+void CallSession::handle_start() {
+  const transport::CallStart& start = codec_->start();
   started_ = true;
-  stream_sid_ = info.start.stream_sid;
-  call_sid_ = info.start.call_sid;
+  stream_sid_ = start.stream_sid;
+  call_sid_ = start.call_sid;
   if (!admit()) return;
   ClusterAdmission* cluster = worker_.cluster();
   if (!cluster) {
-    start_pipeline(info);
+    start_pipeline();
     return;
   }
   // MAX_CONCURRENT_CALLS held; now the cluster-wide and per-campaign limits (Redis).
-  pending_start_ = std::make_unique<PendingStart>(PendingStart{info.start, {}});
-  auto campaign = info.start.custom_parameters.find("campaign_id");
-  lease_ = cluster->acquire(campaign == info.start.custom_parameters.end() ? std::string() : campaign->second,
+  pending_start_ = std::make_unique<PendingStart>();
+  auto campaign = start.params.find("campaign_id");
+  lease_ = cluster->acquire(campaign == start.params.end() ? std::string() : campaign->second,
                             [session = weak_from_this()](ClusterAdmission::Decision d) {
                               if (auto live = session.lock()) live->on_cluster_decision(int(d));
                             });
@@ -321,20 +312,17 @@ void CallSession::on_cluster_decision(int decision) {
     refuse(protocol::websocket::close_code::kTryAgainLater, "at capacity", "capacity");
     return;
   }
-  start_pipeline(StartInfo{pending->start});
+  start_pipeline();
   if (!pipeline_ || state_ != State::kOpen) return;
-  for (auto& f : pending->frames) push_buffer(std::exchange(f.buffer, nullptr), f.timestamp_ms, f.outbound, f.arrival_us);
+  for (auto& f : pending->frames) push_buffer(std::exchange(f.buffer, nullptr), f.timestamp_ms, f.track, f.arrival_us);
 }
 
-void CallSession::start_pipeline(const StartInfo& info) {
+void CallSession::start_pipeline() {
   const gint64 start_us = g_get_monotonic_time();
-  const tw::StartEvent& start = info.start;
+  const transport::CallStart& start = codec_->start();
   const auto& cfg = worker_.host().config();
-  stream_sid_ = start.stream_sid;
-  call_sid_ = start.call_sid;
-  auto it = start.custom_parameters.find("pipeline");
-  pipeline_name_ = it != start.custom_parameters.end() && !it->second.empty() ? it->second
-                                                                              : cfg.default_pipeline;
+  auto it = start.params.find("pipeline");
+  pipeline_name_ = it != start.params.end() && !it->second.empty() ? it->second : cfg.default_pipeline;
   auto spec = worker_.host().catalog().find(pipeline_name_);
   if (!spec) {
     log::warn("call_refused", {{"call", log::call_id(call_sid_)}, {"reason", "unknown pipeline"},
@@ -346,90 +334,86 @@ void CallSession::start_pipeline(const StartInfo& info) {
   vars["call.sid"] = start.call_sid;
   vars["call.stream_sid"] = start.stream_sid;
   vars["call.account_sid"] = start.account_sid;
+  vars["call.transport"] = transport_.descriptor.name;
   gchar* uuid = g_uuid_string_random();
   vars["recording.id"] = uuid;
   g_free(uuid);
-  for (const auto& [k, v] : start.custom_parameters) vars["param." + k] = v;
+  for (const auto& [k, v] : start.params) vars["param." + k] = v;
   if (!vars.count("param.organization_id")) vars["param.organization_id"] = "unassigned";
 
-  pipeline::BuildResult built = pipeline::build_pipeline(*spec, vars);
+  const pipeline::CallPlane plane{transport_.descriptor.ingest_factory, transport_.descriptor.egress_factory,
+                                  start.format.mono()};
+  pipeline::BuildResult built = pipeline::build_pipeline(*spec, vars, plane);
   pipeline_ = built.pipeline;
   if (!pipeline_) {
-    metrics().pipeline_errors().inc();
-    log::error("pipeline_build_failed", {{"call", log::call_id(call_sid_)}, {"pipeline", pipeline_name_},
-                                         {"error", built.error}});
-    finish(SOUP_WEBSOCKET_CLOSE_SERVER_ERROR, "pipeline failure", "pipeline_error");
+    pipeline_failed("pipeline_build_failed", built.error);
     return;
   }
-  // Find the ingest sources and egress sinks the host feeds and drains.
+  // The call's ends: every ingest the host feeds and every egress that answers the caller.
+  std::string wrong_transport;
   GstIterator* it_el = gst_bin_iterate_recurse(GST_BIN(pipeline_));
   GValue item = G_VALUE_INIT;
   while (gst_iterator_next(it_el, &item) == GST_ITERATOR_OK) {
     auto* e = GST_ELEMENT(g_value_get_object(&item));
-    if (is_factory(e, "twiliosrc")) {
-      ingests_.push_back({e, emits_outbound_track(e)});
-    } else if (is_factory(e, "twiliosink")) {
-      g_object_set(e, "stream-sid", stream_sid_.c_str(), nullptr);
-      g_signal_connect(e, "outbound-message", G_CALLBACK(on_outbound), this);
+    GstElementFactory* f = gst_element_get_factory(e);
+    const char* factory = f ? GST_OBJECT_NAME(f) : "";
+    if (MEDIAFLOW_IS_INGEST_SRC(e)) {
+      if (std::strcmp(factory, transport_.descriptor.ingest_factory) != 0) wrong_transport = factory;
+      ingests_.push_back({MEDIAFLOW_INGEST_SRC(e), transport::ingest_track(MEDIAFLOW_INGEST_SRC(e))});
+    } else if (MEDIAFLOW_IS_EGRESS_SINK(e)) {
+      if (std::strcmp(factory, transport_.descriptor.egress_factory) != 0) wrong_transport = factory;
+      transport::egress_set_call(MEDIAFLOW_EGRESS_SINK(e), start);
+      transport::egress_set_sender(MEDIAFLOW_EGRESS_SINK(e), std::make_shared<OutboundSender>(*this));
     }
     g_value_reset(&item);
   }
   g_value_unset(&item);
   gst_iterator_free(it_el);
+  if (!wrong_transport.empty()) {
+    pipeline_failed("pipeline_build_failed", "the pipeline names " + wrong_transport + ", which is not the " +
+                                                 transport_.descriptor.name + " transport's: write @ingest / @egress");
+    return;
+  }
   if (ingests_.empty()) {
-    metrics().pipeline_errors().inc();
-    log::error("pipeline_build_failed", {{"call", log::call_id(call_sid_)}, {"pipeline", pipeline_name_},
-                                         {"error", "pipeline has no twiliosrc to feed"}});
-    finish(SOUP_WEBSOCKET_CLOSE_SERVER_ERROR, "pipeline failure", "pipeline_error");
+    pipeline_failed("pipeline_build_failed", "the pipeline has no @ingest to feed");
     return;
   }
   transcript_path_ = transcript_location(pipeline_, cfg.recordings_dir,
                                          {vars["param.organization_id"], start.call_sid,
                                           start.stream_sid, vars["recording.id"]})
                          .string();
-  push_media_signal_ = g_signal_lookup("push-media", G_OBJECT_TYPE(ingests_[0].element));
-  end_of_stream_signal_ = g_signal_lookup("end-of-stream", G_OBJECT_TYPE(ingests_[0].element));
-
   bus_ = gst_element_get_bus(pipeline_);
   gst_bus_set_sync_handler(bus_, on_bus_sync, new BusRoute{weak_from_this(), &worker_.mailbox()},
                            [](gpointer d) { delete static_cast<BusRoute*>(d); });
   if (gst_element_set_state(pipeline_, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
-    metrics().pipeline_errors().inc();
-    log::error("pipeline_start_failed", {{"call", log::call_id(call_sid_)}, {"pipeline", pipeline_name_}});
-    finish(SOUP_WEBSOCKET_CLOSE_SERVER_ERROR, "pipeline failure", "pipeline_error");
+    pipeline_failed("pipeline_start_failed", "");
     return;
   }
   metrics().pipeline_start().observe((g_get_monotonic_time() - start_us) / 1e6);
   log::info("call_started", {{"call", log::call_id(call_sid_)}, {"pipeline", pipeline_name_},
-                             {"worker", worker_.index()}});
+                             {"transport", transport_.descriptor.name}, {"worker", worker_.index()}});
   evidence_call_ = worker_.host().evidence().call_started(
       {call_sid_, stream_sid_, start.account_sid, vars["param.organization_id"], pipeline_name_, transcript_path_});
 }
 
-void CallSession::on_outbound(GstElement*, const gchar* json, gpointer self) {
-  auto* s = static_cast<CallSession*>(self);
-  if (g_main_context_is_owner(s->worker_.context())) {
-    s->send_outbound(json);
-    return;
-  }
-  // Emitted from a streaming thread (an agent's): hand it to the call's loop.
-  s->worker_.mailbox().post([session = s->weak_from_this(), text = std::string(json)] {
-    if (auto live = session.lock()) live->send_outbound(text.c_str());
-  });
+void CallSession::pipeline_failed(const char* event, const std::string& error) {
+  metrics().pipeline_errors().inc();
+  if (error.empty()) log::error(event, {{"call", log::call_id(call_sid_)}, {"pipeline", pipeline_name_}});
+  else log::error(event, {{"call", log::call_id(call_sid_)}, {"pipeline", pipeline_name_}, {"error", error}});
+  finish(SOUP_WEBSOCKET_CLOSE_SERVER_ERROR, "pipeline failure", "pipeline_error");
 }
 
-void CallSession::send_outbound(const char* json) {
+void CallSession::send_outbound(const transport::OutboundMessage& m) {
   if (!connection_.is_open()) return;
-  const bool is_media = std::strncmp(json, "{\"event\":\"media\"", 16) == 0;
-  const std::size_t len = std::strlen(json);
   // Backpressure: what the kernel has not taken waits in the connection's queue; beyond the
   // limit, audio is dropped (marks and clears always go).
-  if (is_media && connection_.backlog_bytes() + len > worker_.host().config().max_outbound_queue_bytes) {
+  if (m.audio && connection_.backlog_bytes() + m.bytes.size() > worker_.host().config().max_outbound_queue_bytes) {
     metrics().frames_dropped("backpressure").inc();
     return;
   }
-  connection_.send_text(std::string_view(json, len));
-  if (is_media) metrics().frames_out().inc();
+  if (m.binary) connection_.send_binary({reinterpret_cast<const std::uint8_t*>(m.bytes.data()), m.bytes.size()});
+  else connection_.send_text(m.bytes);
+  if (m.audio) metrics().frames_out().inc();
 }
 
 namespace {
@@ -440,9 +424,9 @@ void remove_source(GMainContext* ctx, guint& id) {
   id = 0;
 }
 
+// Besides these, every message an ingest posts (the transport's marks and keys).
 const char* const kCallEvents[] = {"mediaflow-transcript", "mediaflow-speech-started",
-                                   "mediaflow-utterance-end", "mediaflow-agent-event",
-                                   "twilio-dtmf", "twilio-mark"};
+                                   "mediaflow-utterance-end", "mediaflow-agent-event"};
 
 }  // namespace
 
@@ -545,12 +529,11 @@ void CallSession::on_bus(GstMessage* msg) {
         const char* vendor = gst_structure_get_string(st, "vendor");
         metrics().vendor_reconnects(vendor ? vendor : "unknown").inc();
       } else {
-        for (const char* ev : kCallEvents) {
-          if (!std::strcmp(name, ev)) {
-            s->worker_.host().write_call_event(s->transcript_path_, gstutil::structure_to_json(st));
-            s->worker_.host().evidence().call_event(s->evidence_call_, st);
-            break;
-          }
+        bool call_event = MEDIAFLOW_IS_INGEST_SRC(msg->src);
+        for (const char* ev : kCallEvents) call_event = call_event || !std::strcmp(name, ev);
+        if (call_event) {
+          s->worker_.host().write_call_event(s->transcript_path_, gstutil::structure_to_json(st));
+          s->worker_.host().evidence().call_event(s->evidence_call_, st);
         }
       }
       break;
@@ -567,7 +550,7 @@ void CallSession::finish(unsigned short code, const char* reason, const char* ou
   close_reason_ = reason;
   outcome_ = outcome;
   if (pipeline_ && !ingests_.empty()) {
-    for (auto& in : ingests_) g_signal_emit(in.element, end_of_stream_signal_, 0, nullptr);
+    for (auto& in : ingests_) transport::ingest_end_of_stream(in.element);
     eos_timeout_ = schedule(kEosTimeoutMs, G_PRIORITY_DEFAULT, &CallSession::on_eos_timeout);
     return;
   }

@@ -1,17 +1,25 @@
-// One Twilio Media Streams WebSocket = one call: parses envelopes, builds the call's pipeline
-// on `start`, pushes media inline into twiliosrc, sends twiliosink's outbound messages,
-// enforces the guards (size, binary, idle, keepalive, backpressure) and finishes the call so
-// that every sink sees EOS (recordings finalised) before teardown. Worker thread only.
+// One call WebSocket = one call, on any transport (transport/codec.hpp): its codec reads the
+// messages, the call's pipeline is built at the first one with the transport's @ingest and
+// @egress, media is pushed inline into the ingests and the egress' messages go straight out.
+// The session enforces the guards (size, idle, keepalive, realtime budget, backpressure) and
+// finishes the call so that every sink sees EOS (recordings finalised) before teardown.
+// Worker thread only.
 #pragma once
 
 #include <mediaflow/server/realtime_budget.hpp>
+#include <mediaflow/transport/codec.hpp>
+#include <mediaflow/transport/egress_sink.hpp>
+#include <mediaflow/transport/ingest_src.hpp>
+#include <mediaflow/server/served_transports.hpp>
 #include "server/websocket_connection.hpp"
 
 #include <gst/gst.h>
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace mediaflow::server {
@@ -21,8 +29,8 @@ class Worker;
 class CallSession : public std::enable_shared_from_this<CallSession>, private WebSocketConnection::Delegate {
  public:
   // Takes over the upgraded connection (`socket`) with the bytes the client sent right after
-  // its upgrade request (`early_bytes`, read before anything else).
-  CallSession(Worker& worker, GSocket* socket, std::string early_bytes);
+  // its upgrade request (`early_bytes`, read before anything else), on `transport`'s path.
+  CallSession(Worker& worker, GSocket* socket, std::string early_bytes, const ServedTransport& transport);
   ~CallSession();
   CallSession(const CallSession&) = delete;
   CallSession& operator=(const CallSession&) = delete;
@@ -42,16 +50,16 @@ class CallSession : public std::enable_shared_from_this<CallSession>, private We
  private:
   enum class State { kOpen, kFinishing, kClosing, kDone };
   struct Ingest {
-    GstElement* element;
-    bool outbound_track;
+    MediaflowIngestSrc* element;  // owned by the pipeline
+    MediaflowTrack track;
   };
+  class OutboundSender;
 
   void on_ws_text(std::string_view text, gint64 arrival_us) override;
   void on_ws_binary(std::span<const std::uint8_t> bytes, gint64 arrival_us) override;
   void on_ws_protocol_error(std::uint16_t code, const char* reason) override;
   void on_ws_pong() override;
   void on_ws_closed() override;
-  static void on_outbound(GstElement* sink, const gchar* json, gpointer self);
   // Bus messages arrive on the posting thread; the ones the host acts on are handed to the
   // call's loop (no bus watch: a watch is one more polled fd per call on the loop).
   static GstBusSyncReply on_bus_sync(GstBus*, GstMessage*, gpointer self);
@@ -61,23 +69,26 @@ class CallSession : public std::enable_shared_from_this<CallSession>, private We
   // Runs `fn` on the call's loop after `ms` (0 = when idle); the source keeps the session alive.
   guint schedule(guint ms, gint priority, gboolean (CallSession::*fn)());
 
-  void handle_text(const char* data, gsize size, gint64 arrival_us);
-  void handle_start(const struct StartInfo& start);
+  void handle(const transport::Inbound& in, gint64 arrival_us);
+  void handle_start();
   // After admission: the call's pipeline from its pipeline file, then PLAYING.
-  void start_pipeline(const struct StartInfo& start);
+  void start_pipeline();
+  void pipeline_failed(const char* event, const std::string& error);
   void on_cluster_decision(int decision);  // ClusterAdmission::Decision
   // Takes a call slot at `start`; false when refused (the connection is then closing).
   bool admit();
   void refuse(unsigned short code, const char* reason, const char* outcome);
   void stop_awaiting_start();
-  void push_media(const struct MediaInfo& media, gint64 arrival_us);
-  void push_buffer(GstBuffer* buffer, guint64 timestamp_ms, bool outbound, gint64 arrival_us);
-  void send_outbound(const char* json);
+  void push_media(const transport::Inbound& audio, gint64 arrival_us);
+  void push_buffer(GstBuffer* buffer, std::optional<guint64> timestamp_ms, std::string_view track, gint64 arrival_us);
+  void send_outbound(const transport::OutboundMessage& message);
   void close_socket();
   void teardown_pipeline();
   void maybe_done();
 
   Worker& worker_;
+  const ServedTransport& transport_;  // the host's, for its lifetime
+  std::unique_ptr<transport::Codec> codec_;
   WebSocketConnection connection_;
   State state_ = State::kOpen;
   unsigned short close_code_ = 1000;
@@ -100,11 +111,9 @@ class CallSession : public std::enable_shared_from_this<CallSession>, private We
   GstBus* bus_ = nullptr;  // with our sync handler installed
   guint eos_timeout_ = 0;
   std::vector<Ingest> ingests_;
-  guint push_media_signal_ = 0;
-  guint end_of_stream_signal_ = 0;
 
-  RealtimeBudget inbound_budget_;   // Twilio track "inbound" (the caller)
-  RealtimeBudget outbound_budget_;  // track "outbound" of a both_tracks stream
+  RealtimeBudget inbound_budget_;   // track "inbound" (the caller), or every interleaved track
+  RealtimeBudget outbound_budget_;  // track "outbound", where a transport sends it apart
   gint64 last_inbound_us_ = 0;
   gint64 last_pong_us_ = 0;
   gint64 last_ping_us_ = 0;

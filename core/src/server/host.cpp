@@ -1,5 +1,7 @@
 #include <mediaflow/server/host.hpp>
 
+#include <mediaflow/plugin_registry.hpp>
+
 #include "server/event_file_writer.hpp"
 #include "server/reuseport_socket.hpp"
 #include "server/worker.hpp"
@@ -51,6 +53,8 @@ bool Host::start(std::string* error) {
   log::set_instance(config_.instance_id);
   metrics().set_redis_enabled(!config_.redis_url.empty());
   if (!config_.redis_url.empty() && !parse_redis_url(config_.redis_url, error)) return false;
+  transports_ = serve_transports(loaded_transports(), config_, error);
+  if (transports_.empty()) return false;
   // The spool first: what a previous process left resumes before new calls add to it.
   if (!evidence_->start(error)) return false;
   uint16_t port = config_.port;

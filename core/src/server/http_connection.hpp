@@ -21,10 +21,13 @@
 
 namespace mediaflow::server {
 
+struct ServedTransport;
+
 struct HttpAnswer {
   protocol::http::Response response;
   bool upgrade = false;  // response is a 101: hand the socket over once it is written
   bool requested_while_draining = false;
+  const ServedTransport* transport = nullptr;  // whose path the upgrade came on (the host's)
 };
 
 class HttpRouter {

@@ -1,5 +1,7 @@
 #include "server/http_routes.hpp"
 
+#include <mediaflow/server/served_transports.hpp>
+
 #include <mediaflow/evidence/evidence_service.hpp>
 #include <mediaflow/log.hpp>
 #include <mediaflow/metrics.hpp>
@@ -71,6 +73,13 @@ http::Response status_body(Host& host, bool health) {
   json_builder_add_string_value(b, "media");
   json_builder_set_member_name(b, "wsPath");
   json_builder_add_string_value(b, host.config().ws_path.c_str());
+  json_builder_set_member_name(b, "transports");  // every media plane and its path
+  json_builder_begin_object(b);
+  for (const auto& t : host.transports()) {
+    json_builder_set_member_name(b, t.descriptor.name);
+    json_builder_add_string_value(b, t.path.c_str());
+  }
+  json_builder_end_object(b);
   json_builder_set_member_name(b, "time");
   json_builder_add_string_value(b, iso8601_now().c_str());
   if (health) {
@@ -126,9 +135,10 @@ http::Response handle_http_request(Host& host, const http::Request& request) {
   return not_found();
 }
 
-std::optional<http::Response> check_websocket_request(Host& host, const http::Request& request) {
+std::optional<http::Response> check_websocket_request(Host& host, const ServedTransport& transport,
+                                                      const http::Request& request) {
   const auto& cfg = host.config();
-  if (!match_ws_path(cfg.ws_path, request.path).matches) return not_found();
+  if (!match_ws_path(transport.path, request.path).matches) return not_found();
   const std::optional<std::string> query_token = token_from_query(request.query);
   ConnectRequest req;
   req.path = request.path;
@@ -137,7 +147,7 @@ std::optional<http::Response> check_websocket_request(Host& host, const http::Re
   AuthConfig ac;
   ac.static_token = cfg.media_auth_token;
   ac.shared_secret = cfg.media_shared_secret;
-  AuthDecision d = authorize_connect(ac, cfg.ws_path, req);
+  AuthDecision d = authorize_connect(ac, transport.path, req);
   if (!d.allowed) {
     metrics().auth_failures(d.reason).inc();
     log::warn("auth_refused", {{"reason", d.reason}});

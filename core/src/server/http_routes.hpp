@@ -19,6 +19,7 @@ bool is_websocket_route(std::string_view ws_path, std::string_view path);
 protocol::http::Response handle_http_request(Host& host, const protocol::http::Request& request);
 // Nothing when the upgrade may go ahead; else the refusal (404 for a path that is not a
 // media path, 401 when auth refuses).
-std::optional<protocol::http::Response> check_websocket_request(Host& host, const protocol::http::Request& request);
+std::optional<protocol::http::Response> check_websocket_request(Host& host, const struct ServedTransport& transport,
+                                                                const protocol::http::Request& request);
 
 }  // namespace mediaflow::server

@@ -84,17 +84,25 @@ bool Worker::start(GSocket* listen_socket, std::string* error) {
 }
 
 HttpAnswer Worker::answer(const protocol::http::Request& request) {
-  const std::string& ws_path = host_.config().ws_path;
-  if (!is_websocket_route(ws_path, request.path)) return {handle_http_request(host_, request)};
+  const ServedTransport* transport = transport_for_path(host_.transports(), request.path);
+  if (!transport) return {handle_http_request(host_, request)};
   HttpAnswer a;
+  a.transport = transport;
   // Whether the host was draining when the upgrade request arrived: a caller whose request
   // came before SIGTERM has a live call even if the upgrade completes after it.
   a.requested_while_draining = stopping_ || host_.refusing_new_calls();
-  if (auto refusal = check_websocket_request(host_, request)) {  // refused before the upgrade (401…)
+  if (auto refusal = check_websocket_request(host_, *transport, request)) {  // refused before the upgrade (401…)
     a.response = std::move(*refusal);
     return a;
   }
-  net::ServerHandshake handshake = net::accept_upgrade_request(request);
+  const char* subprotocol = transport->descriptor.subprotocol;
+  if (subprotocol && !request.header_has_token("Sec-WebSocket-Protocol", subprotocol)) {
+    log::info("upgrade_refused", {{"status", 400}, {"reason", "subprotocol not offered"},
+                                  {"transport", transport->descriptor.name}});
+    a.response = protocol::http::json_error(400, std::string("Sec-WebSocket-Protocol must offer ") + subprotocol);
+    return a;
+  }
+  net::ServerHandshake handshake = net::accept_upgrade_request(request, subprotocol ? subprotocol : "");
   a.response = std::move(handshake.response);
   if (!handshake.ok) {
     log::info("upgrade_refused", {{"status", a.response.status}, {"reason", handshake.problem}});
@@ -121,16 +129,17 @@ void Worker::hand_over(int fd, std::string early_bytes, const HttpAnswer& answer
     upgrade_abandoned(answer);
     return;
   }
-  on_upgraded(socket, std::move(early_bytes), answer.requested_while_draining);
+  on_upgraded(socket, std::move(early_bytes), answer);
   g_object_unref(socket);
 }
 
-void Worker::on_upgraded(GSocket* socket, std::string early_bytes, bool requested_while_draining) {
+void Worker::on_upgraded(GSocket* socket, std::string early_bytes, const HttpAnswer& answer) {
+  const bool requested_while_draining = answer.requested_while_draining;
   struct Settle {  // after await_start below, so the connection is never uncounted in between
     Host& host;
     ~Settle() { host.upgrade_pending(-1); }
   } settle{host_};
-  auto session = std::make_shared<CallSession>(*this, socket, std::move(early_bytes));
+  auto session = std::make_shared<CallSession>(*this, socket, std::move(early_bytes), *answer.transport);
   sessions_.insert(session);
   session->attach();
   if (stopping_ || requested_while_draining) {

@@ -9,7 +9,6 @@
 
 #include <gio/gio.h>
 
-#include <mediaflow/protocol/twilio_envelope.hpp>
 
 #include <cstdint>
 #include <memory>
@@ -41,8 +40,6 @@ class Worker final : public HttpRouter {
   Host& host() { return host_; }
   GMainContext* context() { return context_; }
   unsigned index() const { return index_; }
-  // One parser per loop (not per call): its buffers are reused for every frame of every call.
-  protocol::twilio::TwilioEnvelopeParser& envelope_parser() { return parser_; }
   // Every call socket of this loop is in this one epoll set.
   EpollDispatcher& epoll() { return *epoll_; }
   // Hands work from other threads to this loop.
@@ -62,7 +59,7 @@ class Worker final : public HttpRouter {
 
  private:
   // The upgraded socket becomes a call (admission, drain and capacity rules).
-  void on_upgraded(GSocket* socket, std::string early_bytes, bool requested_while_draining);
+  void on_upgraded(GSocket* socket, std::string early_bytes, const HttpAnswer& answer);
   static gboolean on_housekeeping(gpointer self);
   void close_all(unsigned short code, const char* reason);
 
@@ -75,7 +72,6 @@ class Worker final : public HttpRouter {
   std::unordered_set<std::shared_ptr<CallSession>> sessions_;
   gint64 drain_deadline_us_ = 0;  // 0 = not draining
   bool stopping_ = false;
-  protocol::twilio::TwilioEnvelopeParser parser_;
   std::shared_ptr<EpollDispatcher> epoll_;  // this context's (shared with any vendor client here)
   std::unique_ptr<LoopMailbox> mailbox_;
   std::unique_ptr<ClusterAdmission> cluster_;  // created and destroyed on the loop's thread

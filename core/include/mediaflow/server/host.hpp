@@ -4,6 +4,7 @@
 #pragma once
 
 #include <mediaflow/server/config.hpp>
+#include <mediaflow/server/served_transports.hpp>
 
 #include <glib.h>
 
@@ -48,6 +49,8 @@ class Host {
   void stop();
 
   const ServerConfig& config() const { return config_; }
+  // The media planes served, each at its path (fixed at start()).
+  const std::vector<ServedTransport>& transports() const { return transports_; }
   pipeline::PipelineCatalog& catalog() { return *catalog_; }
 
   // Call accounting shared by all workers.
@@ -79,6 +82,7 @@ class Host {
 
   ServerConfig config_;
   std::shared_ptr<pipeline::PipelineCatalog> catalog_;
+  std::vector<ServedTransport> transports_;
   std::vector<std::unique_ptr<Worker>> workers_;
   uint16_t port_ = 0;
   std::atomic<bool> draining_{false};

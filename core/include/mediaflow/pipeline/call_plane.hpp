@@ -1,0 +1,34 @@
+// What "@ingest" and "@egress" stand for when a pipeline is built: the call's transport
+// elements (its ingest and egress, transport/ingest_src.hpp and egress_sink.hpp) and the audio
+// format they speak. A pipeline file that names the roles instead of twiliosrc/twiliosink runs
+// unchanged on every media plane; where a link from @ingest or to @egress carries caps, the
+// builder converts between them and the call's format (mulawdec/mulawenc, audioconvert,
+// audioresample: only what differs), and a link without caps keeps the call's own format
+// (an echo stays byte-exact on every plane).
+#pragma once
+
+#include <mediaflow/transport/audio_format.hpp>
+
+#include <string>
+#include <string_view>
+
+namespace mediaflow::pipeline {
+
+inline constexpr std::string_view kIngestRole = "@ingest";
+inline constexpr std::string_view kEgressRole = "@egress";
+
+struct CallPlane {
+  // Without a call (mediaflow run, validate, graph, gst tools): Twilio's, replaying captures.
+  std::string ingest_factory = "twiliosrc";
+  std::string egress_factory = "twiliosink";
+  transport::AudioFormat format;  // of one track: 8 kHz mu-law mono by default
+};
+
+// The element factory a node's "element" names on this plane.
+inline std::string element_factory(const std::string& element, const CallPlane& plane) {
+  if (element == kIngestRole) return plane.ingest_factory;
+  if (element == kEgressRole) return plane.egress_factory;
+  return element;
+}
+
+}  // namespace mediaflow::pipeline
