@@ -54,37 +54,6 @@ bool has_sometimes_src(GstElement* e) {
 
 using transport::AudioFormat;
 
-// The format a link's caps ask for, completed from `call` where they leave a field open;
-// nullopt when the caps are not audio this builder can convert to (then it links as written).
-std::optional<AudioFormat> format_of_caps(GstCaps* caps, const AudioFormat& call) {
-  if (gst_caps_get_size(caps) != 1) return std::nullopt;
-  const GstStructure* s = gst_caps_get_structure(caps, 0);
-  AudioFormat f = call;
-  if (gst_structure_has_name(s, "audio/x-mulaw")) {
-    f.encoding = AudioFormat::Encoding::kMulaw;
-  } else if (gst_structure_has_name(s, "audio/x-raw")) {
-    const char* fmt = gst_structure_get_string(s, "format");
-    if (fmt && std::string_view(fmt) != "S16LE") return std::nullopt;
-    f.encoding = AudioFormat::Encoding::kS16le;
-  } else {
-    return std::nullopt;
-  }
-  if (gst_structure_has_field(s, "rate") && !gst_structure_get_int(s, "rate", &f.rate)) return std::nullopt;
-  if (gst_structure_has_field(s, "channels") && !gst_structure_get_int(s, "channels", &f.channels)) return std::nullopt;
-  return f;
-}
-
-// The stock elements that turn `from` into `to`: only what differs.
-std::vector<const char*> converters(const AudioFormat& from, const AudioFormat& to) {
-  std::vector<const char*> out;
-  if (from == to) return out;
-  if (from.encoding == AudioFormat::Encoding::kMulaw) out.push_back("mulawdec");
-  if (from.channels != to.channels) out.push_back("audioconvert");
-  if (from.rate != to.rate) out.push_back("audioresample");
-  if (to.encoding == AudioFormat::Encoding::kMulaw) out.push_back("mulawenc");
-  return out;
-}
-
 class Builder {
  public:
   Builder(const PipelineSpec& spec, const Variables& vars, const CallPlane& plane)
@@ -169,7 +138,7 @@ class Builder {
                                                      const AudioFormat& to, const LinkSpec& link) {
     GstElement* first = nullptr;
     GstElement* last = nullptr;
-    for (const char* factory : converters(from, to)) {
+    for (const char* factory : audio_converters(from, to)) {
       std::string name = prefix + "_" + factory;
       for (int i = 1; GstElement* taken = gst_bin_get_by_name(GST_BIN(pipeline_), name.c_str()); ++i) {
         gst_object_unref(taken);
@@ -224,7 +193,7 @@ class Builder {
     }
     GstCaps* caps = gst_caps_from_string(link.caps->c_str());
     if (!caps) fail(link.caps_pos, "bad caps '" + *link.caps + "'");
-    const std::optional<AudioFormat> wanted = format_of_caps(caps, plane_.format);
+    const std::optional<AudioFormat> wanted = audio_format_of_caps(caps, plane_.format);
     std::string name = link.from.node + "_" + link.to.node + "_caps";
     // gst_bin_get_by_name returns a reference: every one taken is given back.
     for (int i = 1; GstElement* taken = gst_bin_get_by_name(GST_BIN(pipeline_), name.c_str()); ++i) {

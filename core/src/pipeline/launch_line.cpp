@@ -1,5 +1,7 @@
 #include <mediaflow/pipeline/launch_line.hpp>
 
+#include <mediaflow/pipeline/call_plane.hpp>
+
 #include <mediaflow/gstutil/secret_property.hpp>
 #include <mediaflow/protocol/redact.hpp>
 
@@ -141,6 +143,22 @@ class LineWriter {
 
   void caps_words(const LinkSpec& l) {
     if (!l.caps) return;
+    // The converters the builder puts between the call's ends and the link's caps (on the
+    // default plane: Twilio's 8 kHz mu-law), so the line builds what the host would.
+    std::optional<transport::AudioFormat> wanted;
+    if (GstCaps* caps = gst_caps_from_string(l.caps->c_str())) {
+      wanted = audio_format_of_caps(caps, plane_.format);
+      gst_caps_unref(caps);
+    }
+    auto converters = [&](const std::string& node, bool into_caps) {
+      const NodeSpec* n = spec_.find_node(node);
+      if (!wanted || !n || (n->element != kIngestRole && n->element != kEgressRole)) return;
+      for (const char* c : into_caps ? audio_converters(plane_.format, *wanted) : audio_converters(*wanted, plane_.format)) {
+        words_->push_back("!");
+        words_->push_back(c);
+      }
+    };
+    converters(l.from.node, true);
     words_->push_back("!");
     if (plain(*l.caps, "_/,=.()+-") && l.caps->find('/') != std::string::npos) {
       words_->push_back(*l.caps);
@@ -148,11 +166,12 @@ class LineWriter {
       words_->push_back("capsfilter");
       words_->push_back("caps=" + launch_value(*l.caps));
     }
+    converters(l.to.node, false);
   }
 
   bool declare(const NodeSpec& node, std::string* error) {
     emitted_nodes_.insert(node.name);
-    words_->push_back(node.element);
+    words_->push_back(element_factory(node.element, plane_));
     words_->push_back("name=" + node.name);
     for (const auto& p : node.properties) {
       std::string value = p.text;
@@ -160,7 +179,7 @@ class LineWriter {
         if (error) *error = spec_.diag(p.value_pos, property_label(node, p.name) + ": " + *error).str();
         return false;
       }
-      if (gstutil::is_secret_property(properties_.find(node.element, p.name))) {
+      if (gstutil::is_secret_property(properties_.find(element_factory(node.element, plane_), p.name))) {
         HiddenSecret secret{node.name, p.name, ""};
         value = secret_placeholder(p, vars_, &secret.env_name);
         if (hidden_) hidden_->push_back(std::move(secret));
@@ -197,6 +216,7 @@ class LineWriter {
   const Variables& vars_;
   std::vector<HiddenSecret>* hidden_;
   PropertyLookup properties_;
+  const CallPlane plane_;  // what @ingest/@egress are on a line for gst-launch-1.0
   std::vector<std::string>* words_ = nullptr;
   std::map<std::string, std::vector<size_t>> outgoing_;
   std::map<std::string, int> incoming_;

@@ -9,8 +9,12 @@
 
 #include <mediaflow/transport/audio_format.hpp>
 
+#include <gst/gst.h>
+
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace mediaflow::pipeline {
 
@@ -30,5 +34,12 @@ inline std::string element_factory(const std::string& element, const CallPlane& 
   if (element == kEgressRole) return plane.egress_factory;
   return element;
 }
+
+// The format a link's caps ask for, completed from `call` where they leave a field open;
+// nullopt when they are not audio the plane converts (then the link is made as written).
+std::optional<transport::AudioFormat> audio_format_of_caps(GstCaps* caps, const transport::AudioFormat& call);
+
+// The stock elements that turn `from` into `to`, in order: only what differs.
+std::vector<const char*> audio_converters(const transport::AudioFormat& from, const transport::AudioFormat& to);
 
 }  // namespace mediaflow::pipeline

@@ -1,0 +1,35 @@
+#include <mediaflow/pipeline/call_plane.hpp>
+
+namespace mediaflow::pipeline {
+
+using transport::AudioFormat;
+
+std::optional<AudioFormat> audio_format_of_caps(GstCaps* caps, const AudioFormat& call) {
+  if (gst_caps_get_size(caps) != 1) return std::nullopt;
+  const GstStructure* s = gst_caps_get_structure(caps, 0);
+  AudioFormat f = call;
+  if (gst_structure_has_name(s, "audio/x-mulaw")) {
+    f.encoding = AudioFormat::Encoding::kMulaw;
+  } else if (gst_structure_has_name(s, "audio/x-raw")) {
+    const char* fmt = gst_structure_get_string(s, "format");
+    if (fmt && std::string_view(fmt) != "S16LE") return std::nullopt;
+    f.encoding = AudioFormat::Encoding::kS16le;
+  } else {
+    return std::nullopt;
+  }
+  if (gst_structure_has_field(s, "rate") && !gst_structure_get_int(s, "rate", &f.rate)) return std::nullopt;
+  if (gst_structure_has_field(s, "channels") && !gst_structure_get_int(s, "channels", &f.channels)) return std::nullopt;
+  return f;
+}
+
+std::vector<const char*> audio_converters(const AudioFormat& from, const AudioFormat& to) {
+  std::vector<const char*> out;
+  if (from == to) return out;
+  if (from.encoding == AudioFormat::Encoding::kMulaw) out.push_back("mulawdec");
+  if (from.channels != to.channels) out.push_back("audioconvert");
+  if (from.rate != to.rate) out.push_back("audioresample");
+  if (to.encoding == AudioFormat::Encoding::kMulaw) out.push_back("mulawenc");
+  return out;
+}
+
+}  // namespace mediaflow::pipeline
