@@ -62,6 +62,7 @@
 #include "speech_cache.hpp"
 #include "synthesis_pool.hpp"
 
+#include <mediaflow/transport/ingest_src.hpp>
 #include <mediaflow/gstutil/agent_event.hpp>
 #include <mediaflow/gstutil/custom_events.hpp>
 #include <mediaflow/gstutil/element_message_watch.hpp>
@@ -329,12 +330,11 @@ void barge_in(GstEspeakAgent* self, std::unique_lock<std::mutex>& lock) {
 
 // sync-message::element on the pipeline's bus: the posting element's thread (the host's call
 // loop for twilio-mark).
-void handle_bus_message(GstEspeakAgent* self, const GstStructure* s) {
+void handle_bus_message(GstEspeakAgent* self, GstMessage* message, const GstStructure* s) {
   Conversation& c = *self->conversation;
   std::unique_lock lock(c.mutex);
-  if (gst_structure_has_name(s, "twilio-mark")) {
-    const char* name = gst_structure_get_string(s, "name");
-    std::optional<mp::Heard> heard = name ? c.heard_tracker->on_echo(name) : std::nullopt;
+  if (const char* mark = mediaflow::transport::mark_echo_name(message)) {  // twilio-mark, jambonz-mark
+    std::optional<mp::Heard> heard = c.heard_tracker->on_echo(mark);
     lock.unlock();
     if (heard) post_heard(self, {*heard});
   } else if (gst_structure_has_name(s, "mediaflow-speech-started")) {
@@ -356,10 +356,10 @@ void on_sync_message(GstBus*, GstMessage* message, gpointer data) {
   auto* self = GST_ESPEAK_AGENT(data);
   if (GST_MESSAGE_SRC(message) == GST_OBJECT(self)) return;  // our own events (posted below)
   const GstStructure* s = gst_message_get_structure(message);
-  if (!s || !(g_str_has_prefix(gst_structure_get_name(s), "mediaflow-") || gst_structure_has_name(s, "twilio-mark")))
+  if (!s || !(g_str_has_prefix(gst_structure_get_name(s), "mediaflow-") || mediaflow::transport::mark_echo_name(message)))
     return;
   g_mutex_lock(&self->handler_lock);
-  if (self->conversation) handle_bus_message(self, s);
+  if (self->conversation) handle_bus_message(self, message, s);
   g_mutex_unlock(&self->handler_lock);
 }
 

@@ -52,6 +52,7 @@
 #include "elevenlabs_protocol.hpp"
 #include "elevenlabs_session.hpp"
 
+#include <mediaflow/transport/ingest_src.hpp>
 #include <mediaflow/gstutil/agent_event.hpp>
 #include <mediaflow/gstutil/custom_events.hpp>
 #include <mediaflow/gstutil/element_message_watch.hpp>
@@ -377,12 +378,10 @@ void finish_output(GstElevenLabsAgent* self) {
 }
 
 // sync-message::element on the pipeline's bus: runs on the thread that posted the message
-// (the host's call loop, for twilio-mark).
+// (the host's call loop, for a transport's mark echo: twilio-mark, jambonz-mark).
 void on_sync_message(GstBus*, GstMessage* message, gpointer data) {
   auto* self = GST_ELEVENLABS_AGENT(data);
-  const GstStructure* s = gst_message_get_structure(message);
-  if (!s || !gst_structure_has_name(s, "twilio-mark")) return;
-  const gchar* name = gst_structure_get_string(s, "name");
+  const gchar* name = mediaflow::transport::mark_echo_name(message);
   Running* run = self->running;
   if (!name || !run) return;
   std::optional<mp::Heard> heard;

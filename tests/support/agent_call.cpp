@@ -26,7 +26,10 @@ AgentCall::AgentCall(GstElement* agent, std::string caps, std::size_t bytes_per_
     sink_ = gst_element_factory_make("twiliosink", "sink");
     g_object_set(sink_, "stream-sid", "MZ00000000000000000000000000000001", nullptr);
     g_signal_connect(sink_, "outbound-message", G_CALLBACK(on_outbound), this);
-    gst_bin_add_many(GST_BIN(pipeline_), agent_, sink_, nullptr);
+    // The call's ingest, unlinked: only its mark echoes matter here (agents hear a transport's
+    // mark echo from an ingest, whatever the plane).
+    marks_ = gst_element_factory_make("twiliosrc", "marks");
+    gst_bin_add_many(GST_BIN(pipeline_), agent_, sink_, marks_, nullptr);
     gst_element_link(agent_, sink_);
     src_ = gst_pad_new("src", GST_PAD_SRC);
     GstPad* sinkpad = gst_element_get_static_pad(agent_, "sink");
@@ -89,11 +92,8 @@ void AgentCall::push_chunks(const std::vector<std::uint8_t>& bytes, std::size_t 
 }
 
 void AgentCall::echo_mark(const std::string& name) {
-  // As the host does through twiliosrc's push-mark: an element message on the call's loop.
-  loop_.run_sync([&] {
-    GstStructure* s = gst_structure_new("twilio-mark", "name", G_TYPE_STRING, name.c_str(), nullptr);
-    gst_element_post_message(pipeline_, gst_message_new_element(GST_OBJECT(pipeline_), s));
-  });
+  // As the host does through the ingest's push-mark: a `twilio-mark` on the call's loop.
+  loop_.run_sync([&] { g_signal_emit_by_name(marks_, "push-mark", name.c_str()); });
 }
 
 void AgentCall::eos() {

@@ -1,7 +1,7 @@
 // Drives an agent element (any vendor) the way the host does: a loop thread with its own
 // thread-default GMainContext builds `[test pad] → agent → twiliosink` and pushes caller audio
 // inline; twiliosink's outbound messages (media, mark, clear) and the bus are collected.
-// echo_mark() posts a `twilio-mark` like the host does for Twilio's echo.
+// echo_mark() posts a `twilio-mark` from an ingest, as the host does for Twilio's echo.
 #pragma once
 
 #include "support/loop_thread.hpp"
@@ -56,6 +56,7 @@ class AgentCall {
   GstElement* pipeline_ = nullptr;
   GstElement* agent_ = nullptr;
   GstElement* sink_ = nullptr;
+  GstElement* marks_ = nullptr;  // a twiliosrc posting the mark echoes
   GstPad* src_ = nullptr;
   GstBus* bus_ = nullptr;
   std::string caps_;

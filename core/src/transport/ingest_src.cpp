@@ -358,6 +358,14 @@ GstFlowReturn ingest_replay_audio(MediaflowIngestSrc* src, GstBuffer* buffer, st
   return push_audio(src, buffer, timestamp_ms);
 }
 
+const char* mark_echo_name(GstMessage* message) {
+  if (GST_MESSAGE_TYPE(message) != GST_MESSAGE_ELEMENT || !MEDIAFLOW_IS_INGEST_SRC(GST_MESSAGE_SRC(message))) return nullptr;
+  const GstStructure* s = gst_message_get_structure(message);
+  auto* klass = MEDIAFLOW_INGEST_SRC_GET_CLASS(GST_MESSAGE_SRC(message));
+  if (!s || !gst_structure_has_name(s, klass->mark_message)) return nullptr;
+  return gst_structure_get_string(s, "name");
+}
+
 void ingest_post_mark(MediaflowIngestSrc* src, const char* name) {
   post(src, MEDIAFLOW_INGEST_SRC_GET_CLASS(src)->mark_message, "name", name, false);
 }

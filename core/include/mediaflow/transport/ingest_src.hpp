@@ -65,6 +65,11 @@ void ingest_push_mark(MediaflowIngestSrc* src, const char* name);
 void ingest_push_dtmf(MediaflowIngestSrc* src, const char* digit);
 void ingest_end_of_stream(MediaflowIngestSrc* src);
 
+// The name a message carries when it is a transport's mark echo ("twilio-mark",
+// "jambonz-mark": the audio before the mark was played, or cleared); null otherwise. For
+// elements that track what the caller heard, whatever the plane.
+const char* mark_echo_name(GstMessage* message);
+
 // For subclasses' replay_step() (the pad's task holds the stream lock): the buffer is taken.
 GstFlowReturn ingest_replay_audio(MediaflowIngestSrc* src, GstBuffer* buffer, std::optional<std::uint64_t> timestamp_ms);
 void ingest_post_mark(MediaflowIngestSrc* src, const char* name);

@@ -1,0 +1,26 @@
+// The `jambonz` plugin: the jambonz / FreeSWITCH audio-fork transport (the `listen` verb's
+// WebSocket, subprotocol audio.jambonz.org) — jambonzsrc, jambonzsink and its codec.
+#include <mediaflow/plugin_api.h>
+
+#include "jambonz_codec.hpp"
+#include "jambonzsink.h"
+#include "jambonzsrc.h"
+
+static gboolean plugin_init(GstPlugin* plugin) {
+  gboolean ok = GST_ELEMENT_REGISTER(jambonzsrc, plugin);
+  ok &= GST_ELEMENT_REGISTER(jambonzsink, plugin);
+  return ok;
+}
+
+static const mediaflow::ElementDescriptor kElements[] = {
+    {"jambonzsrc", mediaflow::role::kIngest, "Caller audio of a jambonz listen call (16-bit PCM at the call's rate)"},
+    {"jambonzsink", mediaflow::role::kEgress, "PCM audio, marks and killAudio out to a jambonz listen call"},
+};
+
+static const mediaflow::TransportDescriptor kTransports[] = {
+    {"jambonz", "FORK_WS_PATH", "/fork", "audio.jambonz.org", "jambonzsrc", "jambonzsink",
+     mediaflow::jambonz_transport::create_codec},
+};
+
+MEDIAFLOW_TRANSPORT_PLUGIN_DEFINE(jambonz, "jambonz / FreeSWITCH audio fork in and out", plugin_init, kElements,
+                                  kTransports)
