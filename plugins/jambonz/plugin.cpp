@@ -18,7 +18,7 @@ static const mediaflow::ElementDescriptor kElements[] = {
 };
 
 static const mediaflow::TransportDescriptor kTransports[] = {
-    {"jambonz", "FORK_WS_PATH", "/fork", "audio.jambonz.org", "jambonzsrc", "jambonzsink",
+    {"jambonz", "FORK_WS_PATH", "/fork", "audio.jambonz.org", "FORK_BASIC_AUTH", "jambonzsrc", "jambonzsink",
      mediaflow::jambonz_transport::create_codec},
 };
 

@@ -18,7 +18,7 @@ static const mediaflow::ElementDescriptor kElements[] = {
 };
 
 static const mediaflow::TransportDescriptor kTransports[] = {
-    {"twilio", "WS_PATH", "/rtm/voice", nullptr, "twiliosrc", "twiliosink", mediaflow::twilio_transport::create_codec},
+    {"twilio", "WS_PATH", "/rtm/voice", nullptr, nullptr, "twiliosrc", "twiliosink", mediaflow::twilio_transport::create_codec},
 };
 
 MEDIAFLOW_TRANSPORT_PLUGIN_DEFINE(twilio, "Twilio Media Streams in and out", plugin_init, kElements, kTransports)

@@ -183,3 +183,45 @@ TEST(AuthConnectRules, PathAndQueryTokensArePercentDecoded) {
   EXPECT_FALSE(mediaflow::server::token_from_query("x=1&tokens=2").has_value());
   EXPECT_EQ(mediaflow::server::token_from_query("token"), "");
 }
+
+namespace {
+
+// jambonz's wsAuth: HTTP Basic credentials a transport accepts (FORK_BASIC_AUTH=user:password).
+std::string basic(const std::string& user_password) {
+  gchar* b64 = g_base64_encode(reinterpret_cast<const guchar*>(user_password.data()), user_password.size());
+  std::string out = std::string("Basic ") + b64;
+  g_free(b64);
+  return out;
+}
+
+TEST(AuthConnectBasic, OnlyTheConfiguredCredentialsAreAcceptedAndRequired) {
+  AuthConfig config;
+  config.basic_credentials = "jambonz:s3cret:with-colon";
+  EXPECT_TRUE(config.enabled());
+  const std::string good = basic("jambonz:s3cret:with-colon");
+  ConnectRequest req{.path = "/fork", .authorization = good};
+  auto d = authorize_connect(config, "/fork", req, kNow);
+  EXPECT_TRUE(d.allowed);
+  EXPECT_EQ(d.source, TokenSource::basic);
+  const std::string wrong = basic("jambonz:s3cret");
+  req.authorization = wrong;
+  EXPECT_EQ(authorize_connect(config, "/fork", req, kNow).reason, "bad_credentials");
+  req.authorization = "Bearer abc";
+  EXPECT_EQ(authorize_connect(config, "/fork", req, kNow).reason, "bad_credentials");
+  req.authorization.reset();  // nothing offered: refused, Basic is the only mode
+  EXPECT_EQ(authorize_connect(config, "/fork", req, kNow).reason, "missing_token");
+}
+
+TEST(AuthConnectBasic, WithATokenModeEitherOneSuffices) {
+  AuthConfig config = static_mode();
+  config.basic_credentials = "u:p";
+  const std::string good = basic("u:p"), wrong = basic("u:q");
+  ConnectRequest by_basic{.path = "/fork", .authorization = good};
+  EXPECT_TRUE(authorize_connect(config, "/fork", by_basic, kNow).allowed);
+  ConnectRequest by_token{.path = "/fork", .query_token = kStatic, .authorization = wrong};
+  EXPECT_TRUE(authorize_connect(config, "/fork", by_token, kNow).allowed) << "a wrong Basic header does not veto a good token";
+  ConnectRequest neither{.path = "/fork", .authorization = wrong};
+  EXPECT_FALSE(authorize_connect(config, "/fork", neither, kNow).allowed);
+}
+
+}  // namespace

@@ -62,6 +62,7 @@ struct TransportDescriptor {
   const char* path_env;        // the environment variable naming its WebSocket path
   const char* default_path;    // its path when that variable is unset
   const char* subprotocol;     // the Sec-WebSocket-Protocol clients must offer, or nullptr
+  const char* basic_auth_env;  // a variable of "user:password" also accepted as HTTP Basic, or nullptr
   const char* ingest_factory;  // a MediaflowIngestSrc subclass (transport/ingest_src.hpp)
   const char* egress_factory;  // a MediaflowEgressSink subclass (transport/egress_sink.hpp)
   transport::Codec* (*create_codec)();  // one per connection; the host deletes it

@@ -47,6 +47,7 @@ std::string_view to_string(TokenSource source) {
     case TokenSource::path: return "path";
     case TokenSource::query: return "query";
     case TokenSource::header: return "header";
+    case TokenSource::basic: return "basic";
   }
   return "none";
 }
@@ -86,11 +87,32 @@ std::optional<std::string> token_from_query(std::string_view raw_query) {
   return std::nullopt;
 }
 
+// `Authorization: Basic <base64(user:password)>` against "user:password", in constant time.
+bool basic_credentials_match(std::string_view header, std::string_view expected) {
+  constexpr std::string_view kScheme = "Basic ";
+  if (header.size() <= kScheme.size() || g_ascii_strncasecmp(header.data(), kScheme.data(), kScheme.size()) != 0)
+    return false;
+  std::string encoded(header.substr(kScheme.size()));
+  gsize len = 0;
+  guchar* decoded = g_base64_decode(encoded.c_str(), &len);
+  const bool ok = decoded && protocol::constant_time_equals(
+                                 std::string_view(reinterpret_cast<const char*>(decoded), len), expected);
+  g_free(decoded);
+  return ok;
+}
+
 AuthDecision authorize_connect(const AuthConfig& config, std::string_view ws_path,
                                const ConnectRequest& request, std::int64_t now_unix) {
   WsPathMatch path = match_ws_path(ws_path, request.path);
   if (!path.matches) return deny("bad_path", TokenSource::none);
   if (!config.enabled()) return AuthDecision{true, {}, TokenSource::none};
+  const bool token_modes = !config.static_token.empty() || !config.shared_secret.empty();
+  if (!config.basic_credentials.empty() && request.authorization) {
+    if (basic_credentials_match(*request.authorization, config.basic_credentials))
+      return AuthDecision{true, {}, TokenSource::basic};
+    if (!token_modes) return deny("bad_credentials", TokenSource::basic);
+  }
+  if (!token_modes) return deny("missing_token", TokenSource::none);
 
   // First non-empty position wins: path, then ?token=, then x-media-auth.
   std::string_view token;

@@ -1,5 +1,6 @@
 #include "server/http_routes.hpp"
 
+#include <mediaflow/server/jambonz_webhook.hpp>
 #include <mediaflow/server/served_transports.hpp>
 
 #include <mediaflow/evidence/evidence_service.hpp>
@@ -119,6 +120,29 @@ http::Response twilio_voice(Host& host, const http::Request& request) {
 
 http::Response not_found() { return http::json_error(404, "not found"); }
 
+http::Response jambonz_call(Host& host, const ServedTransport& fork, const http::Request& request) {
+  if (request.method != "POST") return respond(405, "text/plain", "POST only\n");
+  const auto& cfg = host.config();
+  JambonzWebhookConfig jc;
+  jc.webhook_secret = cfg.jambonz_webhook_secret;
+  jc.public_base_url = cfg.public_base_url;
+  jc.fork_path = fork.path;
+  jc.sample_rate = cfg.jambonz_sample_rate;
+  jc.shared_secret = cfg.media_shared_secret;
+  jc.static_token = cfg.media_auth_token;
+  JambonzWebhookRequest req;
+  req.host = request.header("Host").value_or("");
+  req.raw_query = request.query;
+  req.body = request.body;
+  req.signature = request.header("Jambonz-Signature").value_or("");
+  WebhookResponse res = handle_jambonz_call(jc, req, static_cast<std::int64_t>(g_get_real_time() / G_USEC_PER_SEC));
+  if (res.status != 200) {
+    metrics().auth_failures(res.reason).inc();
+    log::warn("webhook_refused", {{"status", res.status}, {"reason", res.reason}, {"transport", "jambonz"}});
+  }
+  return respond(res.status, res.content_type.empty() ? "text/plain" : res.content_type, std::move(res.body));
+}
+
 }  // namespace
 
 bool is_websocket_route(std::string_view ws_path, std::string_view path) {
@@ -132,6 +156,10 @@ http::Response handle_http_request(Host& host, const http::Request& request) {
   if (path == "/health") return status_body(host, true);
   if (path == "/metrics") return respond(200, kPrometheusContentType, metrics().render_prometheus());
   if (path == "/twilio/voice") return twilio_voice(host, request);
+  if (path == "/jambonz/call") {
+    for (const auto& t : host.transports())
+      if (std::string_view(t.descriptor.name) == "jambonz") return jambonz_call(host, t, request);
+  }
   return not_found();
 }
 
@@ -144,9 +172,11 @@ std::optional<http::Response> check_websocket_request(Host& host, const ServedTr
   req.path = request.path;
   if (query_token) req.query_token = *query_token;
   req.header_token = request.header("x-media-auth");
+  req.authorization = request.header("Authorization");
   AuthConfig ac;
   ac.static_token = cfg.media_auth_token;
   ac.shared_secret = cfg.media_shared_secret;
+  ac.basic_credentials = transport.basic_credentials;
   AuthDecision d = authorize_connect(ac, transport.path, req);
   if (!d.allowed) {
     metrics().auth_failures(d.reason).inc();

@@ -28,7 +28,13 @@ std::vector<ServedTransport> serve_transports(const std::vector<TransportDescrip
         return {};
       }
     }
-    out.push_back({t, path});
+    std::string basic;
+    if (t.basic_auth_env) env::string(t.basic_auth_env, basic);
+    if (!basic.empty() && basic.find(':') == std::string::npos) {
+      *error = std::string(t.basic_auth_env) + ": must be user:password";
+      return {};
+    }
+    out.push_back({t, path, basic});
   }
   if (out.empty()) *error = "no transport plugin loaded (PLUGIN_DIR): nothing would answer a call";
   return out;

@@ -8,6 +8,9 @@
 //   MEDIA_AUTH_TOKEN only     -> token must equal it (constant-time)
 //   MEDIA_SHARED_SECRET only  -> token must be a valid HS256 JWT (protocol/jwt.hpp)
 //   both                      -> either one suffices
+// A transport may also take HTTP Basic credentials (jambonz's `wsAuth`: FORK_BASIC_AUTH=
+// user:password): a matching `Authorization: Basic` header is then enough, and without any
+// token mode it is required.
 // See docs/security.md.
 #pragma once
 
@@ -23,8 +26,9 @@ namespace mediaflow::server {
 struct AuthConfig {
   std::string static_token;   // MEDIA_AUTH_TOKEN ("" = unset)
   std::string shared_secret;  // MEDIA_SHARED_SECRET ("" = unset)
+  std::string basic_credentials;  // "user:password" the transport accepts in HTTP Basic ("" = none)
 
-  bool enabled() const { return !static_token.empty() || !shared_secret.empty(); }
+  bool enabled() const { return !static_token.empty() || !shared_secret.empty() || !basic_credentials.empty(); }
   // Reads MEDIA_AUTH_TOKEN and MEDIA_SHARED_SECRET from the environment.
   static AuthConfig from_env();
 };
@@ -37,20 +41,22 @@ struct WsPathMatch {
 // `path` is the request path without query string (percent-encoded as on the wire).
 WsPathMatch match_ws_path(std::string_view ws_path, std::string_view path);
 
-enum class TokenSource { none, path, query, header };
+enum class TokenSource { none, path, query, header, basic };
 std::string_view to_string(TokenSource source);
 
 struct ConnectRequest {
   std::string_view path{};                         // request path, e.g. /rtm/voice/jwt/eyJ...
   std::optional<std::string_view> query_token{};   // decoded value of ?token=, if given
   std::optional<std::string_view> header_token{};  // value of x-media-auth, if given
+  std::optional<std::string_view> authorization{};  // the Authorization header, if given
 };
 
 struct AuthDecision {
   bool allowed = false;
   // Refusal reason (metric label of mediaflow_auth_failures_total, log field); "" when allowed.
   // One of: bad_path, missing_token, bad_token (static token mismatch / not a JWT when
-  // both modes are on), or a protocol::JwtStatus name (expired, wrong_audience, ...).
+  // both modes are on), bad_credentials (HTTP Basic), or a protocol::JwtStatus name
+  // (expired, wrong_audience, ...).
   std::string_view reason;
   TokenSource source = TokenSource::none;  // which position supplied the token examined
 };

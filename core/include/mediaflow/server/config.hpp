@@ -56,6 +56,8 @@ struct ServerConfig {
   std::string instance_id;                   // INSTANCE_ID; default the host name
   std::string twilio_auth_token;             // TWILIO_AUTH_TOKEN
   std::string public_base_url;               // PUBLIC_BASE_URL
+  std::string jambonz_webhook_secret;        // JAMBONZ_WEBHOOK_SECRET (POST /jambonz/call)
+  unsigned jambonz_sample_rate = 16000;      // JAMBONZ_SAMPLE_RATE: the listen verb's, both ways
   evidence::EvidenceConfig evidence;         // uploads, webhooks, spool (docs/evidence.md)
 
   // Reads the environment; throws std::invalid_argument naming the variable on a bad value.

@@ -15,6 +15,7 @@ struct ServerConfig;
 struct ServedTransport {
   TransportDescriptor descriptor;
   std::string path;  // from its path variable, else its default ("/" + no trailing slash)
+  std::string basic_credentials;  // from its basic_auth_env ("" = none)
 };
 
 // Paths from the environment (WS_PATH is the ServerConfig's, read and checked there). Empty
