@@ -21,6 +21,12 @@ int cmd_plugins(const Args& args) {
   for (const auto& p : loaded_plugins()) {
     std::printf("%s %s  (%s)\n  %s\n", p.name.c_str(), p.version.c_str(), p.file.c_str(),
                 p.description.c_str());
+    for (const auto& t : p.transports) {
+      // A media plane: where the host serves it, and its ends for @ingest / @egress.
+      std::printf("    transport %s: WebSocket at $%s [%s]%s%s, @ingest %s, @egress %s\n", t.name, t.path_env,
+                  t.default_path, t.subprotocol ? ", subprotocol " : "", t.subprotocol ? t.subprotocol : "",
+                  t.ingest_factory, t.egress_factory);
+    }
     for (const auto& e : p.elements) {
       std::printf("    %-18s %-9s %s\n", e.name.c_str(), e.role.c_str(), e.description.c_str());
     }
