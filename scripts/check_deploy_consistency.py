@@ -230,7 +230,9 @@ def check_dockerfile(build_dir):
     elements = set()
     for f in glob.glob(path("pipelines/*.json")):
         if os.path.basename(f) != "schema.json":
-            elements.update(n["element"] for n in json.load(open(f)).get("nodes", []))
+            # "@ingest"/"@egress" are the call's transport elements: ours, in build/plugins.
+            elements.update(n["element"] for n in json.load(open(f)).get("nodes", [])
+                            if not n["element"].startswith("@"))
     # Where each element is loaded from; ours (in the build's plugins/) are copied into the image.
     gst_env = dict(os.environ, GST_PLUGIN_PATH=os.path.abspath(os.path.join(build_dir, "plugins")))
     element_files = {}
