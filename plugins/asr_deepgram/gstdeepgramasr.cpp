@@ -113,7 +113,7 @@ static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE(
 static vendor::Connection gst_deepgram_asr_connection(MediaflowVendorAsr* base, const vendor::ConnectionRequest& request) {
   auto* self = GST_DEEPGRAM_ASR(base);
   dg::ListenOptions options;
-  options.encoding = request.format.encoding == vendor::Encoding::kMulaw ? dg::Encoding::kMulaw : dg::Encoding::kLinear16;
+  options.encoding = request.format.encoding == mediaflow::transport::AudioFormat::Encoding::kMulaw ? dg::Encoding::kMulaw : dg::Encoding::kLinear16;
   options.sample_rate = request.format.rate;
   options.channels = request.format.channels;
   GST_OBJECT_LOCK(self);
@@ -145,7 +145,7 @@ static vendor::AsrResult gst_deepgram_asr_parse_message(MediaflowVendorAsr*, std
 }
 
 // 1008: the audio is not decodable as declared; sending it again will not help.
-static vendor::CloseVerdict gst_deepgram_asr_close_verdict(MediaflowVendorAsr*, std::uint16_t code) {
+static vendor::CloseVerdict gst_deepgram_asr_close_verdict(int code) {
   if (code == 1008) return {"Deepgram rejected the audio as not decodable", false};
   return {};
 }

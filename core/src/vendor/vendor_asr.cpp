@@ -12,6 +12,7 @@ GST_DEBUG_CATEGORY_STATIC(mediaflow_vendor_asr_debug);
 namespace {
 
 namespace vendor = mediaflow::vendor;
+using mediaflow::transport::AudioFormat;
 
 constexpr guint kDefaultChunkMs = 100;  // the pspec's; each vendor sets its own on new elements
 constexpr guint kDefaultKeepaliveMs = 4000;
@@ -50,7 +51,7 @@ struct Settings {
 struct Running {
   std::unique_ptr<mediaflow::gstutil::LoopContext> loop;
   std::shared_ptr<vendor::StreamingSession> session;
-  vendor::AudioFormat format;
+  AudioFormat format;
   bool negotiated = false;
   bool disabled = false;  // failed before connecting (no key): audio is accepted and dropped
   MediaflowOnFailure on_failure = kDefaultOnFailure;
@@ -197,9 +198,11 @@ std::string setting_or_env(const std::string& value, const std::string& env) {
 }
 
 // Whole sample frames covering `ms` (rounded up, as a vendor's minimum needs).
-std::size_t bytes_for_ms(const vendor::AudioFormat& f, unsigned ms) {
-  return (std::size_t(f.rate) * ms + 999) / 1000 * f.frame_bytes();
+std::size_t bytes_for_ms(const AudioFormat& f, unsigned ms) {
+  return (std::size_t(f.rate) * ms + 999) / 1000 * std::size_t(f.bytes_per_frame());
 }
+
+std::size_t bytes_per_second(const AudioFormat& f) { return std::size_t(f.rate) * std::size_t(f.bytes_per_frame()); }
 
 }  // namespace
 
@@ -240,8 +243,8 @@ static gboolean mediaflow_vendor_asr_set_caps(GstBaseSink* sink, GstCaps* caps) 
   const vendor::AsrVendorInfo& info = *klass->vendor;
   Running* run = priv(self)->running;
   GstStructure* st = gst_caps_get_structure(caps, 0);
-  vendor::AudioFormat format;
-  format.encoding = gst_structure_has_name(st, "audio/x-mulaw") ? vendor::Encoding::kMulaw : vendor::Encoding::kLinear16;
+  AudioFormat format;
+  format.encoding = gst_structure_has_name(st, "audio/x-mulaw") ? AudioFormat::Encoding::kMulaw : AudioFormat::Encoding::kS16le;
   gst_structure_get_int(st, "rate", &format.rate);
   gst_structure_get_int(st, "channels", &format.channels);
   if (run->negotiated) {
@@ -268,7 +271,7 @@ static gboolean mediaflow_vendor_asr_set_caps(GstBaseSink* sink, GstCaps* caps) 
   config.max_reconnects = settings.max_reconnects;
   config.finalize_timeout_ms = settings.finalize_timeout_ms;
   config.stall_timeout_ms = settings.stall_timeout_ms;
-  config.backlog_bytes = format.bytes_per_second() * settings.reconnect_buffer_s;
+  config.backlog_bytes = bytes_per_second(format) * settings.reconnect_buffer_s;
   run->on_failure = settings.on_failure;
   GST_OBJECT_UNLOCK(self);
   request.format = format;
@@ -289,23 +292,21 @@ static gboolean mediaflow_vendor_asr_set_caps(GstBaseSink* sink, GstCaps* caps) 
   config.keepalive_message = info.keepalive_message;
   config.finalize_message = info.finalize_message;
   vendor::AudioFraming& framing = config.framing;
-  framing.bytes_per_second = format.bytes_per_second();
-  framing.frame_bytes = format.frame_bytes();
-  framing.silence = format.encoding == vendor::Encoding::kMulaw ? 0xFF : 0;
+  framing.bytes_per_second = bytes_per_second(format);
+  framing.frame_bytes = std::size_t(format.bytes_per_frame());
+  framing.silence = format.silence_byte();
   framing.min_message_bytes = bytes_for_ms(format, chunk_ms);
   framing.max_message_bytes = bytes_for_ms(format, std::max(chunk_ms, info.max_message_ms));
   framing.min_last_message_bytes = bytes_for_ms(format, info.min_message_ms);
   framing.real_time = info.real_time;
-  GST_DEBUG_OBJECT(self, "%d Hz %s, %u ms per message", format.rate,
-                   format.encoding == vendor::Encoding::kMulaw ? "mu-law" : "S16LE", chunk_ms);
+  GST_DEBUG_OBJECT(self, "%s, %u ms per message", format.caps().c_str(), chunk_ms);
 
   vendor::SessionEvents events;
   events.owner = std::shared_ptr<void>(gst_object_ref(self), gst_object_unref);
   events.message = [self](std::string_view text, double offset) {
     return handle_result(self, MEDIAFLOW_VENDOR_ASR_GET_CLASS(self)->parse_message(self, text), offset);
   };
-  if (klass->close_verdict)
-    events.closed = [self](std::uint16_t code) { return MEDIAFLOW_VENDOR_ASR_GET_CLASS(self)->close_verdict(self, code); };
+  if (klass->close_verdict) events.closed = [verdict = klass->close_verdict](std::uint16_t code) { return verdict(code); };
   events.reconnecting = [self] {
     GST_INFO_OBJECT(self, "reconnecting to %s", info_of(self).display_name.c_str());
     post(self, gst_structure_new("mediaflow-vendor-reconnect", "vendor", G_TYPE_STRING, info_of(self).name.c_str(),

@@ -24,13 +24,13 @@ struct Word {
 // `mediaflow-transcript`. A final transcript also tells the base that the vendor will not need
 // the audio before start + duration again (the replay backlog forgets it).
 struct Transcript {
-  std::string text;
+  std::string text = {};
   bool is_final = false;
   bool end_of_utterance = false;
   double start = 0;
   double duration = 0;
   double confidence = 0;
-  std::vector<Word> words;  // empty: the message carries no `words` field
+  std::vector<Word> words = {};  // empty: the message carries no `words` field
   int channel = 0;
 };
 

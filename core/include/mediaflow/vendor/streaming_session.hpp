@@ -21,6 +21,7 @@
 #include <mediaflow/net/epoll_dispatcher.hpp>
 #include <mediaflow/net/websocket_client.hpp>
 #include <mediaflow/vendor/audio_backlog.hpp>
+#include <mediaflow/vendor/close_verdict.hpp>
 
 #include <glib.h>
 
@@ -73,18 +74,12 @@ struct MessageEffect {
   bool finished = false;  // the last answer to the finalize message: nothing more will come
 };
 
-// Whether a connection the vendor closed (other than to answer the finalize message) may be
-// tried again; `reason` says why not, for the owner's warning or error.
-struct CloseVerdict {
-  const char* reason = nullptr;
-  bool retry = true;
-};
-
 struct SessionEvents {
   // A text message. `connection_start_s` is the call time (s) of the first byte of audio sent
   // on the connection it came from: add it to the vendor's times to get call time.
   std::function<MessageEffect(std::string_view text, double connection_start_s)> message;
-  // The vendor closed the connection with `code`. Unset: every close is retried.
+  // The vendor closed the connection with `code` (other than to answer the finalize message):
+  // retry, or give up for the reason given. Unset: every close is retried.
   std::function<CloseVerdict(std::uint16_t code)> closed;
   // A new connection attempt after a drop or a failed attempt.
   std::function<void()> reconnecting;

@@ -30,13 +30,14 @@
 //    format) and the request headers that carry the key;
 //  - `parse_message()`: one text message → one AsrResult (transcript, speech started,
 //    utterance end, vendor error, finished, ignore);
-//  - optionally `close_verdict()`: whether a close the vendor chose is worth a new connection;
+//  - optionally `close_verdict`: whether a close the vendor chose is worth a new connection;
 //  - its sink pad template (the formats the vendor takes) and element metadata.
 // The handshake's HTTP answer is judged here: 401/403 (key refused) and other 4xx but 408/429
 // give up, anything else is retried with backoff.
 #pragma once
 
 #include <mediaflow/net/websocket_upgrade.hpp>
+#include <mediaflow/transport/audio_format.hpp>
 #include <mediaflow/vendor/asr_result.hpp>
 #include <mediaflow/vendor/streaming_session.hpp>
 
@@ -66,23 +67,12 @@ G_END_DECLS
 
 namespace mediaflow::vendor {
 
-enum class Encoding { kLinear16, kMulaw };
-
-struct AudioFormat {
-  Encoding encoding = Encoding::kLinear16;
-  int rate = 16000;
-  int channels = 1;
-  std::size_t frame_bytes() const { return std::size_t(channels) * (encoding == Encoding::kMulaw ? 1 : 2); }
-  std::size_t bytes_per_second() const { return std::size_t(rate) * frame_bytes(); }
-  bool operator==(const AudioFormat&) const = default;
-};
-
 // What connection() is given: the `url` property (or its environment default), resolved, and
 // the key (never empty: without one the base reports the failure and does not connect).
 struct ConnectionRequest {
   std::string url;
   std::string api_key;
-  AudioFormat format;
+  transport::AudioFormat format;  // from the caps: S16LE or mu-law, mono, a rate the pad template allows
 };
 
 struct Connection {
@@ -91,12 +81,13 @@ struct Connection {
 };
 
 // What a subclass says about its vendor (a static object; the class keeps a pointer to it).
+// Every member has a default, so designated initializers name only what a vendor needs.
 struct AsrVendorInfo {
-  std::string name;          // "deepgram": `vendor` of every posted message, the metric's label
-  std::string display_name;  // "Deepgram": in warnings and errors
-  std::string api_key_env;   // api-key's default: this environment variable
-  std::string url_env;       // url's default: this environment variable …
-  std::string default_url;   // … else this
+  std::string name = {};          // "deepgram": `vendor` of every posted message, the metric's label
+  std::string display_name = {};  // "Deepgram": in warnings and errors
+  std::string api_key_env = {};   // api-key's default: this environment variable
+  std::string url_env = {};       // url's default: this environment variable …
+  std::string default_url = {};   // … else this
   // chunk-ms: audio per message. The element sends once this much is pending, so it is the
   // latency the framing adds to every result; values outside [min, max] are clamped.
   unsigned chunk_ms_default = 100;
@@ -105,9 +96,9 @@ struct AsrVendorInfo {
   unsigned max_message_ms = 0;  // a backlog goes out in messages up to this long; 0: chunk-ms
   unsigned min_message_ms = 0;  // the last message at EOS is padded with silence to this
   bool real_time = false;       // the vendor refuses audio faster than real time: pace it
-  std::string keepalive_message;  // sent after keepalive-interval without sending; empty: none
-  std::string finalize_message;   // sent after the last audio at EOS
-  std::string error_header;       // a refused handshake's header with the vendor's reason
+  std::string keepalive_message = {};  // sent after keepalive-interval without sending; empty: none
+  std::string finalize_message = {};   // sent after the last audio at EOS
+  std::string error_header = {};       // a refused handshake's header with the vendor's reason
   unsigned stall_timeout_ms = 0;  // stall-timeout's value on new elements (0: no watchdog)
 };
 
@@ -124,8 +115,9 @@ struct _MediaflowVendorAsrClass {
   // Required. One text message from the vendor; on the session's loop.
   mediaflow::vendor::AsrResult (*parse_message)(MediaflowVendorAsr* self, std::string_view text);
   // Optional. The vendor closed the connection with `code` (not as the answer to the finalize
-  // message): may a new connection help? Unset: every close is retried.
-  mediaflow::vendor::CloseVerdict (*close_verdict)(MediaflowVendorAsr* self, std::uint16_t code);
+  // message): may a new connection help? A vendor's close codes are a fixed table, so this is
+  // a plain function of the code (its codec's, as a rule). Unset: every close is retried.
+  mediaflow::vendor::CloseVerdict (*close_verdict)(int code);
 
   gpointer padding[8];
 };
