@@ -146,7 +146,7 @@ static vendor::AsrResult gst_deepgram_asr_parse_message(MediaflowVendorAsr*, std
 
 // 1008: the audio is not decodable as declared; sending it again will not help.
 static vendor::CloseVerdict gst_deepgram_asr_close_verdict(int code) {
-  if (code == 1008) return {"Deepgram rejected the audio as not decodable", false};
+  if (code == 1008) return {"the audio is not decodable as declared", false};
   return {};
 }
 
