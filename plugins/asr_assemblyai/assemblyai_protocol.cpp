@@ -2,23 +2,19 @@
 // messages), hand-written encoders. Field names and shapes: see the header's sources.
 #include "assemblyai_protocol.hpp"
 
+#include <mediaflow/protocol/json_string.hpp>
 #include <mediaflow/protocol/url_query.hpp>
 
 #include <simdjson.h>
 
 #include <algorithm>
-#include <charconv>
 
 namespace mediaflow::assemblyai {
 namespace {
 
 namespace dom = simdjson::dom;
 using protocol::append_query_param;
-
-std::string number(double v) {  // shortest round-trip form, whatever the locale: 0.7, not 0.69999…
-  char buf[32];
-  return std::string(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
-}
+using protocol::json_number;
 
 double number_or(dom::object o, std::string_view key, double fallback = 0) {
   double v;  // get_double() reads integers too
@@ -63,7 +59,7 @@ std::string build_url(std::string_view base, const StreamOptions& o) {
   if (!o.speech_model.empty()) append_query_param(url, "speech_model", o.speech_model);
   if (o.format_turns) append_query_param(url, "format_turns", "true");
   if (o.end_of_turn_confidence_threshold >= 0)
-    append_query_param(url, "end_of_turn_confidence_threshold", number(o.end_of_turn_confidence_threshold));
+    append_query_param(url, "end_of_turn_confidence_threshold", json_number(o.end_of_turn_confidence_threshold));
   if (o.min_turn_silence_ms >= 0) append_query_param(url, "min_turn_silence", std::to_string(o.min_turn_silence_ms));
   if (o.max_turn_silence_ms >= 0) append_query_param(url, "max_turn_silence", std::to_string(o.max_turn_silence_ms));
   if (o.inactivity_timeout_s > 0) append_query_param(url, "inactivity_timeout", std::to_string(o.inactivity_timeout_s));
@@ -97,11 +93,15 @@ ServerMessage parse_server_message(std::string_view text) {
 
 Segment segment_of(const Turn& turn, bool format_turns) {
   Segment s;
+  s.text = turn.transcript;
   s.is_final = s.end_of_utterance = turn.end_of_turn && (turn.turn_is_formatted || !format_turns);
   if (turn.words.empty()) return s;
   s.start = turn.words.front().start;
   s.duration = std::max(0.0, turn.words.back().end - s.start);
-  for (const Word& w : turn.words) s.confidence += w.confidence / static_cast<double>(turn.words.size());
+  for (const Word& w : turn.words) {
+    s.confidence += w.confidence / static_cast<double>(turn.words.size());
+    s.words.push_back({w.text, w.start, w.end, w.confidence, std::nullopt});
+  }
   return s;
 }
 
@@ -111,27 +111,12 @@ std::string encode_control(Control control) {
   return kMessages[static_cast<int>(control)];
 }
 
-std::string encode_update_configuration(const ConfigurationUpdate& u) {
-  std::string out = R"({"type":"UpdateConfiguration")";
-  if (u.end_of_turn_confidence_threshold)
-    out += R"(,"end_of_turn_confidence_threshold":)" + number(*u.end_of_turn_confidence_threshold);
-  if (u.min_turn_silence_ms) out += R"(,"min_turn_silence":)" + std::to_string(*u.min_turn_silence_ms);
-  if (u.max_turn_silence_ms) out += R"(,"max_turn_silence":)" + std::to_string(*u.max_turn_silence_ms);
-  return out + "}";
-}
-
-protocol::AudioChunker make_chunker(Encoding encoding, int sample_rate, int chunk_ms) {
-  const bool pcm = encoding == Encoding::kPcmS16le;
-  return protocol::AudioChunker({sample_rate, pcm ? 2 : 1, std::uint8_t(pcm ? 0x00 : 0xFF)},  // mu-law's zero: 0xFF
-                                std::clamp(chunk_ms, kMinChunkMs, kMaxChunkMs), kMinChunkMs);
-}
-
-CloseMeaning describe_close(int code) {
+vendor::CloseVerdict describe_close(int code) {
   // "Common session errors and closures": the v3 codes, and the 1008s of its earlier version.
   // Anything else (1000, 1006, 1011, the v2 API's 4xxx, …): a new connection may do better.
   static constexpr struct {
     int code;
-    CloseMeaning meaning;
+    vendor::CloseVerdict meaning;
   } kTable[] = {
       {1008, {"unauthorized connection: missing or invalid API key or token, or an account issue", false}},
       {3005, {"session cancelled: server error", true}},

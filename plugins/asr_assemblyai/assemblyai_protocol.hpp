@@ -1,16 +1,16 @@
 // AssemblyAI Universal-Streaming (v3) wire format, as plain C++: the session URL, server
 // messages parsed into a tagged variant, Turn → transcript-schema mapping, the text control
-// messages, the 50–1000 ms audio chunking rule and the documented close codes. No GStreamer.
+// messages, the 50–1000 ms audio message rule and the documented close codes. No GStreamer.
 //
 // Sources (see README.md): the v3 AsyncAPI spec (AssemblyAI/assemblyai-api-spec,
 // fern/apis/streaming/asyncapi.yml), "Message Sequence" and "Common session errors and
 // closures" (assemblyai.com/docs/streaming/…), the Python SDK (assemblyai/streaming/v3).
 #pragma once
 
-#include <mediaflow/protocol/audio_chunker.hpp>
+#include <mediaflow/vendor/asr_result.hpp>
+#include <mediaflow/vendor/close_verdict.hpp>
 
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -92,46 +92,32 @@ using ServerMessage = std::variant<Begin, Turn, SpeechStarted, Termination, Serv
 
 ServerMessage parse_server_message(std::string_view text);
 
-// A Turn as one `mediaflow-transcript` (docs/transcript-schema.md), times relative to the
-// connection. A turn is final at its end_of_turn; when formatting was requested only the
-// formatted end_of_turn is (the unformatted one before it is an interim), so a turn's text is
-// posted as final exactly once. start/duration span the words; confidence is their mean.
-struct Segment {
-  bool is_final = false;
-  bool end_of_utterance = false;
-  double start = 0;
-  double duration = 0;
-  double confidence = 0;
-};
+// A Turn as one `mediaflow-transcript` (docs/transcript-schema.md: text, words, is-final,
+// end-of-utterance, start, duration, confidence), times relative to the connection. A turn is
+// final at its end_of_turn; when formatting was requested only the formatted end_of_turn is
+// (the unformatted one before it is an interim), so a turn's text is posted as final exactly
+// once. start/duration span the words; confidence is their mean.
+using Segment = vendor::Transcript;
 Segment segment_of(const Turn& turn, bool format_turns);
 
 // --- Client → server ------------------------------------------------------------------
 
+// (UpdateConfiguration, the mid-session change of turn detection, has no encoder: the element
+// never reconfigures a session.)
 enum class Control { kTerminate, kForceEndpoint, kKeepAlive };
 std::string encode_control(Control control);  // {"type":"Terminate"} etc.
 
-struct ConfigurationUpdate {  // unset fields are left out
-  std::optional<double> end_of_turn_confidence_threshold;
-  std::optional<int> min_turn_silence_ms;
-  std::optional<int> max_turn_silence_ms;
-};
-std::string encode_update_configuration(const ConfigurationUpdate& update);
-
 // --- Audio: every binary message 50–1000 ms, never faster than real time (else close 3007) ---
+// The element hands these to the vendor base (chunk-ms range, the last message padded to the
+// minimum, real-time pacing); protocol::AudioChunker does the same for a client of its own.
 
-constexpr int kMinChunkMs = 50;
-constexpr int kMaxChunkMs = 1000;
-
-// Batches the call's 20 ms frames into messages of `chunk_ms`, clamped to [50, 1000]; the last
-// one is padded with silence to 50 ms. Send each once protocol::pacing_delay_ns() is 0.
-protocol::AudioChunker make_chunker(Encoding encoding, int sample_rate, int chunk_ms);
+constexpr unsigned kMinChunkMs = 50;
+constexpr unsigned kMaxChunkMs = 1000;
 
 // --- Closes ------------------------------------------------------------------------------
 
-struct CloseMeaning {
-  const char* reason;  // human-readable, for logs and element warnings
-  bool retry;          // false: a new connection would fail the same way (auth, our bug)
-};
-CloseMeaning describe_close(int code);
+// The documented close codes: a reason for logs and warnings, and whether a new connection
+// can help.
+vendor::CloseVerdict describe_close(int code);
 
 }  // namespace mediaflow::assemblyai

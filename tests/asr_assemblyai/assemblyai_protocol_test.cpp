@@ -109,11 +109,20 @@ TEST(AssemblyAiProtocol, MapsTurnsOntoTheTranscriptSchema) {
   EXPECT_DOUBLE_EQ(s.start, 1.0);
   EXPECT_DOUBLE_EQ(s.duration, 0.9);
   EXPECT_DOUBLE_EQ(s.confidence, 0.7);
+  EXPECT_EQ(s.text, "");  // the transcript holds the finalized words only
+  ASSERT_EQ(s.words.size(), 2u);
+  EXPECT_EQ(s.words[1].word, "world");
+  EXPECT_DOUBLE_EQ(s.words[1].start, 1.5);
+  EXPECT_DOUBLE_EQ(s.words[1].end, 1.9);
+  EXPECT_DOUBLE_EQ(s.words[1].confidence, 0.6);
+  EXPECT_FALSE(s.words[1].punctuated) << "AssemblyAI words have one form";
 
   t.end_of_turn = true;
+  t.transcript = "hello world";
   s = aai::segment_of(t, false);
   EXPECT_TRUE(s.is_final);
   EXPECT_TRUE(s.end_of_utterance);
+  EXPECT_EQ(s.text, "hello world");
   // Formatting requested: the unformatted end of turn is an interim, the formatted one final.
   EXPECT_FALSE(aai::segment_of(t, true).is_final);
   t.turn_is_formatted = true;
@@ -164,77 +173,6 @@ TEST(AssemblyAiProtocol, EncodesClientMessages) {
   EXPECT_EQ(aai::encode_control(aai::Control::kTerminate), R"({"type":"Terminate"})");
   EXPECT_EQ(aai::encode_control(aai::Control::kForceEndpoint), R"({"type":"ForceEndpoint"})");
   EXPECT_EQ(aai::encode_control(aai::Control::kKeepAlive), R"({"type":"KeepAlive"})");
-  EXPECT_EQ(aai::encode_update_configuration({}), R"({"type":"UpdateConfiguration"})");
-  EXPECT_EQ(aai::encode_update_configuration({0.5, 400, 1280}),
-            R"({"type":"UpdateConfiguration","end_of_turn_confidence_threshold":0.5,"min_turn_silence":400,)"
-            R"("max_turn_silence":1280})");
-}
-
-TEST(AssemblyAiChunker, BatchesTwentyMillisecondFramesIntoChunks) {
-  auto chunker = aai::make_chunker(aai::Encoding::kPcmS16le, 16000, 100);
-  EXPECT_EQ(chunker.chunk_bytes(), 3200u);
-  const std::vector<std::uint8_t> frame(640, 0x11);  // 20 ms
-  for (int i = 0; i < 4; ++i) {
-    chunker.push(frame);
-    EXPECT_TRUE(chunker.pop().empty());
-  }
-  chunker.push(frame);
-  const auto chunk = chunker.pop();
-  EXPECT_EQ(chunk.size(), 3200u);
-  EXPECT_TRUE(chunker.pop().empty());
-  EXPECT_TRUE(chunker.pop_rest().empty());
-}
-
-TEST(AssemblyAiChunker, KeepsChunksWithin50And1000Ms) {
-  EXPECT_EQ(aai::make_chunker(aai::Encoding::kPcmS16le, 16000, 10).chunk_bytes(), 1600u);
-  EXPECT_EQ(aai::make_chunker(aai::Encoding::kPcmS16le, 16000, 5000).chunk_bytes(), 32000u);
-  EXPECT_EQ(aai::make_chunker(aai::Encoding::kPcmMulaw, 8000, 100).chunk_bytes(), 800u);
-  EXPECT_EQ(aai::make_chunker(aai::Encoding::kPcmMulaw, 8000, 1000).chunk_bytes(), 8000u);
-  // 50 ms at 22050 Hz is 1102.5 samples: rounded up, never under 50 ms.
-  EXPECT_EQ(aai::make_chunker(aai::Encoding::kPcmS16le, 22050, 50).chunk_bytes(), 2206u);
-}
-
-TEST(AssemblyAiChunker, PadsTheLastChunkWithSilenceTo50Ms) {
-  auto mulaw = aai::make_chunker(aai::Encoding::kPcmMulaw, 8000, 100);
-  mulaw.push(std::vector<std::uint8_t>(160, 0x11));  // 20 ms
-  const auto rest = mulaw.pop_rest();
-  ASSERT_EQ(rest.size(), 400u);  // 50 ms
-  EXPECT_EQ(rest[159], 0x11);
-  EXPECT_EQ(rest[160], 0xFF);  // mu-law silence
-  EXPECT_EQ(rest[399], 0xFF);
-  EXPECT_TRUE(mulaw.pop_rest().empty());
-
-  auto pcm = aai::make_chunker(aai::Encoding::kPcmS16le, 16000, 100);
-  pcm.push(std::vector<std::uint8_t>(640, 0x11));
-  const auto pcm_rest = pcm.pop_rest();
-  ASSERT_EQ(pcm_rest.size(), 1600u);
-  EXPECT_EQ(pcm_rest[1599], 0x00);
-}
-
-TEST(AssemblyAiChunker, HandsARestLongerThanAChunkOutInChunks) {
-  auto chunker = aai::make_chunker(aai::Encoding::kPcmMulaw, 8000, 100);
-  chunker.push(std::vector<std::uint8_t>(2000, 0x22));  // 250 ms, never popped
-  std::vector<std::size_t> sizes;
-  for (auto c = chunker.pop_rest(); !c.empty(); c = chunker.pop_rest()) sizes.push_back(c.size());
-  EXPECT_EQ(sizes, (std::vector<std::size_t>{800, 800, 400}));
-  // Popping and pushing again keeps the order of the bytes.
-  std::vector<std::uint8_t> ramp(1000);
-  for (std::size_t i = 0; i < ramp.size(); ++i) ramp[i] = static_cast<std::uint8_t>(i);
-  chunker.push(ramp);
-  const auto first = chunker.pop();
-  ASSERT_EQ(first.size(), 800u);
-  EXPECT_EQ(first[799], static_cast<std::uint8_t>(799));
-  chunker.push(ramp);
-  const auto second = chunker.pop();
-  ASSERT_EQ(second.size(), 800u);
-  EXPECT_EQ(second[0], static_cast<std::uint8_t>(800));
-  EXPECT_EQ(second[200], 0);
-}
-
-TEST(AssemblyAiChunker, PacesToRealTime) {
-  EXPECT_EQ(mediaflow::protocol::pacing_delay_ns(0, 0), 0u);
-  EXPECT_EQ(mediaflow::protocol::pacing_delay_ns(1'000'000'000, 400'000'000), 600'000'000u);
-  EXPECT_EQ(mediaflow::protocol::pacing_delay_ns(1'000'000'000, 2'000'000'000), 0u);
 }
 
 TEST(AssemblyAiProtocol, DescribesTheDocumentedCloseCodes) {

@@ -6,6 +6,8 @@
 #include "support/fake_assemblyai.hpp"
 #include "support/websocket_probe.hpp"
 
+#include <mediaflow/protocol/audio_chunker.hpp>
+
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -55,9 +57,10 @@ class AssemblyAiFake : public ::testing::Test {
     return mediaflow::test::wait_until([&] { return received_of<T>().size() >= count; }, timeout_ms);
   }
 
-  // `ms` of 16 kHz speech-like bytes, cut into 20 ms frames and batched by the codec's chunker.
+  // `ms` of 16 kHz speech-like bytes, cut into 20 ms frames and batched into AssemblyAI's
+  // message sizes (the last one padded to 50 ms).
   void send_audio(int ms, int chunk_ms = 100) {
-    auto chunker = aai::make_chunker(aai::Encoding::kPcmS16le, 16000, chunk_ms);
+    mediaflow::protocol::AudioChunker chunker({16000, 2, 0}, chunk_ms, aai::kMinChunkMs);
     const std::vector<std::uint8_t> frame(640, 0x10);
     for (int t = 0; t < ms; t += 20) {
       chunker.push(frame);
@@ -152,7 +155,9 @@ TEST_F(AssemblyAiFake, ForceEndpointEndsTheTurnNowAndKeepsTheSessionOpen) {
   EXPECT_TRUE(end.end_of_turn);
   EXPECT_EQ(end.transcript, "word0 word1");
   send_text(aai::encode_control(aai::Control::kKeepAlive));
-  send_text(aai::encode_update_configuration({0.5, std::nullopt, 800}));
+  // As AssemblyAI documents it (the element never reconfigures a session, so the codec has no
+  // encoder for it).
+  send_text(R"({"type":"UpdateConfiguration","end_of_turn_confidence_threshold":0.5,"max_turn_silence":800})");
   send_audio(1000);  // the next turn has the next number
   ASSERT_TRUE(wait_for<aai::Turn>(5));
   EXPECT_EQ(received_of<aai::Turn>()[4].turn_order, 1);
@@ -195,7 +200,7 @@ TEST_F(AssemblyAiFake, ClosesWith3007WhenAudioComesFasterThanRealTime) {
 
 TEST_F(AssemblyAiFake, AcceptsAudioPacedToRealTime) {
   connect();
-  auto chunker = aai::make_chunker(aai::Encoding::kPcmS16le, 16000, 500);
+  mediaflow::protocol::AudioChunker chunker({16000, 2, 0}, 500, aai::kMinChunkMs);
   const auto opened = std::chrono::steady_clock::now();
   std::uint64_t sent_ns = 0;
   for (int i = 0; i < 3; ++i) {  // 1.5 s in 500 ms chunks, each sent once the audio before it has played

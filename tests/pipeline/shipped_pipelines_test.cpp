@@ -3,6 +3,7 @@
 #include "pipeline/pipeline_test_util.hpp"
 #include "support/paths.hpp"
 
+#include <mediaflow/pipeline/parser.hpp>
 #include <mediaflow/plugin_registry.hpp>
 
 #include <json-glib/json-glib.h>
@@ -75,6 +76,51 @@ print("schema ok")
   EXPECT_STREQ(out, "schema ok\n");
   g_free(out);
   g_free(err);
+}
+
+}  // namespace
+
+namespace {
+
+// "A pipeline swaps deepgramasr for assemblyaiasr by editing one node": transcribe-assemblyai
+// is transcribe-deepgram with only the asr node changed. Besides its own name (and the
+// recorder's pipeline-name, which must name the file it is in, for the recording manifest),
+// every node, property and link is the same.
+TEST(PipelineShipped, TranscribeAssemblyAiIsTranscribeDeepgramWithOneNodeSwapped) {
+  namespace pl = mediaflow::pipeline;
+  const auto dir = mediaflow::test::source_dir() / "pipelines";
+  auto deepgram = pl::parse_pipeline_file(dir / "transcribe-deepgram.json");
+  auto assemblyai = pl::parse_pipeline_file(dir / "transcribe-assemblyai.json");
+  ASSERT_TRUE(deepgram.spec && deepgram.errors.empty());
+  ASSERT_TRUE(assemblyai.spec && assemblyai.errors.empty());
+  const auto node_text = [](const pl::PipelineSpec& spec, const pl::NodeSpec& node) {
+    std::string text = node.name + " " + node.element;
+    for (const auto& p : node.properties) {
+      if (p.name == "pipeline-name") {
+        EXPECT_EQ(p.text, spec.name) << node.name << " names another pipeline";
+      }
+      text += " " + p.name + "=" + (p.name == "pipeline-name" ? "<this pipeline>" : p.text);
+    }
+    return text;
+  };
+  ASSERT_EQ(assemblyai.spec->nodes.size(), deepgram.spec->nodes.size());
+  std::vector<std::string> different;
+  for (std::size_t i = 0; i < deepgram.spec->nodes.size(); ++i) {
+    const std::string a = node_text(*deepgram.spec, deepgram.spec->nodes[i]);
+    const std::string b = node_text(*assemblyai.spec, assemblyai.spec->nodes[i]);
+    if (a != b) different.push_back(deepgram.spec->nodes[i].name + ": " + a + " | " + b);
+  }
+  ASSERT_EQ(different.size(), 1u) << ::testing::PrintToString(different);
+  EXPECT_EQ(different[0].rfind("asr: asr deepgramasr", 0), 0u) << different[0];
+  EXPECT_NE(different[0].find("| asr assemblyaiasr"), std::string::npos) << different[0];
+
+  const auto links = [](const pl::PipelineSpec& spec) {
+    std::vector<std::string> out;
+    for (const auto& l : spec.links)
+      out.push_back(l.from.node + "." + l.from.pad + ">" + l.to.node + "." + l.to.pad + ":" + l.caps.value_or(""));
+    return out;
+  };
+  EXPECT_EQ(links(*assemblyai.spec), links(*deepgram.spec));
 }
 
 }  // namespace

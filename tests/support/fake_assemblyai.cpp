@@ -59,6 +59,7 @@ struct FakeAssemblyAi::Impl {
   unsigned refuse_status = 0;
   std::size_t drop_after = 0;
   unsigned delay_ms = 0, words_per_turn = 4, rate_allowance_ms = 1000;
+  bool garbage = false;
 
   std::vector<AaiLive*> live;  // server thread only
 
@@ -105,6 +106,15 @@ struct FakeAssemblyAi::Impl {
     if (c->turn.empty()) return;
     send_turn(c, true, false);
     if (c->format_turns) send_turn(c, true, true);
+    bool garbage_on;
+    {
+      std::lock_guard lock(mutex);
+      garbage_on = garbage;
+    }
+    if (garbage_on) {
+      c->socket->send("this is not JSON {");
+      c->socket->send(R"({"type":"SpeakerRevision","note":"a type this client does not act on"})");
+    }
     c->turn.clear();
     ++c->turn_order;
   }
@@ -312,6 +322,11 @@ void FakeAssemblyAi::set_words_per_turn(unsigned n) {
 void FakeAssemblyAi::set_rate_allowance_ms(unsigned ms) {
   std::lock_guard lock(impl_->mutex);
   impl_->rate_allowance_ms = ms;
+}
+
+void FakeAssemblyAi::send_garbage(bool on) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->garbage = on;
 }
 
 int FakeAssemblyAi::handshakes() const {

@@ -21,7 +21,9 @@
 //    Terminate ends the turn, sends Termination and closes 1000. Invalid JSON, a message
 //    without a known type: Error + 3006.
 // Hooks: refuse every session (1008) or every handshake (an HTTP status), close the first
-// session with 3005 after N client messages, delay every server message.
+// session with 3005 after N client messages, delay every server message, follow every
+// end-of-turn Turn with a frame that is not JSON and a message of a type the codec does not
+// know (what a client must ignore).
 #pragma once
 
 #include <cstddef>
@@ -69,6 +71,7 @@ class FakeAssemblyAi {
   void set_reply_delay_ms(unsigned ms);       // every server message goes out this late
   void set_words_per_turn(unsigned n);
   void set_rate_allowance_ms(unsigned ms);
+  void send_garbage(bool on);
 
   int handshakes() const;
   std::vector<Session> sessions() const;

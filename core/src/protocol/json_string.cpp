@@ -1,5 +1,7 @@
 #include <mediaflow/protocol/json_string.hpp>
 
+#include <charconv>
+
 namespace mediaflow::protocol {
 
 void append_json_string(std::string& out, std::string_view s) {
@@ -24,6 +26,11 @@ void append_json_string(std::string& out, std::string_view s) {
     }
   }
   out += '"';
+}
+
+std::string json_number(double v) {
+  char buf[32];
+  return std::string(buf, std::to_chars(buf, buf + sizeof buf, v).ptr);
 }
 
 }  // namespace mediaflow::protocol

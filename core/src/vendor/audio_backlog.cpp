@@ -1,8 +1,8 @@
-#include "audio_backlog.hpp"
+#include <mediaflow/vendor/audio_backlog.hpp>
 
 #include <algorithm>
 
-namespace mediaflow::deepgram {
+namespace mediaflow::vendor {
 namespace {
 constexpr std::uint64_t kNs = 1000000000ull;
 // A timestamp gap below this is jitter, not missing audio.
@@ -81,4 +81,4 @@ void AudioBacklog::drop_front(std::size_t n) {
   }
 }
 
-}  // namespace mediaflow::deepgram
+}  // namespace mediaflow::vendor
