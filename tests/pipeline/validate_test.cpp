@@ -89,9 +89,9 @@ TEST_F(PipelineValidate, IllTypedAndOutOfRangeValuesPointAtTheValue) {
       {"capsfilter", "caps", "\"not caps,,\"", "cannot read 'not caps,,' as GstCaps"},
       {"fakesink", "sync", "\"${param.a\"", "unterminated variable '${param.a' (missing '}')"},
       {"filesink", "location", "\"${call.caller}\"",
-       "unknown variable ${call.caller}: call variables are ${call.sid}, ${call.stream_sid}, ${call.account_sid}"},
+       "unknown variable ${call.caller}: call variables are ${call.sid}, ${call.stream_sid}, ${call.account_sid}, ${call.transport}"},
       {"filesink", "location", "\"${session.x}\"",
-       "unknown variable namespace 'session' in ${session.x}: use call, param, env or recording"},
+       "unknown variable namespace 'session' in ${session.x}: use call, param, env, pipeline or recording"},
   };
   for (const auto& c : cases) {
     std::string node = std::string("{\"name\": \"n\", \"element\": \"") + c.element + "\", \"properties\": {\"" +

@@ -45,14 +45,20 @@ TEST(PipelineVariables, MissingVariableIsAnErrorNamingIt) {
   EXPECT_EQ(error, "variable ${call.sid} is not set and has no default");
 }
 
+TEST(PipelineVariables, PipelineNameAndTransportAreKnown) {
+  EXPECT_EQ(check_variable_name("pipeline.name"), "");
+  EXPECT_EQ(check_variable_name("call.transport"), "");
+  EXPECT_EQ(check_variable_name("pipeline.file"), "unknown variable ${pipeline.file}: the pipeline variable is ${pipeline.name}");
+}
+
 TEST(PipelineVariables, UnknownNamesAreRefused) {
   EXPECT_EQ(check_variable_name("call.sid"), "");
   EXPECT_EQ(check_variable_name("param.x-y.z"), "");
   EXPECT_EQ(check_variable_name("call.from"),
-            "unknown variable ${call.from}: call variables are ${call.sid}, ${call.stream_sid}, ${call.account_sid}");
+            "unknown variable ${call.from}: call variables are ${call.sid}, ${call.stream_sid}, ${call.account_sid}, ${call.transport}");
   EXPECT_EQ(check_variable_name("recording.path"), "unknown variable ${recording.path}: the recording variable is ${recording.id}");
   EXPECT_EQ(check_variable_name("foo.bar"),
-            "unknown variable namespace 'foo' in ${foo.bar}: use call, param, env or recording");
+            "unknown variable namespace 'foo' in ${foo.bar}: use call, param, env, pipeline or recording");
   EXPECT_EQ(check_variable_name("sid"),
             "unknown variable ${sid}: use ${call.*}, ${param.NAME}, ${env.NAME} or ${recording.id}");
   EXPECT_NE(check_variable_name("env.1A"), "");

@@ -57,7 +57,7 @@ using transport::AudioFormat;
 class Builder {
  public:
   Builder(const PipelineSpec& spec, const Variables& vars, const CallPlane& plane)
-      : spec_(spec), vars_(vars), plane_(plane) {}
+      : spec_(spec), vars_(with_pipeline_name(spec, vars)), plane_(plane) {}
   ~Builder() {
     if (pipeline_) gst_object_unref(pipeline_);
   }
@@ -229,8 +229,14 @@ class Builder {
                               (link.to.pad.empty() ? "" : "." + link.to.pad) + "': the caps are not accepted there");
   }
 
+  // ${pipeline.name}: the file's own name, so a copy of a pipeline names itself.
+  static Variables with_pipeline_name(const PipelineSpec& spec, Variables vars) {
+    vars.emplace("pipeline.name", spec.name);
+    return vars;
+  }
+
   const PipelineSpec& spec_;
-  const Variables& vars_;
+  const Variables vars_;
   const CallPlane& plane_;
   GstElement* pipeline_ = nullptr;
   std::map<std::string, GstElement*> elements_;

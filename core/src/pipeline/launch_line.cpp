@@ -98,7 +98,7 @@ std::string secret_placeholder(const PropertySpec& p, const Variables& vars, std
 class LineWriter {
  public:
   LineWriter(const PipelineSpec& spec, const Variables& vars, std::vector<HiddenSecret>* hidden)
-      : spec_(spec), vars_(vars), hidden_(hidden) {}
+      : spec_(spec), vars_(with_pipeline_name(spec, vars)), hidden_(hidden) {}
 
   // Words of the description, or false with *error.
   bool run(std::vector<std::string>* words, std::string* error) {
@@ -212,8 +212,13 @@ class LineWriter {
     }
   }
 
+  static Variables with_pipeline_name(const PipelineSpec& spec, Variables vars) {
+    vars.emplace("pipeline.name", spec.name);  // as the builder does
+    return vars;
+  }
+
   const PipelineSpec& spec_;
-  const Variables& vars_;
+  const Variables vars_;
   std::vector<HiddenSecret>* hidden_;
   PropertyLookup properties_;
   const CallPlane plane_;  // what @ingest/@egress are on a line for gst-launch-1.0

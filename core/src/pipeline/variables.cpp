@@ -7,7 +7,7 @@
 namespace mediaflow::pipeline {
 namespace {
 
-constexpr const char* kCallNames[] = {"sid", "stream_sid", "account_sid"};
+constexpr const char* kCallNames[] = {"sid", "stream_sid", "account_sid", "transport"};
 
 bool is_env_name(std::string_view s) {
   if (s.empty() || g_ascii_isdigit(s[0])) return false;
@@ -115,7 +115,12 @@ std::string check_variable_name(std::string_view name) {
   if (ns == "call") {
     for (const char* n : kCallNames)
       if (rest == n) return "";
-    return "unknown variable " + shown + ": call variables are ${call.sid}, ${call.stream_sid}, ${call.account_sid}";
+    return "unknown variable " + shown +
+           ": call variables are ${call.sid}, ${call.stream_sid}, ${call.account_sid}, ${call.transport}";
+  }
+  if (ns == "pipeline") {
+    if (rest == "name") return "";
+    return "unknown variable " + shown + ": the pipeline variable is ${pipeline.name}";
   }
   if (ns == "recording") {
     if (rest == "id") return "";
@@ -130,7 +135,7 @@ std::string check_variable_name(std::string_view name) {
     return "bad variable " + shown + ": an environment variable name is letters, digits and '_'";
   }
   return "unknown variable namespace '" + std::string(ns) + "' in " + shown +
-         ": use call, param, env or recording";
+         ": use call, param, env, pipeline or recording";
 }
 
 TemplateScan scan_variables(std::string_view text) {
