@@ -20,33 +20,88 @@ namespace {
 namespace tw = protocol::twilio;
 constexpr const char* kStreamSid = "MZ00000000000000000000000000000001";
 
-TEST_F(HostTest, TranscribeDeepgramCallWritesTranscriptsBesideTheRecording) {
+// One Twilio call on a transcribe pipeline against a fake vendor (its key and URL in the
+// environment), and what it left: the host's log lines and the final transcripts beside the
+// recording.
+class HostTranscribeTest : public HostTest {
+ protected:
+  struct Final {
+    std::string text, vendor;
+    double start;
+  };
+
+  void TearDown() override {
+    for (const auto& name : set_) unsetenv(name.c_str());
+    HostTest::TearDown();
+  }
+
+  void set(const char* name, const std::string& value) {
+    setenv(name, value.c_str(), 1);
+    set_.push_back(name);
+  }
+
+  // `frames` of 20 ms caller audio, then stop; the host stopped afterwards.
+  void call(const std::string& pipeline, int frames) {
+    set("RECORDINGS_DIR", recordings_.path.string());
+    config_.recordings_dir = recordings_.path;
+    log::set_sink([this](std::string_view line) {
+      std::lock_guard lock(log_mutex_);
+      logs_.append(line);
+    });
+    ASSERT_NO_FATAL_FAILURE(start_host());
+    RawWebSocket ws;
+    ASSERT_EQ(ws.connect(port(), "/rtm/voice"), 101);
+    ASSERT_TRUE(ws.send_text(start_message(pipeline)));
+    send_media(ws, frames, 7, kStreamSid);
+    ASSERT_TRUE(ws.send_text(tw::encode_stop(200, kStreamSid, "AC", "CA")));
+    EXPECT_EQ(ws.wait_close(10000), 1000);
+    // The call gave its pipeline back (the ASR and its vendor client hold no reference).
+    EXPECT_TRUE(eventually([] { return metrics().pipelines_live().value() == 0; }));
+    host_->stop();
+    log::set_sink({});
+  }
+
+  // The final transcripts of transcript.jsonl, which lies beside the call's one recording.
+  std::vector<Final> finals() {
+    std::vector<Final> out;
+    auto transcripts = files_ending(recordings_.path, "transcript.jsonl");
+    auto wavs = files_ending(recordings_.path, ".wav");
+    EXPECT_EQ(transcripts.size(), 1u);
+    EXPECT_EQ(wavs.size(), 1u);
+    if (transcripts.size() != 1 || wavs.size() != 1) return out;
+    EXPECT_EQ(transcripts[0].parent_path(), wavs[0].parent_path());
+    std::istringstream lines(slurp(transcripts[0]));
+    for (std::string line; std::getline(lines, line);) {
+      JsonParser* p = json_parser_new();
+      EXPECT_TRUE(json_parser_load_from_data(p, line.c_str(), -1, nullptr)) << line;
+      JsonObject* o = json_node_get_object(json_parser_get_root(p));
+      if (std::string(json_object_get_string_member(o, "type")) == "mediaflow-transcript" &&
+          json_object_get_boolean_member(o, "is-final"))
+        out.push_back({json_object_get_string_member(o, "text"), json_object_get_string_member(o, "vendor"),
+                       json_object_get_double_member(o, "start")});
+      g_object_unref(p);
+    }
+    return out;
+  }
+
+  std::string logs() {
+    std::lock_guard lock(log_mutex_);
+    return logs_;
+  }
+
+ private:
+  TempDir recordings_;
+  std::mutex log_mutex_;
+  std::string logs_;
+  std::vector<std::string> set_;
+};
+
+TEST_F(HostTranscribeTest, TranscribeDeepgramCallWritesTranscriptsBesideTheRecording) {
   FakeDeepgram vendor("dg-test-key");
   ASSERT_NE(vendor.start(), 0);
-  TempDir recordings;
-  setenv("DEEPGRAM_API_KEY", "dg-test-key", 1);
-  setenv("DEEPGRAM_WS_URL", vendor.url().c_str(), 1);
-  setenv("RECORDINGS_DIR", recordings.path.c_str(), 1);
-  config_.recordings_dir = recordings.path;
-  std::mutex log_mutex;
-  std::string logs;
-  log::set_sink([&](std::string_view line) {
-    std::lock_guard lock(log_mutex);
-    logs.append(line);
-  });
-  ASSERT_NO_FATAL_FAILURE(start_host());
-
-  RawWebSocket ws;
-  ASSERT_EQ(ws.connect(port(), "/rtm/voice"), 101);
-  ASSERT_TRUE(ws.send_text(start_message("transcribe-deepgram")));
-  // 3.00 s of caller audio (150 frames), then stop.
-  send_media(ws, 150, 7, kStreamSid);
-  ASSERT_TRUE(ws.send_text(tw::encode_stop(200, kStreamSid, "AC", "CA")));
-  EXPECT_EQ(ws.wait_close(10000), 1000);
-  // The call gave its pipeline back (deepgramasr and its vendor client hold no reference).
-  EXPECT_TRUE(eventually([] { return metrics().pipelines_live().value() == 0; }));
-  host_->stop();
-  log::set_sink({});
+  set("DEEPGRAM_API_KEY", "dg-test-key");
+  set("DEEPGRAM_WS_URL", vendor.url());
+  call("transcribe-deepgram", 150);  // 3.00 s
 
   // The vendor heard the whole call: 3 s of 16 kHz S16LE mono, on one connection, with our key.
   auto conns = vendor.connections();
@@ -57,66 +112,27 @@ TEST_F(HostTest, TranscribeDeepgramCallWritesTranscriptsBesideTheRecording) {
   EXPECT_NEAR(double(conns[0].audio.size()), 3.0 * 16000 * 2, 2 * 16 * 2) << "within 1 ms of resampler latency";
   EXPECT_TRUE(conns[0].close_stream) << "CloseStream at the end of the call";
 
-  auto transcripts = files_ending(recordings.path, "transcript.jsonl");
-  ASSERT_EQ(transcripts.size(), 1u);
-  auto wavs = files_ending(recordings.path, ".wav");
-  ASSERT_EQ(wavs.size(), 1u);
-  EXPECT_EQ(transcripts[0].parent_path(), wavs[0].parent_path());
-  std::istringstream lines(slurp(transcripts[0]));
-  int finals = 0;
-  std::vector<double> starts;
-  for (std::string line; std::getline(lines, line);) {
-    JsonParser* p = json_parser_new();
-    ASSERT_TRUE(json_parser_load_from_data(p, line.c_str(), -1, nullptr)) << line;
-    JsonObject* o = json_node_get_object(json_parser_get_root(p));
-    if (std::string(json_object_get_string_member(o, "type")) == "mediaflow-transcript" &&
-        json_object_get_boolean_member(o, "is-final")) {
-      ++finals;
-      starts.push_back(json_object_get_double_member(o, "start"));
-      EXPECT_STREQ(json_object_get_string_member(o, "vendor"), "deepgram");
-    }
-    g_object_unref(p);
+  const auto got = finals();
+  ASSERT_EQ(got.size(), 3u);
+  for (size_t i = 0; i < got.size(); ++i) {
+    EXPECT_NEAR(got[i].start, double(i), 0.05);
+    EXPECT_EQ(got[i].vendor, "deepgram");
   }
-  EXPECT_EQ(finals, 3) << slurp(transcripts[0]);
-  for (size_t i = 0; i < starts.size(); ++i) EXPECT_NEAR(starts[i], double(i), 0.05);
   // PHI stays out of the logs: the fake's transcript text never appears there.
-  std::lock_guard lock(log_mutex);
-  EXPECT_EQ(logs.find("second "), std::string::npos) << logs;
-  EXPECT_NE(logs.find("call_ended"), std::string::npos);
-  unsetenv("DEEPGRAM_API_KEY");
-  unsetenv("DEEPGRAM_WS_URL");
-  unsetenv("RECORDINGS_DIR");
+  EXPECT_EQ(logs().find("second "), std::string::npos) << logs();
+  EXPECT_NE(logs().find("call_ended"), std::string::npos);
 }
 
 // The host pushes the call's frames inline as they come (here: 3 s at once); assemblyaiasr sends
 // them to AssemblyAI no faster than real time, and at the stop Terminate brings the last turn.
-TEST_F(HostTest, TranscribeAssemblyAiCallWritesTranscriptsBesideTheRecording) {
+TEST_F(HostTranscribeTest, TranscribeAssemblyAiCallWritesTranscriptsBesideTheRecording) {
   FakeAssemblyAi vendor("aai-test-key");
   ASSERT_NE(vendor.start(), 0);
-  TempDir recordings;
-  setenv("ASSEMBLYAI_API_KEY", "aai-test-key", 1);
-  setenv("ASSEMBLYAI_WS_URL", vendor.url().c_str(), 1);
-  setenv("RECORDINGS_DIR", recordings.path.c_str(), 1);
-  config_.recordings_dir = recordings.path;
-  std::mutex log_mutex;
-  std::string logs;
-  log::set_sink([&](std::string_view line) {
-    std::lock_guard lock(log_mutex);
-    logs.append(line);
-  });
-  ASSERT_NO_FATAL_FAILURE(start_host());
-
-  RawWebSocket ws;
-  ASSERT_EQ(ws.connect(port(), "/rtm/voice"), 101);
-  ASSERT_TRUE(ws.send_text(start_message("transcribe-assemblyai")));
+  set("ASSEMBLYAI_API_KEY", "aai-test-key");
+  set("ASSEMBLYAI_WS_URL", vendor.url());
   // 3.20 s (160 frames): six words of 500 ms, the last completed with time to spare for the
   // resampler's latency.
-  send_media(ws, 160, 7, kStreamSid);
-  ASSERT_TRUE(ws.send_text(tw::encode_stop(200, kStreamSid, "AC", "CA")));
-  EXPECT_EQ(ws.wait_close(10000), 1000);
-  EXPECT_TRUE(eventually([] { return metrics().pipelines_live().value() == 0; }));
-  host_->stop();
-  log::set_sink({});
+  call("transcribe-assemblyai", 160);
 
   const auto sessions = vendor.sessions();
   ASSERT_EQ(sessions.size(), 1u);
@@ -128,31 +144,14 @@ TEST_F(HostTest, TranscribeAssemblyAiCallWritesTranscriptsBesideTheRecording) {
   EXPECT_EQ(sessions[0].controls.back(), "Terminate");
   EXPECT_NE(sessions[0].close_code, 3007) << "paced: never faster than real time";
 
-  auto transcripts = files_ending(recordings.path, "transcript.jsonl");
-  ASSERT_EQ(transcripts.size(), 1u);
-  auto wavs = files_ending(recordings.path, ".wav");
-  ASSERT_EQ(wavs.size(), 1u);
-  EXPECT_EQ(transcripts[0].parent_path(), wavs[0].parent_path());
-  std::istringstream lines(slurp(transcripts[0]));
-  std::vector<std::string> finals;
-  for (std::string line; std::getline(lines, line);) {
-    JsonParser* p = json_parser_new();
-    ASSERT_TRUE(json_parser_load_from_data(p, line.c_str(), -1, nullptr)) << line;
-    JsonObject* o = json_node_get_object(json_parser_get_root(p));
-    if (std::string(json_object_get_string_member(o, "type")) == "mediaflow-transcript" &&
-        json_object_get_boolean_member(o, "is-final")) {
-      finals.push_back(json_object_get_string_member(o, "text"));
-      EXPECT_STREQ(json_object_get_string_member(o, "vendor"), "assemblyai");
-    }
-    g_object_unref(p);
+  std::vector<std::string> texts;
+  for (const auto& f : finals()) {
+    texts.push_back(f.text);
+    EXPECT_EQ(f.vendor, "assemblyai");
   }
   // A turn of four words, and the two that only Terminate ends.
-  EXPECT_EQ(finals, (std::vector<std::string>{"word0 word1 word2 word3", "word4 word5"})) << slurp(transcripts[0]);
-  std::lock_guard lock(log_mutex);
-  EXPECT_EQ(logs.find("word0"), std::string::npos) << logs;
-  unsetenv("ASSEMBLYAI_API_KEY");
-  unsetenv("ASSEMBLYAI_WS_URL");
-  unsetenv("RECORDINGS_DIR");
+  EXPECT_EQ(texts, (std::vector<std::string>{"word0 word1 word2 word3", "word4 word5"}));
+  EXPECT_EQ(logs().find("word0"), std::string::npos) << logs();
 }
 
 }  // namespace
