@@ -5,6 +5,8 @@
 # Env: BIN_DIR (mediaflow, mediaflow-loadgen, plugins/; default ./build), PORT (default 18080),
 #      RAMP_RATE calls per second (default 100), EXTRA_ENV for the host (e.g. DEEPGRAM_URL=...),
 #      LOADGEN_ARGS (e.g. --no-echo-check), LOADGEN_THREADS (client engines, default 1),
+#      PROTOCOL (twilio, default: Media Streams at /rtm/voice | jambonz: listen at /fork, PCM at
+#      RATE Hz, default 16000; the floor speaks Twilio only, so jambonz runs have none),
 #      AUDIO=speech (every call loops a ~5 s clip: one espeak-ng sentence, then 3.5 s of
 #      silence, made here with sox as 8 kHz mono WAV; implies --no-echo-check) or
 #      AUDIO=/path/file.wav,
@@ -26,6 +28,11 @@
 set -eu
 pipeline=$1; counts=$2; duration=${3:-20}
 bin=${BIN_DIR:-./build}; port=${PORT:-18080}; rate=${RAMP_RATE:-100}
+case ${PROTOCOL:-twilio} in
+  twilio) ws_path=/rtm/voice protocol_args= ;;
+  jambonz) ws_path=/fork protocol_args="--protocol jambonz --rate ${RATE:-16000}" ;;
+  *) echo "scaling.sh: PROTOCOL must be twilio or jambonz" >&2; exit 2 ;;
+esac
 src=$(cd "$(dirname "$0")/.." && pwd)
 rec=$(mktemp -d "${TMPDIR:-/var/tmp}/mediaflow-bench-rec.XXXXXX")
 reg=${BENCH_GST_REGISTRY:-$(mktemp -u /tmp/mediaflow-bench-registry.XXXXXX.bin)}
@@ -57,7 +64,9 @@ env_value() {  # NAME: its value in EXTRA_ENV ("" when absent)
   for kv in ${EXTRA_ENV:-}; do case $kv in "$1="*) echo "${kv#*=}"; return ;; esac; done
 }
 floor=${FLOOR:-} floor_header=
-if [ -z "$floor" ]; then
+if [ -z "$floor" ] && [ "${PROTOCOL:-twilio}" = jambonz ]; then
+  floor=none
+elif [ -z "$floor" ]; then
   case $pipeline in
     echo) floor=echo ;;
     transcribe-deepgram) floor=deepgram ;;
@@ -89,9 +98,10 @@ wait_health() {
 # One loadgen run against the server PID on $port: JSON line (+ pipeline name and loadavg) on
 # stdout, the rest of its report on stderr.
 load() {  # PID NAME [JSON fields to add]
-  out=$(${NICE:+nice -n $NICE} "$bin/mediaflow-loadgen" --url "ws://127.0.0.1:$port/rtm/voice" --host-pid "$1" \
+  # shellcheck disable=SC2086
+  out=$(${NICE:+nice -n $NICE} "$bin/mediaflow-loadgen" --url "ws://127.0.0.1:$port$ws_path" --host-pid "$1" \
       --calls "$n" --ramp "$ramp" --duration "$duration" --threads "${LOADGEN_THREADS:-1}" \
-      --pipeline "$pipeline" $audio_args ${LOADGEN_ARGS:-} || true)
+      --pipeline "$pipeline" $protocol_args $audio_args ${LOADGEN_ARGS:-} || true)
   echo "$out" | grep -v '^{' >&2
   echo "$out" | grep '^{' | sed "s/}\$/,\"pipeline\":\"$2\"${3:-},\"loadavg_after\":\"$(cut -d' ' -f1 /proc/loadavg)\"}/"
 }

@@ -6,8 +6,8 @@
 
 namespace mediaflow::bench {
 
-EchoTracker::EchoTracker(unsigned call, uint64_t frames, int64_t t0_ns)
-    : call_(call), frames_(frames), t0_ns_(t0_ns), matched_bits_((frames + 63) / 64, 0),
+EchoTracker::EchoTracker(unsigned call, uint64_t frames, int64_t t0_ns, std::size_t frame_bytes)
+    : call_(call), frames_(frames), t0_ns_(t0_ns), partial_(frame_bytes), matched_bits_((frames + 63) / 64, 0),
       sent_ns_(std::min<uint64_t>(frames, kSendRing), 0) {}
 
 void EchoTracker::sent(uint64_t frame, int64_t at_ns) {

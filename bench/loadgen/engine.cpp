@@ -2,6 +2,7 @@
 
 #include "loadgen/echo_tracker.hpp"
 #include "loadgen/frame_pattern.hpp"
+#include "loadgen/jambonz_call.hpp"
 #include "loadgen/pacing.hpp"
 #include "loadgen/ws_handshake.hpp"
 
@@ -23,6 +24,7 @@
 #include <ctime>
 #include <functional>
 #include <limits>
+#include <map>
 #include <memory>
 
 namespace mediaflow::bench {
@@ -33,14 +35,15 @@ namespace ws = protocol::websocket;
 namespace tw = protocol::twilio;
 
 constexpr int64_t kNever = std::numeric_limits<int64_t>::max();
-constexpr size_t kFrameBytes = 160;
+constexpr size_t kTwilioFrameBytes = 160;  // 20 ms of 8 kHz mu-law
 constexpr size_t kMaxMessageBytes = 1 << 20;
 constexpr int64_t kCloseHandshakeNs = 2'000'000'000;
 constexpr size_t kReadBuffer = 64 * 1024;
 constexpr int kMaxTimersPerRound = 1024;
 constexpr int kMaxEvents = 1024;  // per wake: a starved loop still reads every socket each round
 
-enum class Phase { kWaiting, kConnecting, kUpgrading, kAudio, kStopSent, kClosing, kDone };
+// kHangingUp: a jambonz call's audio is sent; it waits for the last echoes before it closes.
+enum class Phase { kWaiting, kConnecting, kUpgrading, kAudio, kHangingUp, kStopSent, kClosing, kDone };
 
 // How a call ends on purpose when it is one of LoadOptions::abnormal_every.
 enum class Abnormal { kNone, kVanish, kCloseWithoutStop, kNoStart };
@@ -76,7 +79,10 @@ class Engine {
  public:
   Engine(const LoadOptions& o, const sockaddr_storage& addr, socklen_t addr_len,
          const std::vector<unsigned>& indices, int64_t start_ns)
-      : o_(o), addr_(addr), addr_len_(addr_len), read_buf_(kReadBuffer), decode_buf_(8192) {
+      : o_(o), jambonz_(o.protocol == dial::CallProtocol::kJambonz),
+        frame_bytes_(jambonz_ ? jambonz_frame_bytes(o.sample_rate) : kTwilioFrameBytes), headers_(o.headers),
+        addr_(addr), addr_len_(addr_len), read_buf_(kReadBuffer), decode_buf_(8192) {
+    if (jambonz_) headers_.emplace_back("Sec-WebSocket-Protocol", std::string(kJambonzSubprotocol));
     std::string error;
     url_ = *parse_ws_url(o.url, &error);  // checked by run_load
     frames_ = frames_for(o.duration_seconds);
@@ -160,6 +166,7 @@ class Engine {
       case Phase::kConnecting:
       case Phase::kUpgrading: fail(c, "connect timed out"); break;
       case Phase::kAudio: send_due_frames(c); break;
+      case Phase::kHangingUp: hang_up(c); break;
       case Phase::kStopSent:
         // The host did not close in time: close ourselves.
         c.timed_out = true;
@@ -213,7 +220,7 @@ class Engine {
     }
     const std::string key = make_websocket_key(key_bytes);
     c.expected_accept = websocket_accept_for(key);
-    c.out = build_upgrade_request(url_, key, o_.headers);
+    c.out = build_upgrade_request(url_, key, headers_);
     c.phase = Phase::kUpgrading;
     flush(c);
   }
@@ -225,6 +232,8 @@ class Engine {
     if (r.state == UpgradeResponse::State::kMalformed) return fail(c, "malformed HTTP response");
     if (r.status != 101) return fail(c, "HTTP " + std::to_string(r.status));
     if (r.accept != c.expected_accept) return fail(c, "wrong Sec-WebSocket-Accept");
+    // libwebsockets (mod_audio_fork) drops a server that does not select the subprotocol.
+    if (jambonz_ && r.subprotocol != kJambonzSubprotocol) return fail(c, "subprotocol audio.jambonz.org not selected");
     on_open(c);
     if (c.phase == Phase::kDone || r.head_bytes == c.http_in.size()) return;
     std::string rest = c.http_in.substr(r.head_bytes);
@@ -241,7 +250,8 @@ class Engine {
     const uint64_t m = random64();
     std::memcpy(c.mask.data(), &m, c.mask.size());
     c.t0_ns = call_t0_ns(c.slot_ns, now);
-    if (o_.match_echo && c.abnormal == Abnormal::kNone) c.echo = std::make_unique<EchoTracker>(c.index, frames_, c.t0_ns);
+    if (o_.match_echo && c.abnormal == Abnormal::kNone)
+      c.echo = std::make_unique<EchoTracker>(c.index, frames_, c.t0_ns, frame_bytes_);
     if (c.abnormal == Abnormal::kNoStart) {
       // Upgraded, then silent: the host must not count it as a call; we vanish after a second.
       c.phase = Phase::kAudio;
@@ -249,20 +259,23 @@ class Engine {
       return;
     }
 
-    tw::StartEvent start;
-    start.stream_sid = stream_sid(c);
-    char sid[40];
-    std::snprintf(sid, sizeof sid, "CA%032x", c.index + 1);
-    start.call_sid = sid;
-    start.account_sid = "AC00000000000000000000000000000000";
-    start.tracks = {"inbound"};
-    start.custom_parameters = o_.custom_parameters;
-    start.custom_parameters["bench_t0_ns"] = std::to_string(c.t0_ns);
-    start.custom_parameters["bench_call"] = std::to_string(c.index);
-    start.media_format = {"audio/x-mulaw", 8000, 1};
+    std::map<std::string, std::string> params = o_.custom_parameters;
+    params["bench_t0_ns"] = std::to_string(c.t0_ns);
+    params["bench_call"] = std::to_string(c.index);
     c.phase = Phase::kAudio;
-    send_text(c, tw::encode_connected());
-    send_text(c, tw::encode_start(++c.sequence, start));
+    if (jambonz_) {
+      send_text(c, jambonz_metadata(c.index, o_.sample_rate, std::move(params)));
+    } else {
+      tw::StartEvent start;
+      start.stream_sid = stream_sid(c);
+      start.call_sid = twilio_call_sid(c);
+      start.account_sid = "AC00000000000000000000000000000000";
+      start.tracks = {"inbound"};
+      start.custom_parameters = std::move(params);
+      start.media_format = {"audio/x-mulaw", 8000, 1};
+      send_text(c, tw::encode_connected());
+      send_text(c, tw::encode_start(++c.sequence, start));
+    }
     if (c.phase == Phase::kAudio) set_deadline(c, frame_due_ns(c.t0_ns, 0));
   }
 
@@ -272,6 +285,12 @@ class Engine {
     std::snprintf(sid, sizeof sid, "MZ%032x", c.index + 1);
     stream_sid_.assign(sid);
     return stream_sid_;
+  }
+
+  static std::string twilio_call_sid(const Call& c) {
+    char sid[40];
+    std::snprintf(sid, sizeof sid, "CA%032x", c.index + 1);
+    return sid;
   }
 
   void send_due_frames(Call& c) {
@@ -284,14 +303,25 @@ class Engine {
       now = monotonic_ns();
     }
     if (c.next_frame < frames_) return set_deadline(c, frame_due_ns(c.t0_ns, c.next_frame));
-    // All audio sent: `stop` once its last frame has "played".
+    // All audio sent: hang up once its last frame has "played".
     const int64_t stop_at = frame_due_ns(c.t0_ns, frames_);
     if (stop_at > now) return set_deadline(c, stop_at);
-    const std::string& sid = stream_sid(c);
-    char call_sid[40];
-    std::snprintf(call_sid, sizeof call_sid, "CA%032x", c.index + 1);
+    if (jambonz_) {
+      // The host only flushes what it has when the caller closes: wait for the last echoes.
+      c.phase = Phase::kHangingUp;
+      if (!c.echo || c.echo->matched() == frames_) return hang_up(c);
+      return set_deadline(c, stop_at + kHangUpGraceNs);
+    }
     c.phase = Phase::kStopSent;
-    send_text(c, tw::encode_stop(++c.sequence, sid, "AC00000000000000000000000000000000", call_sid));
+    send_text(c, tw::encode_stop(++c.sequence, stream_sid(c), "AC00000000000000000000000000000000", twilio_call_sid(c)));
+    if (c.phase == Phase::kStopSent)
+      set_deadline(c, monotonic_ns() + static_cast<int64_t>(o_.close_timeout_seconds * 1e9));
+  }
+
+  // jambonz ends a listen by closing 1000; the host answers the close.
+  void hang_up(Call& c) {
+    c.phase = Phase::kStopSent;
+    send_close(c, ws::close_code::kNormal, "");
     if (c.phase == Phase::kStopSent)
       set_deadline(c, monotonic_ns() + static_cast<int64_t>(o_.close_timeout_seconds * 1e9));
   }
@@ -299,24 +329,31 @@ class Engine {
   void send_frame(Call& c, uint64_t k, int64_t now) {
     const int64_t due = frame_due_ns(c.t0_ns, k);
     stats_.pacing_lag.add_ns(now - due);
-    std::array<uint8_t, kFrameBytes> frame;
+    std::array<uint8_t, kMaxPatternFrameBytes> buffer;
+    const std::span<uint8_t> frame(buffer.data(), frame_bytes_);
     if (!o_.audio.empty()) {
-      // The clip loops: frame k starts at byte k·160 modulo its length.
+      // The clip loops: frame k starts at byte k·frame_bytes modulo its length.
       const size_t len = o_.audio.size();
-      const size_t start = static_cast<size_t>((k * kFrameBytes) % len);
-      for (size_t i = 0; i < kFrameBytes; ++i) frame[i] = o_.audio[(start + i) % len];
+      const size_t start = static_cast<size_t>((k * frame_bytes_) % len);
+      for (size_t i = 0; i < frame_bytes_; ++i) frame[i] = o_.audio[(start + i) % len];
     } else {
       fill_unique_frame(c.index, k, frame);
     }
     if (c.echo) c.echo->sent(k, now);
     if (c.abnormal == Abnormal::kNone) ++stats_.frames_sent;
+    if (jambonz_) {
+      send_message(c, ws::Opcode::kBinary, std::string_view(reinterpret_cast<const char*>(frame.data()), frame.size()));
+      return;
+    }
     send_text(c, tw::encode_inbound_media(++c.sequence, stream_sid(c), "inbound", k + 1,
                                           k * (kFrameNs / 1'000'000), frame));
   }
 
-  void send_text(Call& c, std::string_view text) {
+  void send_text(Call& c, std::string_view text) { send_message(c, ws::Opcode::kText, text); }
+
+  void send_message(Call& c, ws::Opcode opcode, std::string_view payload) {
     if (c.close_sent) return;
-    ws::append_frame(c.out, ws::Opcode::kText, text, &c.mask);
+    ws::append_frame(c.out, opcode, payload, &c.mask);
     flush(c);
   }
 
@@ -448,28 +485,40 @@ class Engine {
         }
         return false;
       }
-      default: break;  // binary, pong
+      case ws::Opcode::kBinary:
+        if (jambonz_) on_audio(c, m.payload);
+        break;
+      default: break;  // pong
     }
     return c.phase != Phase::kDone;
   }
 
   void on_text(Call& c, std::string_view text) {
+    // Marks are echoed once the audio before them has played; ours plays at once.
+    const bool echo_marks = c.phase == Phase::kAudio || c.phase == Phase::kHangingUp;
+    if (jambonz_) {
+      if (auto mark = jambonz_mark_played(text); mark && echo_marks) send_text(c, *mark);
+      return;  // killAudio and clearMarks: nothing is buffered here
+    }
     const tw::OutboundMessage msg = parser_.parse(text);
     if (msg.kind == tw::OutboundKind::kMark) {
-      // Twilio echoes a mark once the audio before it has played; ours plays at once.
-      if (c.phase == Phase::kAudio) send_text(c, tw::encode_inbound_mark(++c.sequence, stream_sid(c), msg.mark_name));
+      if (echo_marks) send_text(c, tw::encode_inbound_mark(++c.sequence, stream_sid(c), msg.mark_name));
       return;
     }
     if (msg.kind != tw::OutboundKind::kMedia) return;
-    ++stats_.frames_received;
-    const int64_t now = arrival_ns_;
-    stats_.receive_lag.add_ns(read_ns_ - now);
-    if (!c.echo && !o_.vendor_stamps) return;  // counted; nothing to look for in the audio
+    if (!c.echo && !o_.vendor_stamps) return on_audio(c, {});  // counted; nothing to look for in the audio
     const size_t max = tw::base64_decoded_max(msg.payload_base64.size());
     if (decode_buf_.size() < max) decode_buf_.resize(max);
     const auto n = tw::decode_base64(msg.payload_base64, decode_buf_);
     if (!n) return;
-    std::span<const uint8_t> audio(decode_buf_.data(), *n);
+    on_audio(c, std::span<const uint8_t>(decode_buf_.data(), *n));
+  }
+
+  // Audio from the host (decoded, in the call's wire format).
+  void on_audio(Call& c, std::span<const uint8_t> audio) {
+    ++stats_.frames_received;
+    const int64_t now = arrival_ns_;
+    stats_.receive_lag.add_ns(read_ns_ - now);
     if (o_.vendor_stamps) {
       if (auto stamp = protocol::vendor_stamp::read_stamp(audio)) {
         ++stats_.vendor_stamped;
@@ -483,6 +532,7 @@ class Engine {
       if (m.round_trip_ns > static_cast<int64_t>(kLateMs * 1e6)) ++stats_.frames_late;
       if (m.first) stats_.first_echo.add_ns(m.since_first_send_ns);
     });
+    if (c.phase == Phase::kHangingUp && c.echo->matched() == frames_) hang_up(c);
   }
 
   // --- endings ----------------------------------------------------------------------------
@@ -528,6 +578,9 @@ class Engine {
   }
 
   const LoadOptions& o_;
+  const bool jambonz_;
+  const size_t frame_bytes_;  // 20 ms of the call's audio
+  std::vector<std::pair<std::string, std::string>> headers_;  // of the upgrade request
   sockaddr_storage addr_;
   socklen_t addr_len_;
   WsUrl url_;

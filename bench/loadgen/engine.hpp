@@ -1,13 +1,17 @@
-// One load-generator engine: a single thread driving many simulated Twilio callers with
-// epoll, non-blocking sockets and a min-heap of absolute deadlines (epoll_pwait2's ns timeout
-// is the timer). No GLib main loop, no libsoup: the upgrade is written by hand
-// (ws_handshake.hpp), frames are encoded/read with protocol/websocket_frame.hpp, messages with
-// the project's Twilio encoders and TwilioOutboundParser.
+// One load-generator engine: a single thread driving many simulated callers with epoll,
+// non-blocking sockets and a min-heap of absolute deadlines (epoll_pwait2's ns timeout is the
+// timer). No GLib main loop, no libsoup: the upgrade is written by hand (ws_handshake.hpp),
+// frames are encoded/read with protocol/websocket_frame.hpp, messages with the project's Twilio
+// and jambonz codecs.
 //
-// Per call: connect at its ramp slot (TCP_NODELAY), upgrade, `connected`, `start` (with
-// customParameters bench_t0_ns = CLOCK_MONOTONIC ns of frame 0, bench_call = call index),
-// `media` frame k at t0 + k·20 ms, `stop` at t0 + frames·20 ms, then the host's close frame
-// is answered and the socket closed.
+// Per call: connect at its ramp slot (TCP_NODELAY), upgrade (jambonz: offering
+// audio.jambonz.org, which the host must select), open the call with bench_t0_ns =
+// CLOCK_MONOTONIC ns of frame 0 and bench_call = call index among its parameters (Twilio:
+// `connected`, `start` with them as customParameters; jambonz: the metadata frame), frame k at
+// t0 + k·20 ms (Twilio: a `media` message of 160 mu-law bytes; jambonz: a binary frame of 20 ms
+// of PCM at the call's rate), then hang up at t0 + frames·20 ms — Twilio: `stop`, then the host's
+// close frame is answered; jambonz: a close 1000 once every frame came back (kHangUpGraceNs at
+// most), which the host answers.
 #pragma once
 
 #include "loadgen/load_run.hpp"

@@ -60,7 +60,7 @@ std::optional<FrameId> identify_unique_frame(std::span<const uint8_t> chunk) {
   if (chunk.size() < 8) return std::nullopt;
   const uint64_t state = unmix(load_le64(chunk.data())) - kGolden;
   FrameId id{static_cast<unsigned>(state >> kFrameBits), state & ((uint64_t{1} << kFrameBits) - 1)};
-  std::array<uint8_t, 512> expected;
+  std::array<uint8_t, kMaxPatternFrameBytes> expected;
   if (chunk.size() > expected.size()) return std::nullopt;
   fill_unique_frame(id.call, id.frame, std::span<uint8_t>(expected.data(), chunk.size()));
   if (!std::equal(chunk.begin(), chunk.end(), expected.begin())) return std::nullopt;

@@ -1,4 +1,4 @@
-// mediaflow-loadgen: N concurrent simulated Twilio calls against a host (default pipeline
+// mediaflow-loadgen: N concurrent simulated Twilio or jambonz calls against a host (default pipeline
 // `echo`), with per-frame round-trip latency, lost/late frames, call setup time, its own
 // pacing lag, vendor→caller latency from stamped audio, and the host's CPU / RSS / threads
 // sampled from /proc. Prints a summary and one JSON line.
@@ -8,6 +8,7 @@
 #include <mediaflow/file_limit.hpp>
 #include <mediaflow/dial/host_process.hpp>
 #include <mediaflow/gstutil/audio_file.hpp>
+#include <mediaflow/protocol/jambonz_metadata.hpp>
 
 #include <gst/gst.h>
 #include <sys/resource.h>
@@ -27,7 +28,10 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: mediaflow-loadgen (--url WS_URL [--host-pid PID] | --spawn) [options]\n\n"
-    "  --url URL         host WebSocket, e.g. ws://127.0.0.1:8080/rtm/voice\n"
+    "  --url URL         host WebSocket, e.g. ws://127.0.0.1:8080/rtm/voice (jambonz: …/fork)\n"
+    "  --protocol P      twilio (default: Media Streams, 8 kHz mu-law) | jambonz (listen:\n"
+    "                    metadata frame, binary 16-bit PCM, close 1000 at the end)\n"
+    "  --rate HZ         jambonz sampleRate: 8000 (default), 16000, 24000, 48000, 64000\n"
     "  --host-pid PID    sample this process's CPU/RSS/threads from /proc\n"
     "  --spawn           start `mediaflow serve` from this build (PORT=0, PIPELINES_DIR and\n"
     "                    PLUGIN_DIR of this tree, MAX_CONCURRENT_CALLS = calls + 10) and sample it\n"
@@ -35,8 +39,8 @@ constexpr const char* kUsage =
     "  --calls N         concurrent calls (default 10)\n"
     "  --ramp S          start the calls evenly over S seconds (default 1)\n"
     "  --duration S      audio per call, sent in real time (default 10)\n"
-    "  --pipeline NAME   customParameters.pipeline (default echo)\n"
-    "  --param K=V       more custom parameters (repeatable)\n"
+    "  --pipeline NAME   customParameters.pipeline / jambonz metadata pipeline (default echo)\n"
+    "  --param K=V       more custom parameters / metadata keys (repeatable)\n"
     "  --header K=V      upgrade request header (repeatable), e.g. x-media-auth=T\n"
     "  --threads N       independent client engines (epoll loops), calls split between\n"
     "                    them (default 1)\n"
@@ -48,7 +52,7 @@ constexpr const char* kUsage =
     "  --abnormal N      every Nth call ends abnormally (vanishes or closes mid-call without\n"
     "                    stop, or never sends start); counted apart, not echo-checked\n"
     "  --vendor-stamps   measure vendor->caller latency from MFTS stamps in received audio\n\n"
-    "Every call's start.customParameters carries bench_t0_ns (CLOCK_MONOTONIC ns at which its\n"
+    "Every call's start.customParameters (jambonz: metadata) carries bench_t0_ns (CLOCK_MONOTONIC ns at which its\n"
     "frame 0 is scheduled; frame k at bench_t0_ns + k*20 ms) and bench_call (the call index).\n"
     "Exit 0 when every call (but the abnormal ones) closed 1000 and (unless --no-echo-check) every frame came back.\n";
 
@@ -104,6 +108,16 @@ int main(int argc, char** argv) {
       auto v = value();
       if (!v) return usage_error("--url needs a value");
       o.url = *v;
+    } else if (a == "--protocol") {
+      auto v = value();
+      if (!v || (*v != "twilio" && *v != "jambonz")) return usage_error("--protocol must be twilio or jambonz");
+      o.protocol = *v == "jambonz" ? md::CallProtocol::kJambonz : md::CallProtocol::kTwilio;
+    } else if (a == "--rate") {
+      auto v = num();
+      if (!v || !mediaflow::protocol::jambonz::is_supported_sample_rate(static_cast<uint64_t>(*v)) ||
+          *v != static_cast<unsigned>(*v))
+        return usage_error("--rate must be 8000, 16000, 24000, 48000 or 64000");
+      o.sample_rate = static_cast<unsigned>(*v);
     } else if (a == "--host-pid") {
       auto v = num();
       if (!v || *v < 1) return usage_error("--host-pid needs a pid");
@@ -162,6 +176,8 @@ int main(int argc, char** argv) {
     }
   }
   if (spawn == !o.url.empty()) return usage_error("give exactly one of --url and --spawn");
+  const bool jambonz = o.protocol == md::CallProtocol::kJambonz;
+  if (!jambonz && o.sample_rate != 8000) return usage_error("--rate is for --protocol jambonz");
   // One socket per call on each side: lift our soft fd limit to the hard one (a spawned host
   // inherits it).
   mediaflow::raise_open_file_limit();
@@ -169,7 +185,11 @@ int main(int argc, char** argv) {
   if (!audio_file.empty()) {
     gst_init(nullptr, nullptr);
     std::string error;
-    if (!mediaflow::gstutil::decode_file_to_mulaw(audio_file, o.audio, error) || o.audio.empty()) {
+    // The call's wire format: Twilio's mu-law, jambonz's PCM at its rate.
+    const mediaflow::transport::AudioFormat wire{
+        jambonz ? mediaflow::transport::AudioFormat::Encoding::kS16le : mediaflow::transport::AudioFormat::Encoding::kMulaw,
+        static_cast<int>(o.sample_rate), 1};
+    if (!mediaflow::gstutil::decode_file(audio_file, wire, o.audio, error) || o.audio.empty()) {
       std::fprintf(stderr, "mediaflow-loadgen: --audio %s: %s\n", audio_file.c_str(),
                    error.empty() ? "no audio in the file" : error.c_str());
       return 2;
@@ -190,7 +210,7 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "mediaflow-loadgen: %s\n", error.c_str());
       return 1;
     }
-    o.url = host.ws_url();
+    o.url = host.ws_url(jambonz ? "/fork" : "/rtm/voice");
     host_pid = host.pid();
   }
 
@@ -233,8 +253,9 @@ int main(int argc, char** argv) {
   const double rss_per_call = before && rss_peak ? (static_cast<double>(rss_peak) - before->rss_kb) / o.calls : -1;
   const unsigned engines = std::min(o.threads, o.calls);
 
-  std::printf("calls %u (ramp %.1f s, %.1f s each, %u client thread%s), wall %.1f s\n", o.calls,
-              o.ramp_seconds, o.duration_seconds, engines, engines > 1 ? "s" : "", wall_s);
+  std::printf("calls %u %s at %u Hz (ramp %.1f s, %.1f s each, %u client thread%s), wall %.1f s\n", o.calls,
+              md::protocol_name(o.protocol), o.sample_rate, o.ramp_seconds, o.duration_seconds, engines,
+              engines > 1 ? "s" : "", wall_s);
   std::printf("completed %u, abnormal %u, refused %u, timed out %u; close codes:", r.completed, r.abnormal, r.refused,
               r.timed_out);
   for (auto [code, n] : r.close_codes) std::printf(" %u×%u", code, n);
@@ -269,7 +290,7 @@ int main(int argc, char** argv) {
   }
   std::printf("client cpu %.0f ms (%.3f ms per call-second)\n", client_cpu, client_cpu / call_seconds);
   std::printf(
-      "{\"calls\":%u,\"ramp_s\":%.3f,\"duration_s\":%.3f,\"client_threads\":%u,\"wall_s\":%.3f,"
+      "{\"protocol\":\"%s\",\"sample_rate\":%u,\"calls\":%u,\"ramp_s\":%.3f,\"duration_s\":%.3f,\"client_threads\":%u,\"wall_s\":%.3f,"
       "\"completed\":%u,\"abnormal\":%u,\"refused\":%u,\"timed_out\":%u,\"frames_sent\":%llu,\"frames_received\":%llu,"
       "\"frames_matched\":%llu,\"frames_lost\":%llu,\"frames_late\":%llu,"
       "\"latency_ms\":{\"p50\":%.3f,\"p99\":%.3f,\"max\":%.3f},"
@@ -280,7 +301,7 @@ int main(int argc, char** argv) {
       "\"pacing_lag_ms\":{\"p50\":%.3f,\"p99\":%.3f,\"max\":%.3f},"
       "\"receive_lag_ms\":{\"p50\":%.3f,\"p99\":%.3f,\"max\":%.3f},"
       "\"vendor_latency_ms\":{\"stamped_frames\":%llu,\"p50\":%.3f,\"p99\":%.3f,\"max\":%.3f}}\n",
-      o.calls, o.ramp_seconds, o.duration_seconds, engines, wall_s, r.completed, r.abnormal, r.refused, r.timed_out,
+      md::protocol_name(o.protocol), o.sample_rate, o.calls, o.ramp_seconds, o.duration_seconds, engines, wall_s, r.completed, r.abnormal, r.refused, r.timed_out,
       (unsigned long long)r.frames_sent, (unsigned long long)r.frames_received,
       (unsigned long long)r.frames_matched, (unsigned long long)lost, (unsigned long long)r.frames_late,
       rt.percentile_ms(.5), rt.percentile_ms(.99), rt.max_ms(), r.connect.percentile_ms(.5),

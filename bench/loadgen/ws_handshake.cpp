@@ -79,8 +79,9 @@ UpgradeResponse parse_upgrade_response(std::string_view received) {
     pos = next + 2;
     const size_t colon = line.find(':');
     if (colon == std::string_view::npos) continue;
-    if (iequals(trim(line.substr(0, colon)), "Sec-WebSocket-Accept"))
-      out.accept = std::string(trim(line.substr(colon + 1)));
+    const std::string_view name = trim(line.substr(0, colon));
+    if (iequals(name, "Sec-WebSocket-Accept")) out.accept = std::string(trim(line.substr(colon + 1)));
+    if (iequals(name, "Sec-WebSocket-Protocol")) out.subprotocol = std::string(trim(line.substr(colon + 1)));
   }
   out.state = UpgradeResponse::State::kDone;
   return out;

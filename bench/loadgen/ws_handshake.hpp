@@ -38,6 +38,7 @@ struct UpgradeResponse {
   enum class State { kIncomplete, kDone, kMalformed } state = State::kIncomplete;
   unsigned status = 0;          // kDone: the HTTP status
   std::string accept;           // kDone: Sec-WebSocket-Accept, "" when absent
+  std::string subprotocol;      // kDone: Sec-WebSocket-Protocol, "" when absent
   size_t head_bytes = 0;        // kDone: bytes of the head (status line … empty line)
 };
 

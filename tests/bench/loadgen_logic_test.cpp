@@ -82,6 +82,11 @@ TEST(BenchLoadgenHandshake, AcceptIsTheRfcExampleAndResponsesAreChecked) {
   ASSERT_EQ(refused.state, UpgradeResponse::State::kDone);
   EXPECT_EQ(refused.status, 401u);
   EXPECT_EQ(refused.accept, "");
+  EXPECT_EQ(refused.subprotocol, "");
+  // jambonz calls check the subprotocol the host selected.
+  EXPECT_EQ(parse_upgrade_response("HTTP/1.1 101 Switching Protocols\r\nsec-websocket-protocol: audio.jambonz.org\r\n\r\n")
+                .subprotocol,
+            "audio.jambonz.org");
   EXPECT_EQ(parse_upgrade_response("SSH-2.0-OpenSSH\r\n\r\n").state, UpgradeResponse::State::kMalformed);
   EXPECT_EQ(parse_upgrade_response(std::string(20000, 'x')).state, UpgradeResponse::State::kMalformed);
 }
@@ -147,6 +152,36 @@ TEST(BenchLoadgenFramePattern, EveryFrameNamesItsCallAndIndex) {
   std::array<uint8_t, 160> silence;
   silence.fill(0xFF);
   EXPECT_FALSE(identify_unique_frame(silence));
+}
+
+// jambonz frames are 20 ms of PCM: 320 to 2560 bytes (8 to 64 kHz), each identified whole.
+TEST(BenchLoadgenFramePattern, PcmFramesUpToSixtyFourKilohertzAreIdentified) {
+  for (size_t bytes : {size_t{320}, size_t{640}, kMaxPatternFrameBytes}) {
+    std::vector<uint8_t> frame(bytes);
+    fill_unique_frame(5, 77, frame);
+    const auto id = identify_unique_frame(frame);
+    ASSERT_TRUE(id) << bytes;
+    EXPECT_EQ(id->frame, 77u);
+    frame.back() ^= 1;
+    EXPECT_FALSE(identify_unique_frame(frame)) << bytes << ": the last byte counts too";
+  }
+  EXPECT_FALSE(identify_unique_frame(std::vector<uint8_t>(kMaxPatternFrameBytes + 2)));
+}
+
+TEST(BenchLoadgenEchoTracker, CutsEchoesIntoFramesOfTheCallsSize) {
+  EchoTracker echo(2, 3, 0, 640);
+  std::vector<uint8_t> stream;
+  for (uint64_t k = 0; k < 3; ++k) {
+    echo.sent(k, static_cast<int64_t>(k) * 20'000'000);
+    std::vector<uint8_t> f(640);
+    fill_unique_frame(2, k, f);
+    stream.insert(stream.end(), f.begin(), f.end());
+  }
+  unsigned matches = 0;
+  echo.received(std::span<const uint8_t>(stream).first(1000), 100'000'000, [&](const EchoTracker::Match&) { ++matches; });
+  EXPECT_EQ(matches, 1u);
+  echo.received(std::span<const uint8_t>(stream).subspan(1000), 100'000'000, [&](const EchoTracker::Match&) { ++matches; });
+  EXPECT_EQ(matches, 3u);
 }
 
 TEST(BenchLoadgenVendorStamp, ReadsLittleEndianNanosecondsAfterTheMagic) {

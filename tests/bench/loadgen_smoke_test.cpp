@@ -1,12 +1,14 @@
-// The load generator's quick mode as a smoke test: correctness only (every frame of every call
-// comes back, every call closes 1000), never speed.
+// The load generator's quick mode as a smoke test, Twilio and jambonz: correctness only (every
+// frame of every call comes back, every call closes 1000), never speed.
 #include "support/spawn.hpp"
+#include "support/fake_fork_host.hpp"
 #include "support/fake_twilio_host.hpp"
 #include "support/host_process.hpp"
 #include "support/paths.hpp"
 #include "support/test_files.hpp"
 
 #include <mediaflow/gstutil/audio_file.hpp>
+#include <mediaflow/protocol/jambonz_metadata.hpp>
 #include <mediaflow/protocol/vendor_stamp.hpp>
 
 #include <gtest/gtest.h>
@@ -136,6 +138,58 @@ TEST(BenchLoadgen, QuickModeAgainstTheHostEchoPipeline) {
   ASSERT_TRUE(host);
   expect_all_frames_back(
       run_loadgen({"--url", host->ws_url(), "--host-pid", std::to_string(host->pid()), "--quick"}));
+}
+
+// --protocol jambonz: the same echo check on 20 ms binary PCM frames (640 bytes at 16 kHz),
+// byte for byte, each call closing 1000 itself once its frames are back.
+TEST(BenchLoadgen, JambonzQuickModeAgainstTheHostEchoPipeline) {
+  auto host = test::start_host({{"MAX_CONCURRENT_CALLS", "20"}});
+  ASSERT_TRUE(host);
+  const auto r = run_loadgen({"--url", host->ws_url("/fork"), "--host-pid", std::to_string(host->pid()), "--quick",
+                              "--protocol", "jambonz", "--rate", "16000"});
+  expect_all_frames_back(r);
+  EXPECT_NE(r.out.find(R"({"protocol":"jambonz","sample_rate":16000,)"), std::string::npos) << r.out;
+}
+
+// What each jambonz call sends, as the jambonz side sees it: subprotocol, a metadata frame with
+// the run's parameters and the call's index and frame-0 time, 20 ms PCM frames, then a close.
+TEST(BenchLoadgen, EveryJambonzCallAnnouncesItsIndexInItsMetadata) {
+  test::FakeForkHost host;
+  const auto r = run_loadgen({"--url", host.url(), "--quick", "--protocol", "jambonz", "--param", "organization_id=acme"});
+  expect_all_frames_back(r);
+  ASSERT_TRUE(host.wait_closed(4));
+  std::set<std::string> indices, call_sids;
+  for (const auto& call : host.calls()) {
+    EXPECT_EQ(call.offered_subprotocols, "audio.jambonz.org");
+    const auto m = protocol::jambonz::read_call_metadata(call.metadata);
+    ASSERT_TRUE(m.ok()) << m.error << ": " << call.metadata;
+    EXPECT_EQ(m.metadata.sample_rate, 8000u);
+    EXPECT_EQ(m.metadata.channels, 1u);
+    EXPECT_EQ(m.metadata.params.at("pipeline"), "echo");
+    EXPECT_EQ(m.metadata.params.at("organization_id"), "acme");
+    EXPECT_GT(std::stoll(m.metadata.params.at("bench_t0_ns")), 0);
+    indices.insert(m.metadata.params.at("bench_call"));
+    call_sids.insert(m.metadata.call_sid);
+    EXPECT_EQ(call.frame_bytes, std::vector<size_t>(100, 320));
+    EXPECT_EQ(call.close_code, 1000) << "the caller hangs up with a close, as jambonz does";
+  }
+  EXPECT_EQ(indices, (std::set<std::string>{"0", "1", "2", "3"}));
+  EXPECT_EQ(call_sids.size(), 4u);
+  EXPECT_EQ(run_loadgen({"--url", host.url(), "--quick", "--rate", "16000"}).exit_code, 2) << "--rate is jambonz's";
+  EXPECT_EQ(run_loadgen({"--url", host.url(), "--quick", "--protocol", "jambonz", "--rate", "32000"}).exit_code, 2);
+}
+
+// A host that answers the upgrade without selecting audio.jambonz.org is refused, as
+// libwebsockets refuses it in mod_audio_fork.
+TEST(BenchLoadgen, JambonzCallsRefuseAHostWithoutTheSubprotocol) {
+  test::ForkHostScript script;
+  script.select_subprotocol = false;
+  test::FakeForkHost host(script);
+  const auto r = run_loadgen({"--url", host.url(), "--calls", "2", "--duration", "0.2", "--ramp", "0",
+                              "--protocol", "jambonz"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_EQ(json_number(r.out, "refused"), 2) << r.out;
+  EXPECT_NE(r.out.find("subprotocol audio.jambonz.org not selected"), std::string::npos) << r.out;
 }
 
 // A mu-law WAV (format tag 7) holding `mulaw` as its samples.

@@ -1,7 +1,11 @@
-// `mediaflow dial` as a user runs it: the real binary against the fake Twilio-side host.
+// `mediaflow dial` as a user runs it: the real binary against the fake Twilio-side and
+// jambonz-side hosts.
 #include "support/spawn.hpp"
+#include "support/fake_fork_host.hpp"
 #include "support/fake_twilio_host.hpp"
 #include "support/paths.hpp"
+
+#include <mediaflow/protocol/jambonz_metadata.hpp>
 
 #include <gtest/gtest.h>
 
@@ -94,11 +98,43 @@ TEST(DialCli, HostThatNeverClosesIsAFailure) {
   EXPECT_NE(r.out.find("did not close"), std::string::npos) << r.out;
 }
 
+// --protocol jambonz: the metadata frame at the asked rate and mix, binary PCM frames, the echo
+// of the caller's channel written as a WAV at the call's rate.
+TEST(DialCli, JambonzStereoToneCallEchoedAndWrittenAsWav) {
+  test::FakeForkHost host;
+  auto dir = temp_dir();
+  auto wav = dir / "back.wav";
+  DialRun r = run_dial({host.url(), "--protocol", "jambonz", "--rate", "16000", "--stereo", "--seconds", "0.5",
+                        "--param", "pipeline=echo", "--out", wav.string()});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("frames sent 25, received 25"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("round trip (25 frames matched)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("closed 1000"), std::string::npos) << r.out;
+  ASSERT_TRUE(host.wait_closed(1));
+  const auto c = host.calls().at(0);
+  const auto m = protocol::jambonz::read_call_metadata(c.metadata);
+  ASSERT_TRUE(m.ok()) << c.metadata;
+  EXPECT_EQ(m.metadata.sample_rate, 16000u);
+  EXPECT_EQ(m.metadata.mix_type, protocol::jambonz::MixType::kStereo);
+  EXPECT_EQ(m.metadata.params.at("pipeline"), "echo");
+  EXPECT_EQ(m.metadata.call_sid.size(), 36u) << "a UUID: " << m.metadata.call_sid;
+  EXPECT_EQ(c.frame_bytes, std::vector<size_t>(25, 1280));
+  // The callee's channel is silent.
+  for (size_t i = 2; i + 1 < c.audio.size(); i += 4) ASSERT_EQ(c.audio[i] | c.audio[i + 1], 0) << i;
+  ASSERT_TRUE(std::filesystem::exists(wav));
+  EXPECT_EQ(std::filesystem::file_size(wav), 44u + 16000u);  // 0.5 s of PCM16 16 kHz mono
+  std::filesystem::remove_all(dir);
+}
+
 TEST(DialCli, BadUsageExitsTwo) {
   EXPECT_EQ(run_dial({}).exit_code, 2);
   EXPECT_EQ(run_dial({"ws://127.0.0.1:1/rtm/voice", "--track", "sideways"}).exit_code, 2);
   EXPECT_EQ(run_dial({"ws://127.0.0.1:1/rtm/voice", "--param", "novalue"}).exit_code, 2);
   EXPECT_EQ(run_dial({"ws://127.0.0.1:1/rtm/voice", "--bogus"}).exit_code, 2);
+  EXPECT_EQ(run_dial({"ws://127.0.0.1:1/fork", "--protocol", "sip"}).exit_code, 2);
+  EXPECT_EQ(run_dial({"ws://127.0.0.1:1/fork", "--rate", "16000"}).exit_code, 2) << "--rate is jambonz's";
+  EXPECT_EQ(run_dial({"ws://127.0.0.1:1/fork", "--stereo"}).exit_code, 2) << "--stereo is jambonz's";
+  EXPECT_EQ(run_dial({"ws://127.0.0.1:1/fork", "--protocol", "jambonz", "--rate", "32000"}).exit_code, 2);
   DialRun missing = run_dial({"ws://127.0.0.1:1/rtm/voice", "--wav", "/nonexistent.wav"});
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_NE(missing.err.find("no such file"), std::string::npos) << missing.err;

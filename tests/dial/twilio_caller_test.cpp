@@ -2,6 +2,7 @@
 #include <mediaflow/dial/twilio_caller.hpp>
 
 #include "support/fake_twilio_host.hpp"
+#include "support/press_key_call.hpp"
 
 #include <gtest/gtest.h>
 
@@ -236,29 +237,11 @@ TEST(DialCaller, VanishDropsTheSocketWithoutACloseFrame) {
 
 TEST(DialCaller, DtmfAndParametersOnBothTracks) {
   FakeTwilioHost host;
-  GMainContext* ctx = g_main_context_new();
-  g_main_context_push_thread_default(ctx);
   CallerOptions o;
   o.url = host.url();
   o.audio = ramp_audio(3200);
   o.tracks = {"inbound", "outbound"};
-  bool done = false;
-  {
-    TwilioCaller caller(ctx, o);
-    caller.start([&](const CallResult&) { done = true; });
-    // Once the call is up (first echo back), press a key.
-    bool pressed = false;
-    while (!done) {
-      g_main_context_iteration(ctx, TRUE);
-      if (!pressed && caller.result().frames_received > 0) {
-        caller.send_dtmf("7");
-        pressed = true;
-      }
-    }
-    EXPECT_EQ(caller.result().close_code, 1000);
-  }
-  g_main_context_pop_thread_default(ctx);
-  g_main_context_unref(ctx);
+  EXPECT_EQ(test::run_call_pressing(o, "7").close_code, 1000);
   ASSERT_TRUE(host.wait_closed(1));
   auto c = host.calls().at(0);
   EXPECT_EQ(c.dtmf, std::vector<std::string>{"7"});

@@ -133,6 +133,26 @@ TEST(JambonzCommands, RefusesMarkNamesJambonzCouldNotEchoAsJson) {
   EXPECT_TRUE(jz::is_valid_mark_name(" !#$%&'()*+,-./09:;<=>?@AZ[]^_`az{|}~"));
 }
 
+// The simulator's side: every command we encode reads back as itself, as mod_audio_fork reads it.
+TEST(JambonzCommands, ReadBackAsModAudioForkReadsThem) {
+  using jz::CommandKind;
+  EXPECT_EQ(jz::read_command(jz::encode_kill_audio()).kind, CommandKind::kKillAudio);
+  EXPECT_EQ(jz::read_command(jz::encode_clear_marks()).kind, CommandKind::kClearMarks);
+  EXPECT_EQ(jz::read_command(jz::encode_disconnect()).kind, CommandKind::kDisconnect);
+  const auto mark = jz::read_command(*jz::encode_mark("utt-7"));
+  ASSERT_EQ(mark.kind, CommandKind::kMark) << mark.error;
+  EXPECT_EQ(mark.mark_name, "utt-7");
+  // mod_audio_fork ignores members it does not read and logs other types.
+  EXPECT_EQ(jz::read_command(R"({"data":{"name":"x"},"type":"mark","extra":1})").mark_name, "x");
+  EXPECT_EQ(jz::read_command(R"({"type":"playAudio","data":{}})").kind, CommandKind::kUnknown);
+  for (const char* bad : {"", "killAudio", "[]", R"({"type":7})", R"({"kind":"killAudio"})", R"({"type":"mark"})",
+                          R"({"type":"mark","data":{"name":""}})", R"({"type":"mark","data":{"name":3}})"}) {
+    const auto c = jz::read_command(bad);
+    EXPECT_EQ(c.kind, CommandKind::kMalformed) << bad;
+    EXPECT_STRNE(c.error, "") << bad;
+  }
+}
+
 TEST(JambonzControl, KindsHaveNames) {
   for (ControlKind k : {ControlKind::kMark, ControlKind::kDtmf, ControlKind::kPlayDone, ControlKind::kUnknown,
                         ControlKind::kMalformed})

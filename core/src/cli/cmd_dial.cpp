@@ -1,9 +1,11 @@
-// `mediaflow dial URL`: one simulated Twilio Media Streams call against a running host.
+// `mediaflow dial URL`: one simulated Twilio Media Streams or jambonz listen call against a
+// running host.
 #include "cli/commands.hpp"
 
 #include <mediaflow/dial/dial_audio.hpp>
-#include <mediaflow/dial/twilio_caller.hpp>
+#include <mediaflow/dial/caller.hpp>
 #include <mediaflow/gstutil/audio_file.hpp>
+#include <mediaflow/protocol/jambonz_metadata.hpp>
 
 #include <gst/gst.h>
 
@@ -16,26 +18,35 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: mediaflow dial URL [options]\n\n"
-    "Simulates a Twilio Media Streams call (bidirectional <Connect><Stream>) against a host:\n"
-    "connected, start, the audio as 20 ms mu-law media frames in real time, then stop; plays\n"
-    "back what the host sends like Twilio does (marks echoed once their audio has played,\n"
-    "clear drops buffered audio). URL: ws://HOST:PORT/rtm/voice (add ?token=T for the query\n"
-    "form). Exit status 0 when the host closed the call normally (1000), 1 otherwise.\n\n"
+    "Simulates the telephony side of a media WebSocket call against a host, then plays back\n"
+    "what the host sends in real time (marks echoed once their audio has played, a clear drops\n"
+    "buffered audio).\n"
+    "  twilio (default): a Twilio Media Streams call (bidirectional <Connect><Stream>):\n"
+    "    connected, start, the audio as 20 ms mu-law media frames in real time, then stop.\n"
+    "    URL: ws://HOST:PORT/rtm/voice (add ?token=T for the query form).\n"
+    "  jambonz: a jambonz listen call (mod_audio_fork, subprotocol audio.jambonz.org): the\n"
+    "    metadata frame, the audio as 20 ms binary PCM frames, then close 1000 once what came\n"
+    "    back has played; marks are answered playout/cleared. URL: ws://HOST:PORT/fork.\n"
+    "Exit status 0 when the call was closed normally (1000), 1 otherwise.\n\n"
     "options:\n"
-    "  --wav FILE          audio to send (any format GStreamer decodes; converted to 8 kHz mu-law)\n"
+    "  --protocol P        twilio (default) | jambonz\n"
+    "  --rate HZ           jambonz sampleRate: 8000 (default), 16000, 24000, 48000, 64000\n"
+    "  --stereo            jambonz mixType stereo: the caller on channel 0, a silent callee on 1\n"
+    "  --wav FILE          audio to send (any format GStreamer decodes; converted to the call's)\n"
     "  --tone-hz HZ        send a sine tone instead (default 440 when no --wav)\n"
     "  --seconds S         length of the tone (default 3)\n"
-    "  --param K=V         start.customParameters entry (repeatable), e.g. --param pipeline=echo\n"
-    "  --track T           inbound (default) | outbound | both\n"
+    "  --param K=V         Twilio start.customParameters / jambonz metadata entry (repeatable),\n"
+    "                      e.g. --param pipeline=echo\n"
+    "  --track T           Twilio: inbound (default) | outbound | both\n"
     "  --fast              send as fast as possible instead of in real time\n"
     "  --token T           token in the path form: URL/jwt/T\n"
     "  --header K=V        extra header on the upgrade request (repeatable), e.g. x-media-auth=T\n"
-    "  --hold S            after the audio, keep sending silence for S seconds before stop\n"
-    "  --end MODE          stop (default) | hold-open (never send stop) | vanish (drop the socket)\n"
-    "  --timeout S         wait this long for the host to close after stop (default 10)\n"
-    "  --out FILE.wav      write the audio that came back (PCM16 8 kHz mono WAV)\n"
-    "  --call-sid SID      start.callSid (default: random CA…)\n"
-    "  --stream-sid SID    start.streamSid (default: random MZ…)\n";
+    "  --hold S            after the audio, keep sending silence for S seconds before hanging up\n"
+    "  --end MODE          stop (default: hang up) | hold-open (never hang up) | vanish (drop the socket)\n"
+    "  --timeout S         wait this long for the host to close after hanging up (default 10)\n"
+    "  --out FILE.wav      write the audio that came back (PCM16 mono WAV at the call's rate)\n"
+    "  --call-sid SID      callSid (default: random CA… for Twilio, a random UUID for jambonz)\n"
+    "  --stream-sid SID    Twilio start.streamSid (default: random MZ…)\n";
 
 std::optional<double> parse_number(const std::string& s) {
   double v = 0;
@@ -54,6 +65,14 @@ std::string random_sid(const char* prefix) {
   std::string sid = prefix;
   for (int i = 0; i < 32; ++i) sid += "0123456789abcdef"[g_random_int_range(0, 16)];
   return sid;
+}
+
+// jambonz's callSid is a UUID.
+std::string random_uuid() {
+  gchar* uuid = g_uuid_string_random();
+  std::string out = uuid;
+  g_free(uuid);
+  return out;
 }
 
 // Inserts /jwt/<token> at the end of the URL's path (before any query).
@@ -81,8 +100,8 @@ void print_summary(const dial::CallResult& r) {
               static_cast<unsigned long long>(r.frames_sent),
               static_cast<unsigned long long>(r.frames_received),
               static_cast<unsigned long long>(r.bytes_received));
-  std::printf("marks received %zu, echoed %zu; clears %u\n", r.marks_received.size(),
-              r.marks_echoed.size(), r.clears_received);
+  std::printf("marks received %zu, echoed %zu (%zu cleared); clears %u\n", r.marks_received.size(),
+              r.marks_echoed.size(), r.marks_cleared.size(), r.clears_received);
   if (!r.latency_ms.empty()) {
     std::printf("round trip (%llu frames matched): p50 %.1f ms, p99 %.1f ms, max %.1f ms\n",
                 static_cast<unsigned long long>(r.frames_matched), dial::percentile(r.latency_ms, 0.5),
@@ -103,7 +122,8 @@ int cmd_dial(const Args& args) {
   }
   dial::CallerOptions opt;
   std::string url, wav, out, token, track = "inbound";
-  double tone_hz = 440, seconds = 3;
+  double tone_hz = 440, seconds = 3, rate = 8000;
+  bool jambonz_only = false;  // an option only a jambonz call has was given
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
     auto value = [&](std::string& into) {
@@ -120,7 +140,16 @@ int cmd_dial(const Args& args) {
       return true;
     };
     std::string v;
-    if (a == "--wav") {
+    if (a == "--protocol") {
+      if (!value(v) || (v != "twilio" && v != "jambonz")) return usage_error("--protocol must be twilio or jambonz");
+      opt.protocol = v == "jambonz" ? dial::CallProtocol::kJambonz : dial::CallProtocol::kTwilio;
+    } else if (a == "--rate") {
+      if (!number(rate)) return usage_error("--rate needs a number");
+      jambonz_only = true;
+    } else if (a == "--stereo") {
+      opt.channels = 2;
+      jambonz_only = true;
+    } else if (a == "--wav") {
       if (!value(wav)) return usage_error("--wav needs a file");
     } else if (a == "--tone-hz") {
       if (!number(tone_hz)) return usage_error("--tone-hz needs a number");
@@ -164,12 +193,17 @@ int cmd_dial(const Args& args) {
     }
   }
   if (url.empty()) return usage_error("missing URL");
+  const bool jambonz = opt.protocol == dial::CallProtocol::kJambonz;
+  if (jambonz_only && !jambonz) return usage_error("--rate and --stereo are for --protocol jambonz");
+  if (jambonz && !protocol::jambonz::is_supported_sample_rate(static_cast<uint64_t>(rate)))
+    return usage_error("--rate must be 8000, 16000, 24000, 48000 or 64000");
+  opt.sample_rate = static_cast<unsigned>(rate);
   if (url.rfind("ws://", 0) != 0 && url.rfind("wss://", 0) != 0)
     return usage_error("URL must start with ws:// or wss://");
   opt.url = token.empty() ? url : with_path_token(url, token);
   if (track == "both") opt.tracks = {"inbound", "outbound"};
   else opt.tracks = {track};
-  if (opt.call_sid == dial::CallerOptions{}.call_sid) opt.call_sid = random_sid("CA");
+  if (opt.call_sid == dial::CallerOptions{}.call_sid) opt.call_sid = jambonz ? random_uuid() : random_sid("CA");
   if (opt.stream_sid == dial::CallerOptions{}.stream_sid) opt.stream_sid = random_sid("MZ");
 
   GError* err = nullptr;
@@ -178,22 +212,27 @@ int cmd_dial(const Args& args) {
     g_clear_error(&err);
     return 1;
   }
+  // One track of the call's wire format: the caller's; a stereo call adds the silent callee.
+  const transport::AudioFormat caller_format{jambonz ? transport::AudioFormat::Encoding::kS16le
+                                             : transport::AudioFormat::Encoding::kMulaw,
+                                     static_cast<int>(opt.sample_rate), 1};
   std::string error;
-  bool have_audio = wav.empty() ? dial::make_tone_mulaw(tone_hz, seconds, opt.audio, error)
-                                : gstutil::decode_file_to_mulaw(wav, opt.audio, error);
+  bool have_audio = wav.empty() ? dial::make_tone(tone_hz, seconds, caller_format, opt.audio, error)
+                                : gstutil::decode_file(wav, caller_format, opt.audio, error);
   if (!have_audio) {
     std::fprintf(stderr, "mediaflow dial: %s\n", error.c_str());
     return wav.empty() ? 2 : 1;
   }
+  if (opt.channels == 2) opt.audio = dial::caller_on_left(opt.audio, std::size_t(caller_format.bytes_per_sample()));
   opt.keep_events = false;
   dial::CallResult result = dial::run_call(std::move(opt));
   print_summary(result);
   if (!out.empty() && result.connected) {
-    if (!dial::write_mulaw_as_wav(out, result.received_audio, error)) {
+    if (!dial::write_as_wav(out, result.received_audio, caller_format, error)) {
       std::fprintf(stderr, "mediaflow dial: %s\n", error.c_str());
       return 1;
     }
-    std::printf("wrote %s (%.2f s)\n", out.c_str(), result.received_audio.size() / 8000.0);
+    std::printf("wrote %s (%.2f s)\n", out.c_str(), caller_format.duration_us(result.received_audio.size()) / 1e6);
   }
   return result.connected && result.close_code == 1000 && !result.timed_out ? 0 : 1;
 }

@@ -16,19 +16,20 @@ void on_handoff(GstElement*, GstBuffer* buffer, GstPad*, gpointer user_data) {
 }
 }  // namespace
 
-bool decode_file_to_mulaw(const std::filesystem::path& file, std::vector<std::uint8_t>& mulaw,
-                          std::string& error) {
-  mulaw.clear();
+bool decode_file(const std::filesystem::path& file, const transport::AudioFormat& format,
+                 std::vector<std::uint8_t>& out, std::string& error) {
+  out.clear();
   if (!std::filesystem::is_regular_file(file)) {
     error = "no such file: " + file.string();
     return false;
   }
   GError* parse_error = nullptr;
-  GstElement* pipeline = gst_parse_launch(
-      "filesrc name=src ! decodebin ! audioconvert ! audioresample ! "
-      "audio/x-raw,rate=8000,channels=1 ! mulawenc ! "
-      "fakesink name=sink signal-handoffs=true sync=false",
-      &parse_error);
+  const bool mulaw_out = format.encoding == transport::AudioFormat::Encoding::kMulaw;
+  const std::string description = "filesrc name=src ! decodebin ! audioconvert ! audioresample ! "
+                                  "audio/x-raw,format=S16LE,channels=1,rate=" +
+                                  std::to_string(format.rate) + (mulaw_out ? " ! mulawenc" : "") +
+                                  " ! fakesink name=sink signal-handoffs=true sync=false";
+  GstElement* pipeline = gst_parse_launch(description.c_str(), &parse_error);
   if (!pipeline) {
     error = std::string("cannot build decoder: ") + (parse_error ? parse_error->message : "?");
     g_clear_error(&parse_error);
@@ -38,16 +39,16 @@ bool decode_file_to_mulaw(const std::filesystem::path& file, std::vector<std::ui
   GstElement* src = gst_bin_get_by_name(GST_BIN(pipeline), "src");
   GstElement* sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
   g_object_set(src, "location", file.c_str(), nullptr);
-  g_signal_connect(sink, "handoff", G_CALLBACK(on_handoff), &mulaw);
+  g_signal_connect(sink, "handoff", G_CALLBACK(on_handoff), &out);
   gst_object_unref(src);
 
   std::string why;
   const bool ok = run_to_eos(pipeline, &why);
   if (!ok) error = "cannot decode " + file.string() + ": " + why;
-  g_signal_handlers_disconnect_by_data(sink, &mulaw);
+  g_signal_handlers_disconnect_by_data(sink, &out);
   gst_object_unref(sink);
   gst_object_unref(pipeline);
-  if (!ok) mulaw.clear();
+  if (!ok) out.clear();
   return ok;
 }
 

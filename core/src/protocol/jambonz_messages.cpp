@@ -143,4 +143,33 @@ std::string encode_dtmf_event(std::string_view digit, std::uint32_t duration) {
   return j;
 }
 
+Command read_command(std::string_view text) {
+  Command c;
+  if (text.size() > kMaxControlMessageBytes || !is_valid_utf8(text) || json_nesting_beyond(text, kMaxVendorJsonDepth)) {
+    c.error = "not a bounded UTF-8 text";
+    return c;
+  }
+  dom::parser parser;
+  dom::object root;
+  std::string_view type;
+  if (parser.parse(text.data(), text.size()).get_object().get(root) || root["type"].get_string().get(type)) {
+    c.error = "not a JSON object with a string 'type'";
+    return c;
+  }
+  if (type == "killAudio") c.kind = CommandKind::kKillAudio;
+  else if (type == "clearMarks") c.kind = CommandKind::kClearMarks;
+  else if (type == "disconnect") c.kind = CommandKind::kDisconnect;
+  else if (type != "mark") c.kind = CommandKind::kUnknown;
+  if (type != "mark") return c;
+  // mod_audio_fork keeps any string name; an empty one we never send, so it is refused here.
+  std::string_view name;
+  if (root["data"]["name"].get_string().get(name) || name.empty()) {
+    c.error = "mark: missing data.name string";
+    return c;
+  }
+  c.kind = CommandKind::kMark;
+  c.mark_name.assign(name);
+  return c;
+}
+
 }  // namespace mediaflow::protocol::jambonz

@@ -2,7 +2,7 @@
 // the first frame (read_call_metadata) and as any later one (read_control_message). Properties: an accepted frame has a sample rate of the listen verb's
 // set, channels that follow its mixType and a bounded printable callSid, and reads back the same
 // from our own encoding; a refusal always carries a close code and a reason; a mark name we
-// would send survives jambonz's echo.
+// would send survives jambonz's echo; a command reads back as mod_audio_fork reads it.
 #include "fuzz_check.hpp"
 
 #include <mediaflow/protocol/jambonz_messages.hpp>
@@ -73,7 +73,12 @@ void check_control(std::string_view text) {
   // The same bytes as a mark name we would send: sent only when jambonz can echo them as JSON.
   const auto command = jz::encode_mark(text);
   FUZZ_CHECK(command.has_value() == jz::is_valid_mark_name(text), "encode_mark disagrees with is_valid_mark_name");
+  // Read as the simulator reads our commands: a mark we send reads back with its name.
+  const jz::Command read = jz::read_command(text);
+  FUZZ_CHECK((read.kind == jz::CommandKind::kMalformed) == (*read.error != '\0'), "a command reason iff malformed");
   if (command) {
+    const jz::Command sent = jz::read_command(*command);
+    FUZZ_CHECK(sent.kind == jz::CommandKind::kMark && sent.mark_name == text, "a mark command does not read back");
     const jz::ControlMessage echoed = jz::read_control_message(jz::encode_mark_event(text, jz::MarkEvent::kCleared));
     FUZZ_CHECK(echoed.kind == jz::ControlKind::kMark && echoed.mark_name == text, "a valid mark name is not echoed back");
   }

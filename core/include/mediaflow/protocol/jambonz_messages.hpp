@@ -64,4 +64,21 @@ std::string encode_disconnect();  // {"type":"disconnect"}
 std::string encode_mark_event(std::string_view name, MarkEvent event);
 std::string encode_dtmf_event(std::string_view digit, std::uint32_t duration);
 
+// What mod_audio_fork makes of a text frame from the host (call simulator): the commands above.
+// Other types (playAudio, transcription, …) it handles but we never send them: kUnknown.
+enum class CommandKind : std::uint8_t {
+  kKillAudio,   // drop the buffered audio, answer every pending mark `cleared`
+  kMark,        // `mark_name`: a `playout` event once the audio before it has played
+  kClearMarks,  // forget the pending marks, no event
+  kDisconnect,  // end the listen verb: jambonz closes the socket
+  kUnknown,     // a JSON object of another type
+  kMalformed,   // not a JSON object with a string "type", or a mark without data.name
+};
+struct Command {
+  CommandKind kind = CommandKind::kMalformed;
+  std::string mark_name;  // kMark
+  const char* error = "";  // kMalformed: why (static text)
+};
+Command read_command(std::string_view text);
+
 }  // namespace mediaflow::protocol::jambonz

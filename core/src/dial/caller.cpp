@@ -1,10 +1,8 @@
-#include <mediaflow/dial/twilio_caller.hpp>
+#include <mediaflow/dial/caller.hpp>
 
+#include "dial/caller_protocol.hpp"
 #include "dial/deadline_scheduler.hpp"
 #include "dial/frame_matcher.hpp"
-
-#include <mediaflow/protocol/twilio_envelope.hpp>
-#include <mediaflow/protocol/twilio_outbound.hpp>
 
 #include <libsoup/soup.h>
 
@@ -12,21 +10,26 @@
 #include <deque>
 
 namespace mediaflow::dial {
-namespace tw = mediaflow::protocol::twilio;
 
 namespace {
 
-constexpr int64_t kUsPerMs = 1000;
-constexpr uint8_t kMulawSilence = 0xFF;
-const std::string kInboundTrack = "inbound";
+constexpr int64_t kUsPerSecond = 1000000;
+constexpr unsigned kFramesPerSecond = 50;  // 20 ms frames
 
-int64_t bytes_to_us(uint64_t bytes) { return static_cast<int64_t>(bytes) * 1000000 / 8000; }
+std::unique_ptr<CallerProtocol> make_protocol(const CallerOptions& options) {
+  return options.protocol == CallProtocol::kJambonz ? make_jambonz_protocol(options) : make_twilio_protocol(options);
+}
 
 }  // namespace
 
-struct TwilioCaller::Impl : std::enable_shared_from_this<Impl> {
+const char* protocol_name(CallProtocol protocol) {
+  return protocol == CallProtocol::kJambonz ? "jambonz" : "twilio";
+}
+
+struct Caller::Impl : std::enable_shared_from_this<Impl>, MessageSink {
   GMainContext* ctx;
   CallerOptions opt;
+  std::unique_ptr<CallerProtocol> protocol;
   std::shared_ptr<DeadlineScheduler> scheduler;
   CallResult result;
   DoneCallback on_done;
@@ -41,18 +44,20 @@ struct TwilioCaller::Impl : std::enable_shared_from_this<Impl> {
 
   // Sending.
   enum class Phase { kConnecting, kAudio, kHold, kEnding, kDone } phase = Phase::kConnecting;
-  uint64_t sequence = 0;     // last sequenceNumber used
-  uint64_t next_frame = 0;   // index of the next media frame (audio, then hold silence)
+  uint64_t next_frame = 0;   // index of the next frame (audio, then hold silence)
   uint64_t audio_frames = 0;
   uint64_t hold_frames = 0;
+  int64_t sent_bytes_per_second = 0;   // all channels of the caller's audio
+  int64_t track_bytes_per_second = 0;  // one track: what the host sends back
   int64_t open_us = 0;       // WebSocket opened
   int64_t first_send_us = 0;
   int64_t connect_begin_us = 0;
   std::vector<uint8_t> frame_buf;
+  std::vector<uint8_t> caller_track;  // channel 0 of frame_buf: what an echo returns
   DeadlineScheduler::TimerId send_timer = 0;
   DeadlineScheduler::TimerId guard_timer = 0;  // connect / close timeout
 
-  // Playback of what the host sends (Twilio's side buffer).
+  // Playback of what the host sends (the telephony side's buffer).
   int64_t play_end_us = 0;  // when everything received so far has played
   struct PendingMark {
     std::string name;
@@ -64,8 +69,8 @@ struct TwilioCaller::Impl : std::enable_shared_from_this<Impl> {
   FrameMatcher matcher;
 
   Impl(GMainContext* c, CallerOptions o)
-      : ctx(g_main_context_ref(c ? c : g_main_context_default())), opt(std::move(o)),
-        scheduler(DeadlineScheduler::for_context(ctx)), matcher(opt.frame_bytes) {}
+      : ctx(g_main_context_ref(c ? c : g_main_context_default())), opt(std::move(o)), protocol(make_protocol(opt)),
+        scheduler(DeadlineScheduler::for_context(ctx)), matcher(1) {}  // the matcher is sized in start()
 
   ~Impl() {
     cancel_timers();
@@ -90,25 +95,32 @@ struct TwilioCaller::Impl : std::enable_shared_from_this<Impl> {
     if (!conn) return;
     for (gulong h : handlers) g_signal_handler_disconnect(conn, h);
     handlers.clear();
-    if (!vanished && soup_websocket_connection_get_state(conn) == SOUP_WEBSOCKET_STATE_OPEN)
-      soup_websocket_connection_close(conn, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, nullptr);
+    if (!vanished && is_open()) soup_websocket_connection_close(conn, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, nullptr);
     g_object_unref(conn);
     conn = nullptr;
   }
 
+  bool is_open() const { return conn && soup_websocket_connection_get_state(conn) == SOUP_WEBSOCKET_STATE_OPEN; }
   double ms_since_open(int64_t t) const { return (t - open_us) / 1000.0; }
+  int64_t sent_bytes_to_us(uint64_t bytes) const { return static_cast<int64_t>(bytes) * kUsPerSecond / sent_bytes_per_second; }
+  int64_t track_bytes_to_us(uint64_t bytes) const { return static_cast<int64_t>(bytes) * kUsPerSecond / track_bytes_per_second; }
 
   // --- lifecycle ------------------------------------------------------------------------
 
   void start(DoneCallback cb) {
     on_done = std::move(cb);
-    if (opt.frame_bytes == 0) opt.frame_bytes = 160;
+    if (std::string why = protocol->check_options(); !why.empty()) return fail(why);
+    track_bytes_per_second = static_cast<int64_t>(opt.sample_rate * protocol->bytes_per_sample());
+    sent_bytes_per_second = track_bytes_per_second * opt.channels;
+    if (opt.frame_bytes == 0) opt.frame_bytes = static_cast<size_t>(sent_bytes_per_second / kFramesPerSecond);
+    matcher = FrameMatcher(opt.frame_bytes / opt.channels);
     audio_frames = opt.frame_source ? opt.frame_count
                                     : (opt.audio.size() + opt.frame_bytes - 1) / opt.frame_bytes;
     hold_frames = opt.hold_with_silence
-                      ? static_cast<uint64_t>(opt.hold_seconds * 8000.0 / opt.frame_bytes + 0.5)
+                      ? static_cast<uint64_t>(opt.hold_seconds * sent_bytes_per_second / opt.frame_bytes + 0.5)
                       : 0;
     frame_buf.resize(opt.frame_bytes);
+    caller_track.resize(opt.frame_bytes / opt.channels);
 
     g_main_context_push_thread_default(ctx);
     session = soup_session_new_with_options("max-conns", 65535, "max-conns-per-host", 65535,
@@ -125,10 +137,11 @@ struct TwilioCaller::Impl : std::enable_shared_from_this<Impl> {
     g_uri_unref(uri);
     for (const auto& [k, v] : opt.headers)
       soup_message_headers_append(soup_message_get_request_headers(msg), k.c_str(), v.c_str());
+    const char* subprotocols[] = {protocol->subprotocol(), nullptr};
     cancellable = g_cancellable_new();
     connect_begin_us = g_get_monotonic_time();
-    soup_session_websocket_connect_async(session, msg, nullptr, nullptr, G_PRIORITY_DEFAULT,
-                                         cancellable, &Impl::on_connected,
+    soup_session_websocket_connect_async(session, msg, nullptr, subprotocols[0] ? const_cast<char**>(subprotocols) : nullptr,
+                                         G_PRIORITY_DEFAULT, cancellable, &Impl::on_connected,
                                          new std::weak_ptr<Impl>(shared_from_this()));
     g_main_context_pop_thread_default(ctx);
     arm_guard(opt.connect_timeout_seconds, "connect timed out");
@@ -155,7 +168,7 @@ struct TwilioCaller::Impl : std::enable_shared_from_this<Impl> {
     }
     // The host did not close in time: close ourselves.
     result.timed_out = true;
-    if (conn && soup_websocket_connection_get_state(conn) == SOUP_WEBSOCKET_STATE_OPEN) {
+    if (is_open()) {
       soup_websocket_connection_close(conn, SOUP_WEBSOCKET_CLOSE_NORMAL, "timeout");
       arm_guard(2, "close handshake timed out");
     } else {
@@ -196,60 +209,67 @@ struct TwilioCaller::Impl : std::enable_shared_from_this<Impl> {
     result.connect_ms = (open_us - connect_begin_us) / 1000.0;
     if (guard_timer) scheduler->cancel(guard_timer);
     guard_timer = 0;
+    // A caller that asked for a subprotocol (jambonz's libwebsockets) drops a host that did not
+    // select it.
+    const char* wanted = protocol->subprotocol();
+    const char* chosen = soup_websocket_connection_get_protocol(conn);
+    if (wanted && (!chosen || std::string_view(chosen) != wanted)) {
+      fail(std::string("the host did not select subprotocol ") + wanted);
+      return;
+    }
     // The host's pings are answered by libsoup itself; keep our own frames small.
     soup_websocket_connection_set_max_incoming_payload_size(conn, 1 << 20);
     handlers.push_back(g_signal_connect(conn, "message", G_CALLBACK(&Impl::on_message_cb), this));
     handlers.push_back(g_signal_connect(conn, "closed", G_CALLBACK(&Impl::on_closed_cb), this));
     handlers.push_back(g_signal_connect(conn, "error", G_CALLBACK(&Impl::on_error_cb), this));
 
-    send_text(tw::encode_connected());
-    tw::StartEvent start;
-    start.stream_sid = opt.stream_sid;
-    start.call_sid = opt.call_sid;
-    start.account_sid = opt.account_sid;
-    start.tracks = opt.tracks;
-    start.custom_parameters = opt.custom_parameters;
-    start.media_format = {"audio/x-mulaw", 8000, 1};
-    send_text(tw::encode_start(++sequence, start));
-
+    protocol->open_call(*this);
     phase = audio_frames ? Phase::kAudio : Phase::kHold;
     first_send_us = g_get_monotonic_time();
     send_due_frames();
   }
 
-  void send_text(const std::string& text) {
-    if (conn && soup_websocket_connection_get_state(conn) == SOUP_WEBSOCKET_STATE_OPEN)
-      soup_websocket_connection_send_text(conn, text.c_str());
+  void send_text(const std::string& text) override {
+    if (is_open()) soup_websocket_connection_send_text(conn, text.c_str());
+  }
+
+  void send_binary(std::span<const uint8_t> bytes) override {
+    if (is_open()) soup_websocket_connection_send_binary(conn, bytes.data(), bytes.size());
   }
 
   // --- sending audio --------------------------------------------------------------------
 
-  int64_t frame_due_us(uint64_t index) const {
-    return first_send_us + bytes_to_us(index * opt.frame_bytes);
-  }
+  int64_t frame_due_us(uint64_t index) const { return first_send_us + sent_bytes_to_us(index * opt.frame_bytes); }
 
   void fill_frame(uint64_t index) {
     std::span<uint8_t> out(frame_buf);
+    const uint8_t silence = protocol->silence_byte();
     if (index >= audio_frames) {
-      std::fill(out.begin(), out.end(), kMulawSilence);
+      std::fill(out.begin(), out.end(), silence);
     } else if (opt.frame_source) {
       opt.frame_source(index, out);
     } else {
       size_t off = index * opt.frame_bytes;
       size_t n = std::min(opt.frame_bytes, opt.audio.size() - off);
       std::copy_n(opt.audio.begin() + off, n, out.begin());
-      std::fill(out.begin() + n, out.end(), kMulawSilence);
+      std::fill(out.begin() + n, out.end(), silence);
     }
+  }
+
+  // Channel 0 of the interleaved frame: the caller's track, which an echo sends back.
+  std::span<const uint8_t> caller_track_of_frame() {
+    if (opt.channels == 1) return frame_buf;
+    const size_t sample = protocol->bytes_per_sample(), stride = sample * opt.channels;
+    for (size_t i = 0, o = 0; i + stride <= frame_buf.size(); i += stride, o += sample)
+      std::copy_n(frame_buf.begin() + i, sample, caller_track.begin() + o);
+    return caller_track;
   }
 
   void send_frame(uint64_t index) {
     fill_frame(index);
-    const uint64_t timestamp_ms = static_cast<uint64_t>(bytes_to_us(index * opt.frame_bytes) / kUsPerMs);
-    // A both-tracks stream carries the caller on `inbound`; the simulated callee is silent.
-    const std::string& track = opt.tracks.size() == 1 ? opt.tracks[0] : kInboundTrack;
-    send_text(tw::encode_inbound_media(++sequence, opt.stream_sid, track, index + 1,
-                                       timestamp_ms, frame_buf));
-    if (opt.measure_latency) matcher.sent(frame_buf, g_get_monotonic_time());
+    const auto timestamp_ms = static_cast<uint64_t>(sent_bytes_to_us(index * opt.frame_bytes) / 1000);
+    protocol->send_audio(*this, index, timestamp_ms, frame_buf);
+    if (opt.measure_latency) matcher.sent(caller_track_of_frame(), g_get_monotonic_time());
     ++result.frames_sent;
   }
 
@@ -273,22 +293,25 @@ struct TwilioCaller::Impl : std::enable_shared_from_this<Impl> {
     if (!opt.hold_with_silence) end_us += static_cast<int64_t>(opt.hold_seconds * 1e6);
     if (end_us > now) {
       phase = Phase::kHold;
-      std::weak_ptr<Impl> weak = shared_from_this();
-      send_timer = scheduler->schedule(end_us, [weak] {
-        if (auto self = weak.lock()) {
-          self->send_timer = 0;
-          self->end_call();
-        }
-      });
+      after(end_us, [](Impl& self) { self.end_call(); });
     } else {
       end_call();
     }
   }
 
   void schedule_send(int64_t at) {
+    after(at, [](Impl& self) { self.send_due_frames(); });
+  }
+
+  // Runs `then` at `at` on the send timer (one per call: sending, holding and hanging up are
+  // never due at once).
+  void after(int64_t at, void (*then)(Impl&)) {
     std::weak_ptr<Impl> weak = shared_from_this();
-    send_timer = scheduler->schedule(at, [weak] {
-      if (auto self = weak.lock()) self->send_due_frames();
+    send_timer = scheduler->schedule(at, [weak, then] {
+      if (auto self = weak.lock()) {
+        self->send_timer = 0;
+        then(*self);
+      }
     });
   }
 
@@ -299,8 +322,7 @@ struct TwilioCaller::Impl : std::enable_shared_from_this<Impl> {
     send_timer = 0;
     switch (opt.ending) {
       case CallEnding::kStop:
-        send_text(tw::encode_stop(++sequence, opt.stream_sid, opt.account_sid, opt.call_sid));
-        arm_guard(opt.close_timeout_seconds, "close timed out");
+        hang_up();
         break;
       case CallEnding::kHoldOpen:
         arm_guard(opt.close_timeout_seconds, "close timed out");
@@ -309,6 +331,23 @@ struct TwilioCaller::Impl : std::enable_shared_from_this<Impl> {
         vanish();
         break;
     }
+  }
+
+  void hang_up() {
+    if (protocol->send_hang_up(*this)) {
+      arm_guard(opt.close_timeout_seconds, "close timed out");
+      return;
+    }
+    // Hanging up by closing the socket: in real time, once what was received has played.
+    const int64_t now = g_get_monotonic_time();
+    const int64_t at = opt.realtime ? std::max(now, play_end_us) : now;
+    if (at > now) return after(at, [](Impl& self) { self.close_normally(); });
+    close_normally();
+  }
+
+  void close_normally() {
+    if (is_open()) soup_websocket_connection_close(conn, SOUP_WEBSOCKET_CLOSE_NORMAL, nullptr);
+    arm_guard(opt.close_timeout_seconds, "close timed out");
   }
 
   // Drops the TCP connection without a close frame, as a network failure would.
@@ -328,40 +367,46 @@ struct TwilioCaller::Impl : std::enable_shared_from_this<Impl> {
     auto* self = static_cast<Impl*>(data);
     auto keep = self->shared_from_this();
     gsize len = 0;
-    const char* text = static_cast<const char*>(g_bytes_get_data(message, &len));
-    if (type != SOUP_WEBSOCKET_DATA_TEXT) {
-      ++self->result.unparsable_messages;
-      return;
-    }
-    self->on_message(std::string_view(text, len));
+    const auto* bytes = static_cast<const uint8_t*>(g_bytes_get_data(message, &len));
+    self->on_message(type == SOUP_WEBSOCKET_DATA_TEXT
+                         ? self->protocol->read_text(std::string_view(reinterpret_cast<const char*>(bytes), len))
+                         : self->protocol->read_binary(std::span<const uint8_t>(bytes, len)));
   }
 
-  void on_message(std::string_view text) {
+  void on_message(const HostMessage& m) {
     const int64_t now = g_get_monotonic_time();
     ++result.messages_received;
-    tw::OutboundMessage m = parser.parse(text);
     const char* name = "other";
     switch (m.kind) {
-      case tw::OutboundKind::kMedia: {
+      case HostMessage::Kind::kAudio:
         name = "media";
-        payload.resize(tw::base64_decoded_max(m.payload_base64.size()));
-        auto n = tw::decode_base64(m.payload_base64, payload);
-        if (!n) {
-          ++result.unparsable_messages;
-          break;
-        }
-        on_media(std::span<const uint8_t>(payload.data(), *n), now);
+        on_media(m.audio, now);
         break;
-      }
-      case tw::OutboundKind::kMark:
+      case HostMessage::Kind::kMark:
         name = "mark";
         on_mark(std::string(m.mark_name), now);
         break;
-      case tw::OutboundKind::kClear:
+      case HostMessage::Kind::kClear:
         name = "clear";
         on_clear(now);
         break;
-      default:
+      case HostMessage::Kind::kClearMarks:
+        name = "clearMarks";
+        pending_marks.clear();
+        arm_mark_timer();
+        break;
+      case HostMessage::Kind::kDisconnect:
+        name = "disconnect";
+        if (phase != Phase::kDone) {
+          phase = Phase::kEnding;
+          if (send_timer) scheduler->cancel(send_timer);
+          send_timer = 0;
+          close_normally();
+        }
+        break;
+      case HostMessage::Kind::kOther:
+        break;
+      case HostMessage::Kind::kMalformed:
         ++result.unparsable_messages;
         break;
     }
@@ -372,7 +417,9 @@ struct TwilioCaller::Impl : std::enable_shared_from_this<Impl> {
     ++result.frames_received;
     result.bytes_received += audio.size();
     if (opt.keep_received_audio) result.received_audio.insert(result.received_audio.end(), audio.begin(), audio.end());
-    play_end_us = std::max(play_end_us, now) + bytes_to_us(audio.size());
+    const int64_t starts_us =
+        play_end_us > now ? play_end_us : now + static_cast<int64_t>(opt.playout_delay_seconds * 1e6);
+    play_end_us = starts_us + track_bytes_to_us(audio.size());
     if (opt.measure_latency) {
       matcher.received(audio, now, [this](int64_t sent_us, int64_t at_us) {
         result.latency_ms.push_back((at_us - sent_us) / 1000.0);
@@ -383,6 +430,10 @@ struct TwilioCaller::Impl : std::enable_shared_from_this<Impl> {
 
   void on_mark(std::string name, int64_t now) {
     result.marks_received.push_back(name);
+    if (pending_marks.size() >= protocol->max_pending_marks()) {
+      ++result.marks_discarded;
+      return;
+    }
     const int64_t due = opt.realtime ? std::max(play_end_us, now) : now;
     pending_marks.push_back({std::move(name), due});
     arm_mark_timer();
@@ -399,23 +450,25 @@ struct TwilioCaller::Impl : std::enable_shared_from_this<Impl> {
       self->mark_timer = 0;
       const int64_t t = g_get_monotonic_time();
       while (!self->pending_marks.empty() && self->pending_marks.front().due_us <= t) {
-        self->echo_mark(self->pending_marks.front().name);
+        self->echo_mark(self->pending_marks.front().name, false);
         self->pending_marks.pop_front();
       }
       self->arm_mark_timer();
     });
   }
 
-  void echo_mark(const std::string& name) {
-    send_text(tw::encode_inbound_mark(++sequence, opt.stream_sid, name));
+  void echo_mark(const std::string& name, bool cleared) {
+    protocol->echo_mark(*this, name, cleared);
     result.marks_echoed.push_back(name);
+    if (cleared) result.marks_cleared.push_back(name);
   }
 
   void on_clear(int64_t now) {
     ++result.clears_received;
-    if (play_end_us > now) result.bytes_cleared += static_cast<uint64_t>((play_end_us - now) * 8000 / 1000000);
+    if (play_end_us > now)
+      result.bytes_cleared += static_cast<uint64_t>((play_end_us - now) * track_bytes_per_second / kUsPerSecond);
     play_end_us = now;
-    for (const auto& m : pending_marks) echo_mark(m.name);
+    for (const auto& m : pending_marks) echo_mark(m.name, true);
     pending_marks.clear();
     arm_mark_timer();
   }
@@ -452,30 +505,26 @@ struct TwilioCaller::Impl : std::enable_shared_from_this<Impl> {
       }
     });
   }
-
-  tw::TwilioOutboundParser parser;
-  std::vector<uint8_t> payload;
 };
 
-TwilioCaller::TwilioCaller(GMainContext* ctx, CallerOptions options)
-    : impl_(std::make_shared<Impl>(ctx, std::move(options))) {}
+Caller::Caller(GMainContext* ctx, CallerOptions options) : impl_(std::make_shared<Impl>(ctx, std::move(options))) {}
 
-TwilioCaller::~TwilioCaller() = default;
+Caller::~Caller() = default;
 
-void TwilioCaller::start(DoneCallback on_done) { impl_->start(std::move(on_done)); }
+void Caller::start(DoneCallback on_done) { impl_->start(std::move(on_done)); }
 
-void TwilioCaller::send_dtmf(const std::string& digit) {
-  if (impl_->phase == Impl::Phase::kDone) return;
-  impl_->send_text(tw::encode_dtmf(++impl_->sequence, impl_->opt.stream_sid, digit));
+void Caller::send_dtmf(const std::string& digit) {
+  if (impl_->phase == Impl::Phase::kDone || !impl_->conn) return;
+  impl_->protocol->send_dtmf(*impl_, digit);
 }
 
-void TwilioCaller::send_stop() {
+void Caller::send_stop() {
   if (impl_->phase == Impl::Phase::kAudio || impl_->phase == Impl::Phase::kHold) impl_->end_call();
 }
 
-bool TwilioCaller::finished() const { return impl_->finished; }
+bool Caller::finished() const { return impl_->finished; }
 
-const CallResult& TwilioCaller::result() const { return impl_->result; }
+const CallResult& Caller::result() const { return impl_->result; }
 
 CallResult run_call(CallerOptions options) {
   GMainContext* ctx = g_main_context_new();
@@ -483,7 +532,7 @@ CallResult run_call(CallerOptions options) {
   CallResult out;
   bool done = false;
   {
-    TwilioCaller caller(ctx, std::move(options));
+    Caller caller(ctx, std::move(options));
     caller.start([&](const CallResult& r) {
       out = r;
       done = true;
