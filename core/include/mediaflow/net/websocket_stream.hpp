@@ -82,8 +82,8 @@ class WebSocketStream : private EpollDispatcher::Handler {
   // every byte goes through its pollable streams, and reads drain them until they would block:
   // TLS may hold decrypted bytes the socket no longer signals.
   WebSocketStream(EpollDispatcher& dispatcher, const Options& options, GSocketConnection* connection);
-  // Closes the socket without a callback.
-  ~WebSocketStream();
+  // Closes the socket without a callback. Virtual: server::WebSocketConnection derives from it.
+  virtual ~WebSocketStream();
   WebSocketStream(const WebSocketStream&) = delete;
   WebSocketStream& operator=(const WebSocketStream&) = delete;
 
