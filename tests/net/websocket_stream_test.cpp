@@ -196,6 +196,13 @@ class WebSocketStreamTest : public ::testing::Test {
     events.stream = streams_.back().get();
     return *streams_.back();
   }
+  // Loop thread: the same, opened (no handshake) and started.
+  WebSocketStream& open_stream(int fd, WebSocketStream::Options options, Recorder& events) {
+    WebSocketStream& stream = make_stream(fd, options, events);
+    stream.open();
+    EXPECT_TRUE(stream.start(&events));
+    return stream;
+  }
 
   LoopThread loop_;
   std::shared_ptr<EpollDispatcher> dispatcher_;
@@ -210,12 +217,8 @@ TEST_F(WebSocketStreamTest, ServerAndClientRolesTalkPingAndCloseCleanly) {
   WebSocketStream* server = nullptr;
   WebSocketStream* client = nullptr;
   loop_.run_sync([&] {
-    server = &make_stream(a, {.role = Role::kServer}, server_events);
-    client = &make_stream(b, {.role = Role::kClient}, client_events);
-    server->open();
-    client->open();
-    ASSERT_TRUE(server->start(&server_events));
-    ASSERT_TRUE(client->start(&client_events));
+    server = &open_stream(a, {.role = Role::kServer}, server_events);
+    client = &open_stream(b, {.role = Role::kClient}, client_events);
     client->send_text("hello");
     const std::uint8_t bytes[] = {'b', 'i', 'n'};
     client->send_binary(bytes);
@@ -251,9 +254,7 @@ TEST_F(WebSocketStreamTest, EachRoleRefusesTheOtherRolesMaskingWith1002) {
     events.on_protocol_error = [](WebSocketStream& stream, std::uint16_t code) { stream.close(code, "bad frame"); };
     WebSocketStream* stream = nullptr;
     loop_.run_sync([&] {
-      stream = &make_stream(a, {.role = role}, events);
-      stream->open();
-      ASSERT_TRUE(stream->start(&events));
+      stream = &open_stream(a, {.role = role}, events);
     });
     // A server must be sent masked frames and a client unmasked ones: send the other kind.
     ASSERT_TRUE(peer.send(frame(ws::Opcode::kText, "wrong", /*masked=*/role == Role::kClient)));
@@ -323,9 +324,7 @@ TEST_F(WebSocketStreamTest, AnUnansweredCloseEndsAtItsDeadline) {
   Recorder& events = recorder();
   WebSocketStream* stream = nullptr;
   loop_.run_sync([&] {
-    stream = &make_stream(a, {.role = Role::kClient, .close_timeout_ms = 100}, events);
-    stream->open();
-    ASSERT_TRUE(stream->start(&events));
+    stream = &open_stream(a, {.role = Role::kClient, .close_timeout_ms = 100}, events);
     stream->close(ws::close_code::kGoingAway, "going");
   });
   EXPECT_EQ(code_of(peer.wait_for(ws::Opcode::kClose)), ws::close_code::kGoingAway);
@@ -341,11 +340,7 @@ TEST_F(WebSocketStreamTest, APeerThatVanishesIsReportedOnceWithoutACloseFrame) {
   RawPeer peer(b, Role::kServer);
   Recorder& events = recorder();
   WebSocketStream* stream = nullptr;
-  loop_.run_sync([&] {
-    stream = &make_stream(a, {.role = Role::kServer}, events);
-    stream->open();
-    ASSERT_TRUE(stream->start(&events));
-  });
+  loop_.run_sync([&] { stream = &open_stream(a, {.role = Role::kServer}, events); });
   peer.close();
   ASSERT_TRUE(wait_until([&] { return events.has("closed"); }, kWaitMs));
   loop_.run_sync([&] {
