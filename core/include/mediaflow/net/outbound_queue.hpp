@@ -1,6 +1,6 @@
-// What a non-blocking socket has not taken yet, in order: the caller side's
-// WebSocketConnection and the vendor side's WebSocketClient both write a frame at once and
-// keep only the rest here until epoll reports the socket writable.
+// What a non-blocking socket has not taken yet, in order: the WebSocket engine
+// (WebSocketStream, for the host's callers and the vendor clients alike) writes a frame at once
+// and keeps only the rest here until epoll reports the socket writable.
 #pragma once
 
 #include <cstddef>

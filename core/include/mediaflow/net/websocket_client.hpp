@@ -1,16 +1,12 @@
 // A client-role WebSocket (RFC 6455) for vendor connections (Deepgram, ElevenLabs) that costs
 // nothing per connection on the loop: GIO connects (TCP, TLS for wss:// with the system CA
 // database and default validation, proxies as configured), we write the HTTP/1.1 upgrade
-// ourselves, and from then on the socket sits in the context's one epoll set
-// (EpollDispatcher::for_context) and its deadlines (connect, close handshake, pings) on that
-// dispatcher's timers: no GSource, GObject signal or GBytes per connection or per frame.
-//
-// Reads drain the (possibly TLS) stream until it would block: TLS can hold decrypted bytes
-// the socket no longer signals. Writes go out at once; what the socket does not take is queued
-// and sent when epoll reports it writable. Client frames are masked (RFC 6455 §5.3); what the
-// server sends is held to the same rules the host holds callers to (protocol/websocket_frame:
-// no masked frame, close codes that may be sent, UTF-8 text, a message size cap), a violation
-// closing the connection with 1002/1007/1009.
+// ourselves and check the answer; everything else is the one WebSocket engine
+// (WebSocketStream, client role) on the context's epoll set (EpollDispatcher::for_context):
+// frames masked out and held to the rules the host holds callers to (no masked frame, close
+// codes that may be sent, UTF-8 text, a message size cap — a violation closes the connection
+// with 1002/1007/1009), the outbound queue, pings, the close handshake and its deadline. No
+// GSource, GObject signal or GBytes per connection or per frame.
 //
 // Threading: create, use and drop it on the GMainContext that is thread-default when
 // connect() is called; every callback runs there, from the loop, never from inside a call
@@ -18,9 +14,8 @@
 #pragma once
 
 #include <mediaflow/net/epoll_dispatcher.hpp>
-#include <mediaflow/net/outbound_queue.hpp>
+#include <mediaflow/net/websocket_stream.hpp>
 #include <mediaflow/net/websocket_upgrade.hpp>
-#include <mediaflow/protocol/websocket_frame.hpp>
 
 #include <gio/gio.h>
 
@@ -31,8 +26,8 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <optional>
 #include <utility>
-#include <vector>
 
 namespace mediaflow::net {
 
@@ -84,7 +79,7 @@ struct WebSocketClientCallbacks {
 };
 
 class WebSocketClient final : public std::enable_shared_from_this<WebSocketClient>,
-                              private EpollDispatcher::Handler {
+                              private WebSocketStream::Delegate {
  public:
   enum class State { kConnecting, kOpen, kClosing, kClosed };
 
@@ -99,9 +94,9 @@ class WebSocketClient final : public std::enable_shared_from_this<WebSocketClien
   WebSocketClient(const WebSocketClient&) = delete;
   WebSocketClient& operator=(const WebSocketClient&) = delete;
 
-  State state() const { return state_; }
+  State state() const;
   // Open and no write has failed: sends are worth making.
-  bool is_open() const { return state_ == State::kOpen && !broken_; }
+  bool is_open() const { return opened_ && stream_->is_open(); }
 
   // Dropped unless open. Never call back synchronously; a failed write is reported through
   // `closed` from the loop.
@@ -116,13 +111,13 @@ class WebSocketClient final : public std::enable_shared_from_this<WebSocketClien
 
   // The peer's close frame: its code (1005 when it had none; 1006 when no close frame came)
   // and reason.
-  std::uint16_t close_code() const { return close_code_; }
-  const std::string& close_reason() const { return close_reason_; }
+  std::uint16_t close_code() const;
+  const std::string& close_reason() const;
   // Why the connection ended on our side (protocol error, I/O error, close timeout); empty
   // after a clean close handshake.
   const std::string& error() const { return error_; }
   // Bytes accepted by send_*() that the socket has not taken yet.
-  std::size_t buffered_bytes() const { return out_.size(); }
+  std::size_t buffered_bytes() const { return stream_ ? stream_->backlog_bytes() : 0; }
 
  private:
   struct ConnectOp;
@@ -134,39 +129,29 @@ class WebSocketClient final : public std::enable_shared_from_this<WebSocketClien
                               gpointer self);
   static void on_connected(GObject* source, GAsyncResult* result, gpointer op);
   void begin_upgrade(GSocketConnection* connection);
-  void on_io(std::uint32_t events) override;
-  void read_upgrade_answer();
-  void check_upgrade_answer(std::size_t header_end);
-  void read_frames();
-  void consume(std::span<std::uint8_t> data);
-  bool handle_message(const protocol::websocket::Message& message);
-  void send_frame(protocol::websocket::Opcode opcode, std::string_view payload);
-  void queue_and_write(std::string_view bytes);
-  void flush();
-  void update_interest();
-  void fail_connect(std::string message, unsigned http_status = 0, bool timed_out = false, HttpHeaders headers = {});
-  void finish(std::string error);
-  void release_socket();
-  void schedule_ping();
   void arm_connect_deadline(const char* phase);
+  void check_upgrade_answer(std::size_t header_end);
+  void fail_connect(std::string message, unsigned http_status = 0, bool timed_out = false, HttpHeaders headers = {});
+  void finish();
   void deliver(WebSocketMessageType type, std::string_view payload);
 
-  // I/O on the plain socket or the TLS stream. Reads: >0 bytes, 0 end of stream,
-  // kWouldBlock, kFailed (error_ set). Writes: bytes taken (0: would block) or kFailed.
-  static constexpr long kWouldBlock = -1;
-  static constexpr long kFailed = -2;
-  long read_some(std::uint8_t* buffer, std::size_t size);
-  long write_some(const char* data, std::size_t size);
+  // WebSocketStream::Delegate
+  void on_ws_handshake_bytes(std::span<const std::uint8_t> bytes) override;
+  void on_ws_text(std::string_view text, gint64 arrival_us) override;
+  void on_ws_binary(std::span<const std::uint8_t> bytes, gint64 arrival_us) override;
+  void on_ws_protocol_error(std::uint16_t code, const char* reason) override;
+  void on_ws_pong() override {}
+  void on_ws_closed() override;
 
   WebSocketClientOptions options_;
   WebSocketClientCallbacks callbacks_;
   bool callbacks_live_ = true;  // false after clear_callbacks()
   int in_callback_ = 0;         // callbacks_ is not destroyed while one of them runs
-  std::shared_ptr<EpollDispatcher> dispatcher_;  // before the timers
-  EpollDispatcher::Timer deadline_timer_;        // connect, then close-handshake deadline
-  EpollDispatcher::Timer ping_timer_;
-  EpollDispatcher::Timer fail_timer_;            // reports a failed write from the loop
-  State state_ = State::kConnecting;
+  std::shared_ptr<EpollDispatcher> dispatcher_;  // before the timers and the stream
+  EpollDispatcher::Timer deadline_timer_;        // each step of the opening
+  EpollDispatcher::Timer fail_timer_;            // reports close() while connecting from the loop
+  bool connecting_ = true;   // until the upgrade answer was accepted, or connecting failed
+  bool opened_ = false;      // the upgrade succeeded: the stream speaks WebSocket
   std::shared_ptr<WebSocketClient> lingering_;  // self, during a close the owner may not wait for
 
   // Connecting.
@@ -176,25 +161,8 @@ class WebSocketClient final : public std::enable_shared_from_this<WebSocketClien
   std::string expected_accept_;
   std::string answer_;  // the upgrade answer read so far
 
-  // Connected.
-  GIOStream* stream_ = nullptr;  // the connection (TLS-wrapped for wss)
-  GSocket* socket_ = nullptr;
-  GPollableInputStream* tls_in_ = nullptr;  // set for wss: reads and writes go through TLS
-  GPollableOutputStream* tls_out_ = nullptr;
-  int fd_ = -1;
-  bool registered_ = false;
-  bool want_write_ = false;
-  bool broken_ = false;          // a write failed: the socket is dead
-  bool close_after_flush_ = false;
-  bool reader_failed_ = false;
-  protocol::websocket::MessageReader reader_;
-  std::uint32_t mask_state_;     // xorshift32 for mask keys
-  OutboundQueue out_;            // what the socket has not taken yet
-  std::string frame_;            // scratch for building one masked frame
-
-  std::uint16_t close_code_ = protocol::websocket::close_code::kNoStatus;
-  bool close_received_ = false;
-  std::string close_reason_;
+  // From the TCP (+TLS) connection on; only abort()ed, never destroyed, before the client is.
+  std::optional<WebSocketStream> stream_;
   std::string error_;
 };
 
