@@ -108,6 +108,9 @@ void StreamingSession::on_connected() {
   opened_us_ = last_send_us_ = g_get_monotonic_time();
   unanswered_since_us_ = 0;
   schedule_keepalive();
+  if (!config_.open_message.empty()) ws_->send_text(config_.open_message);
+  for (const std::string& text : queued_text_) ws_->send_text(text);
+  queued_text_.clear();
   if (finishing_) {
     send_rest_and_finalize();
   } else {
@@ -216,6 +219,16 @@ void StreamingSession::give_up(const std::string& why) {
   g_mutex_unlock(&mutex_);
   if (events_.failed) events_.failed(why);
   if (finishing_) done();
+}
+
+void StreamingSession::send_text(std::string message) {
+  if (shut_down_ || state_ == State::kDisabled || state_ == State::kDone || finalize_sent_) return;
+  if (state_ != State::kOpen || !ws_) {
+    queued_text_.push_back(std::move(message));
+    return;
+  }
+  last_send_us_ = g_get_monotonic_time();
+  ws_->send_text(message);
 }
 
 void StreamingSession::flush() {

@@ -57,6 +57,7 @@ struct SessionConfig {
   unsigned keepalive_ms = 4000;
   std::string keepalive_message;  // sent after keepalive_ms without sending; empty: none
   std::string finalize_message;   // sent after the last audio at finish()
+  std::string open_message;       // sent first on every connection (a TTS vendor's greeting); empty: none
   unsigned max_reconnects = 5;    // consecutive failed attempts before giving up
   unsigned finalize_timeout_ms = 5000;
   unsigned stall_timeout_ms = 0;  // reconnect after this long without a vendor message; 0: never
@@ -109,6 +110,9 @@ class StreamingSession : public std::enable_shared_from_this<StreamingSession> {
   // On the context:
   void start();     // connect
   void flush();     // send whole messages of pending audio
+  // A text message (a TTS vendor's input): sent now when open, else queued for the next
+  // connection, in order. Sent text is not replayed after a drop (text has no call time).
+  void send_text(std::string message);
   void finish();    // send the rest + the finalize message; emits `finished` when done (bounded)
   void shutdown();  // drop everything now; no event afterwards
 
@@ -161,6 +165,7 @@ class StreamingSession : public std::enable_shared_from_this<StreamingSession> {
   bool finalize_sent_ = false;
   bool shut_down_ = false;
   std::vector<std::uint8_t> chunk_;
+  std::vector<std::string> queued_text_;
 };
 
 }  // namespace mediaflow::vendor
