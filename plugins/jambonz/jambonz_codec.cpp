@@ -60,6 +60,9 @@ class JambonzCodec final : public transport::Codec {
 
   const transport::CallStart& start() const override { return start_; }
 
+  // "The call ends when jambonz closes (1000)": it sends no stop message.
+  bool closing_ends_call(std::uint16_t code) const override { return started_ && code == 1000; }
+
   std::size_t audio_bytes_max(const Inbound& audio) const override { return audio.payload.size(); }
 
   std::optional<std::size_t> decode_audio(const Inbound& audio, std::span<std::uint8_t> out) const override {

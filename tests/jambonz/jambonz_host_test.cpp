@@ -142,6 +142,12 @@ TEST_P(JambonzHost, EchoReturnsTheCallersChannelByteForByte) {
   EXPECT_EQ(r.received_audio, caller) << "the caller's channel, byte for byte";
   EXPECT_EQ(r.frames_matched, 50u);
   EXPECT_EQ(r.unparsable_messages, 0u);
+  // jambonz ends a call by closing 1000 (no stop message): a completed call, not a lost one.
+  EXPECT_TRUE(wait_until([&] {
+    for (const auto& l : host_->log_lines())
+      if (l.find("\"call_ended\"") != std::string::npos && l.find("\"outcome\":\"completed\"") != std::string::npos) return true;
+    return false;
+  }, 5000));
 }
 
 // The offline agent greets, hears "yes" after its greeting and answers; jambonz plays its marks

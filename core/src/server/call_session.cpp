@@ -602,7 +602,9 @@ void CallSession::teardown_pipeline() {
 }
 
 void CallSession::on_ws_closed() {
-  if (state_ == State::kOpen) {
+  if (state_ == State::kOpen && codec_->closing_ends_call(connection_.close_code())) {
+    finish(SOUP_WEBSOCKET_CLOSE_NORMAL, "closed by the caller", "completed");
+  } else if (state_ == State::kOpen) {
     finish(SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "client gone", "client_gone");
   } else {
     maybe_done();

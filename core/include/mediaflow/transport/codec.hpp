@@ -65,6 +65,13 @@ class Codec {
   // An upper bound of the samples' bytes in an audio event, then the decoding itself (the host
   // decodes straight into the pipeline's buffer). nullopt: the payload is not valid audio.
   virtual std::size_t audio_bytes_max(const Inbound& audio) const = 0;
+  // Whether the caller closing the WebSocket with `code` is how this transport ends a call
+  // normally (jambonz: 1000, with no stop message before it). Otherwise the call counts as
+  // gone (`client_gone`), as a Twilio stream that closes without `stop` does.
+  virtual bool closing_ends_call(std::uint16_t code) const {
+    (void)code;
+    return false;
+  }
   virtual std::optional<std::size_t> decode_audio(const Inbound& audio, std::span<std::uint8_t> out) const = 0;
 };
 
