@@ -23,6 +23,8 @@ PACKAGES=(
   curl bc valgrind
   # an independent JSON Schema (2020-12) validator for pipelines/schema.json
   python3-jsonschema
+  # `mediaflow graph -o x.svg` renders with Graphviz `dot` (its test draws a real SVG)
+  graphviz
   # deploy/ checks (scripts/check-deploy.sh): haproxy -c and a live check, promtool (Debian ships
   # it only in the prometheus package), systemd-analyze, docker-compose config (client only, no
   # engine), YAML for the Kubernetes manifests
