@@ -141,16 +141,11 @@ int cmd_graph(const Args& args) {
   PipelineArgs pa;
   if (!parse_pipeline_args(rest, "graph", &pa)) return 2;
   if (!init_media()) return 1;
-  auto spec = load_or_report(pa.file);
-  if (!spec) return 1;
-  auto built = pipeline::build_pipeline(*spec, pa.vars);
-  if (!built.pipeline) {
-    std::fprintf(stderr, "%s\n", built.error.c_str());
-    return 1;
-  }
+  GstElement* pipeline = build_or_report(pa);
+  if (!pipeline) return 1;
   std::string error;
-  const std::string dot = pipeline::pipeline_dot(built.pipeline, &error);
-  gst_object_unref(built.pipeline);
+  const std::string dot = pipeline::pipeline_dot(pipeline, &error);
+  gst_object_unref(pipeline);
   if (dot.empty()) {
     std::fprintf(stderr, "mediaflow graph: %s\n", error.c_str());
     return 1;

@@ -113,18 +113,13 @@ int cmd_run(const Args& args) {
   PipelineArgs pa;
   if (!parse_pipeline_args(args, "run", &pa)) return 2;
   if (!init_media()) return 1;
-  auto spec = load_or_report(pa.file);
-  if (!spec) return 1;
-  auto built = pipeline::build_pipeline(*spec, pa.vars);
-  if (!built.pipeline) {
-    std::fprintf(stderr, "%s\n", built.error.c_str());
-    return 1;
-  }
-  RunState st{g_main_loop_new(nullptr, FALSE), built.pipeline};
-  GstBus* bus = gst_element_get_bus(built.pipeline);
+  GstElement* pipeline = build_or_report(pa);
+  if (!pipeline) return 1;
+  RunState st{g_main_loop_new(nullptr, FALSE), pipeline};
+  GstBus* bus = gst_element_get_bus(pipeline);
   guint watch = gst_bus_add_watch(bus, on_bus, &st);
   guint sigint = g_unix_signal_add(SIGINT, on_interrupt, &st);
-  if (gst_element_set_state(built.pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+  if (gst_element_set_state(pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
     // The element that failed posted an error saying why.
     st.exit_code = 1;
     bool told = false;
@@ -137,11 +132,11 @@ int cmd_run(const Args& args) {
   } else {
     g_main_loop_run(st.loop);
   }
-  gst_element_set_state(built.pipeline, GST_STATE_NULL);
+  gst_element_set_state(pipeline, GST_STATE_NULL);
   g_source_remove(sigint);
   g_source_remove(watch);
   gst_object_unref(bus);
-  gst_object_unref(built.pipeline);
+  gst_object_unref(pipeline);
   g_main_loop_unref(st.loop);
   return st.exit_code;
 }

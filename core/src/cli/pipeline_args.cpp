@@ -1,5 +1,7 @@
 #include "cli/pipeline_args.hpp"
 
+#include <mediaflow/pipeline/build.hpp>
+
 #include <mediaflow/pipeline/validate.hpp>
 
 #include <cstdio>
@@ -53,6 +55,14 @@ std::shared_ptr<const pipeline::PipelineSpec> load_or_report(const std::string& 
   auto loaded = pipeline::load_pipeline_file(file);
   std::fputs(pipeline::to_string(loaded.errors).c_str(), stderr);
   return loaded.spec;
+}
+
+GstElement* build_or_report(const PipelineArgs& args) {
+  auto spec = load_or_report(args.file);
+  if (!spec) return nullptr;
+  auto built = pipeline::build_pipeline(*spec, args.vars);
+  if (!built.pipeline) std::fprintf(stderr, "%s\n", built.error.c_str());
+  return built.pipeline;
 }
 
 }  // namespace mediaflow::cli
