@@ -49,6 +49,7 @@
  */
 #include "gstelevenlabsagent.hpp"
 
+#include "agent_audio_format.hpp"
 #include "elevenlabs_protocol.hpp"
 #include "elevenlabs_session.hpp"
 
@@ -62,7 +63,9 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
+#include <vector>
 
 GST_DEBUG_CATEGORY_STATIC(gst_elevenlabs_agent_debug);
 #define GST_CAT_DEFAULT gst_elevenlabs_agent_debug
@@ -122,14 +125,20 @@ struct Running {
   // Streaming thread → loop (atomics: read on the loop).
   std::atomic<guint64> input_end_ns{0};  // running time of the end of the latest caller buffer
 
-  // Input format (set by the CAPS event; checked against the agent's when both are known).
-  std::mutex input_lock;
-  std::optional<el::AudioFormat> input_format;
-  std::optional<el::AudioFormat> agent_input;
-
   // Loop-only state.
   bool silent = false;  // failed in continue mode, or ended
+  // Formats (agent_audio_format.hpp): the caller's (sink caps, set on the loop in stream order),
+  // the agent's (conversation_initiation_metadata) and the src pad's (chosen from what
+  // downstream accepts when the agent's are known). One converter per direction.
+  std::optional<el::AudioFormat> caller_format;
+  std::optional<el::AudioFormat> agent_input;
   std::optional<el::AudioFormat> output_format;
+  std::optional<el::AudioFormat> src_format;
+  el::AudioFormatConverter to_agent;
+  el::AudioFormatConverter from_agent;
+  std::vector<std::uint8_t> held;  // caller audio (caller_format) until the agent's format is known
+  std::string conversation_id;
+  bool started_posted = false;  // conversation_started (needs both the agent's and the caller's formats)
   bool src_started = false;  // stream-start/caps/segment pushed
   bool eos_pushed = false;
   guint64 next_pts = 0;
@@ -189,10 +198,9 @@ std::string setting_or_env(const gchar* value, const char* env, const char* fall
   return fallback ? fallback : "";
 }
 
-std::string caps_for(const el::AudioFormat& f) {
-  if (f.encoding == el::AudioEncoding::kMulaw) return "audio/x-mulaw,rate=8000,channels=1";
-  return "audio/x-raw,format=S16LE,rate=" + std::to_string(f.rate) + ",channels=1,layout=interleaved";
-}
+// Caller audio held before the agent's input format is known (the session holds audio until
+// its socket opens, but the metadata comes after that): about 10 s of mu-law 8 kHz.
+constexpr std::size_t kHeldLimitBytes = 160000;
 
 GstStructure* agent_event(const char* kind, const std::string& text) { return gu::make_agent_event(kVendor, kind, text); }
 
@@ -228,12 +236,61 @@ void conversation_ended(GstElevenLabsAgent* self) {
   post(self, gst_structure_new("mediaflow-hangup", "reason", G_TYPE_STRING, "agent ended the conversation", nullptr));
 }
 
-// Both formats known: the caller audio must be what the agent expects. Any thread.
-std::optional<std::string> input_mismatch(Running* run) {
-  std::lock_guard lock(run->input_lock);
-  if (!run->input_format || !run->agent_input || *run->input_format == *run->agent_input) return std::nullopt;
-  return "the agent expects " + el::audio_format_name(*run->agent_input) + " caller audio but the pipeline links " +
-         el::audio_format_name(*run->input_format) + " (link caps " + caps_for(*run->agent_input) + ")";
+// On the loop: caller audio (in caller_format) to the agent, in its input format. Before the
+// agent's format is known it is held (bounded, oldest dropped).
+void send_caller_audio(GstElevenLabsAgent* self, Running* run, std::span<const std::uint8_t> bytes) {
+  if (run->silent || !run->session || bytes.empty()) return;
+  if (!run->agent_input || !run->caller_format) {
+    run->held.insert(run->held.end(), bytes.begin(), bytes.end());
+    if (run->held.size() > kHeldLimitBytes)
+      run->held.erase(run->held.begin(), run->held.begin() + std::ptrdiff_t(run->held.size() - kHeldLimitBytes));
+    return;
+  }
+  if (!run->to_agent.configured() || !(run->to_agent.from() == *run->caller_format) ||
+      !(run->to_agent.to() == *run->agent_input)) {
+    if (!run->to_agent.configure(*run->caller_format, *run->agent_input)) {
+      fail(self, "cannot convert " + el::audio_format_name(*run->caller_format) + " caller audio to " +
+                     el::audio_format_name(*run->agent_input));
+      return;
+    }
+  }
+  // Already in the agent's format: the bytes as they came (the mu-law passthrough).
+  const auto out = run->to_agent.passthrough() ? bytes : run->to_agent.convert(bytes);
+  if (!out.empty()) run->session->send_audio(out.data(), out.size());
+}
+
+// On the loop, once the agent's formats and the caller's are known: which formats run, and
+// whether the element converts (docs/agent-events.md).
+void post_conversation_started(GstElevenLabsAgent* self, Running* run) {
+  if (run->started_posted || !run->agent_input || !run->output_format || !run->caller_format || !run->src_format)
+    return;
+  run->started_posted = true;
+  GST_INFO_OBJECT(self, "conversation %s: caller %s → agent in %s; agent out %s → src %s", run->conversation_id.c_str(),
+                  el::audio_format_name(*run->caller_format).c_str(), el::audio_format_name(*run->agent_input).c_str(),
+                  el::audio_format_name(*run->output_format).c_str(), el::audio_format_name(*run->src_format).c_str());
+  GstStructure* s = agent_event("conversation_started", "");
+  gst_structure_set(s, "conversation-id", G_TYPE_STRING, run->conversation_id.c_str(), "agent-output-format",
+                    G_TYPE_STRING, el::audio_format_name(*run->output_format).c_str(), "user-input-format",
+                    G_TYPE_STRING, el::audio_format_name(*run->agent_input).c_str(), "sink-format", G_TYPE_STRING,
+                    el::audio_format_name(*run->caller_format).c_str(), "src-format", G_TYPE_STRING,
+                    el::audio_format_name(*run->src_format).c_str(), "input-converted", G_TYPE_BOOLEAN,
+                    gboolean(!(*run->caller_format == *run->agent_input)), "output-converted", G_TYPE_BOOLEAN,
+                    gboolean(!(*run->src_format == *run->output_format)), nullptr);
+  post(self, s);
+}
+
+// On the loop: the caller's format (sink caps), in stream order with its buffers.
+void set_caller_format(GstElevenLabsAgent* self, const el::AudioFormat& f) {
+  Running* run = self->running;
+  if (!run) return;
+  if (run->caller_format && !(*run->caller_format == f)) run->held.clear();  // not this format's bytes
+  run->caller_format = f;
+  if (run->agent_input && !run->held.empty()) {
+    std::vector<std::uint8_t> held;
+    held.swap(run->held);
+    send_caller_audio(self, run, held);
+  }
+  post_conversation_started(self, run);
 }
 
 // On the loop.
@@ -245,8 +302,8 @@ void start_src(GstElevenLabsAgent* self, Running* run) {
   gst_event_set_group_id(ss, gst_util_group_id_next());
   g_free(id);
   gst_pad_push_event(self->srcpad, ss);
-  if (run->output_format) {
-    GstCaps* caps = gst_caps_from_string(caps_for(*run->output_format).c_str());
+  if (run->src_format) {
+    GstCaps* caps = gst_caps_from_string(el::caps_string(*run->src_format).c_str());
     gst_pad_push_event(self->srcpad, gst_event_new_caps(caps));
     gst_caps_unref(caps);
   }
@@ -265,19 +322,32 @@ void handle_audio(GstElevenLabsAgent* self, Running* run, el::Audio& audio) {
     return;
   }
   start_src(self, run);
-  const el::AudioFormat& f = *run->output_format;
-  const guint64 duration = gst_util_uint64_scale(audio.data.size(), GST_SECOND, guint64(f.bytes_per_second()));
-  const guint64 now = run->input_end_ns.load();
-  const guint64 pts = std::max(run->next_pts, now);
-  run->next_pts = pts + duration;
-  const std::size_t size = audio.data.size();
-  auto* bytes = new std::vector<std::uint8_t>(std::move(audio.data));
-  GstBuffer* buffer = gst_buffer_new_wrapped_full(GST_MEMORY_FLAG_READONLY, bytes->data(), size, 0, size, bytes,
-                                                  [](gpointer d) { delete static_cast<std::vector<std::uint8_t>*>(d); });
-  GST_BUFFER_PTS(buffer) = pts;
-  GST_BUFFER_DURATION(buffer) = duration;
-  const GstFlowReturn ret = gst_pad_push(self->srcpad, buffer);
-  if (ret != GST_FLOW_OK && ret != GST_FLOW_FLUSHING) GST_DEBUG_OBJECT(self, "push: %s", gst_flow_get_name(ret));
+  const el::AudioFormat& f = *run->src_format;
+  GstBuffer* buffer = nullptr;
+  if (run->from_agent.passthrough()) {
+    // Already in the src format (ulaw_8000 to a phone line): the vendor's bytes, no copy.
+    const std::size_t size = audio.data.size();
+    auto* bytes = new std::vector<std::uint8_t>(std::move(audio.data));
+    buffer = gst_buffer_new_wrapped_full(GST_MEMORY_FLAG_READONLY, bytes->data(), size, 0, size, bytes,
+                                         [](gpointer d) { delete static_cast<std::vector<std::uint8_t>*>(d); });
+  } else {
+    const auto out = run->from_agent.convert(audio.data);
+    if (!out.empty()) {
+      buffer = gst_buffer_new_allocate(nullptr, out.size(), nullptr);
+      gst_buffer_fill(buffer, 0, out.data(), out.size());
+    }
+  }
+  guint64 duration = 0;
+  if (buffer) {
+    duration = gst_util_uint64_scale(gst_buffer_get_size(buffer), GST_SECOND, guint64(f.bytes_per_second()));
+    const guint64 now = run->input_end_ns.load();
+    const guint64 pts = std::max(run->next_pts, now);
+    run->next_pts = pts + duration;
+    GST_BUFFER_PTS(buffer) = pts;
+    GST_BUFFER_DURATION(buffer) = duration;
+    const GstFlowReturn ret = gst_pad_push(self->srcpad, buffer);
+    if (ret != GST_FLOW_OK && ret != GST_FLOW_FLUSHING) GST_DEBUG_OBJECT(self, "push: %s", gst_flow_get_name(ret));
+  }
   std::string mark;
   {
     std::lock_guard lock(run->heard_lock);
@@ -293,6 +363,7 @@ void handle_interruption(GstElevenLabsAgent* self, Running* run, std::uint64_t e
   gst_pad_push_event(self->srcpad, gu::make_interruption_event(event_id));
   // What was scheduled ahead of the call's time was cleared: new speech starts now.
   run->next_pts = std::min(run->next_pts, run->input_end_ns.load());
+  run->from_agent.reset();  // what the resampler still holds is stale too
   std::vector<mp::Heard> cut;
   {
     std::lock_guard lock(run->heard_lock);
@@ -326,22 +397,37 @@ void handle_message(GstElevenLabsAgent* self, const el::ServerMessage& const_mes
       fail(self, "the agent changed its output format mid-conversation");
       return;
     }
+    if (!run->output_format) {
+      // The src pad keeps what the pipeline links; the agent's audio is converted to it.
+      GstCaps* tmpl = gst_pad_get_pad_template_caps(self->srcpad);
+      GstCaps* allowed = gst_pad_peer_query_caps(self->srcpad, tmpl);
+      gst_caps_unref(tmpl);
+      run->src_format = el::choose_output_format(*md->agent_output, allowed);
+      if (!run->src_format) {
+        gchar* text = gst_caps_to_string(allowed);
+        const std::string why = "downstream accepts none of the audio formats this element produces (" +
+                                std::string(text ? text : "") + ")";
+        g_free(text);
+        gst_caps_unref(allowed);
+        fail(self, why);
+        return;
+      }
+      gst_caps_unref(allowed);
+      if (!run->from_agent.configure(*md->agent_output, *run->src_format)) {
+        fail(self, "cannot convert " + el::audio_format_name(*md->agent_output) + " agent audio to " +
+                       el::audio_format_name(*run->src_format));
+        return;
+      }
+    }
     run->output_format = md->agent_output;
-    {
-      std::lock_guard lock(run->input_lock);
-      run->agent_input = md->user_input;
+    run->agent_input = md->user_input;
+    run->conversation_id = md->conversation_id;
+    if (run->caller_format && !run->held.empty()) {
+      std::vector<std::uint8_t> held;
+      held.swap(run->held);
+      send_caller_audio(self, run, held);
     }
-    if (auto why = input_mismatch(run)) {
-      fail(self, *why);
-      return;
-    }
-    GST_INFO_OBJECT(self, "conversation %s: agent in %s, out %s", md->conversation_id.c_str(),
-                    md->user_input_name.c_str(), md->agent_output_name.c_str());
-    GstStructure* s = agent_event("conversation_started", "");
-    gst_structure_set(s, "conversation-id", G_TYPE_STRING, md->conversation_id.c_str(), "agent-output-format",
-                      G_TYPE_STRING, md->agent_output_name.c_str(), "user-input-format", G_TYPE_STRING,
-                      md->user_input_name.c_str(), nullptr);
-    post(self, s);
+    post_conversation_started(self, run);
   } else if (const auto* r = std::get_if<el::AgentResponse>(&m)) {
     post(self, agent_event("agent_response", r->text));
   } else if (const auto* c = std::get_if<el::AgentResponseCorrection>(&m)) {
@@ -486,7 +572,7 @@ static GstFlowReturn gst_elevenlabs_agent_chain(GstPad*, GstObject* parent, GstB
     if (r && !r->silent && r->session) {
       GstMapInfo map;
       if (gst_buffer_map(buffer, &map, GST_MAP_READ)) {
-        r->session->send_audio(map.data, map.size);
+        send_caller_audio(self, r, {map.data, map.size});
         gst_buffer_unmap(buffer, &map);
       }
     }
@@ -502,19 +588,10 @@ static gboolean gst_elevenlabs_agent_sink_event(GstPad* pad, GstObject* parent, 
     case GST_EVENT_CAPS: {
       GstCaps* caps;
       gst_event_parse_caps(event, &caps);
-      const GstStructure* st = gst_caps_get_structure(caps, 0);
-      el::AudioFormat f;
-      f.encoding = gst_structure_has_name(st, "audio/x-mulaw") ? el::AudioEncoding::kMulaw : el::AudioEncoding::kPcm16;
-      gst_structure_get_int(st, "rate", &f.rate);
-      if (run) {
-        {
-          std::lock_guard lock(run->input_lock);
-          run->input_format = f;
-        }
-        if (auto why = input_mismatch(run)) run->loop->invoke([self, w = *why] { fail(self, w); });
-      }
+      const auto f = el::format_from_caps(caps);  // the template admits nothing else
+      if (run && f) run->loop->invoke([self, format = *f] { set_caller_format(self, format); });
       gst_event_unref(event);
-      return TRUE;
+      return f.has_value();
     }
     case GST_EVENT_EOS:
       if (run) run->loop->invoke([self] { finish_output(self); });
