@@ -54,6 +54,7 @@
 #include "elevenlabs_session.hpp"
 
 #include <mediaflow/transport/ingest_src.hpp>
+#include <mediaflow/gstutil/agent_audio_event.hpp>
 #include <mediaflow/gstutil/agent_event.hpp>
 #include <mediaflow/gstutil/custom_events.hpp>
 #include <mediaflow/gstutil/element_message_watch.hpp>
@@ -259,6 +260,8 @@ void send_caller_audio(GstElevenLabsAgent* self, Running* run, std::span<const s
   if (!out.empty()) run->session->send_audio(out.data(), out.size());
 }
 
+void start_src(GstElevenLabsAgent* self, Running* run);
+
 // On the loop, once the agent's formats and the caller's are known: which formats run, and
 // whether the element converts (docs/agent-events.md).
 void post_conversation_started(GstElevenLabsAgent* self, Running* run) {
@@ -277,6 +280,16 @@ void post_conversation_started(GstElevenLabsAgent* self, Running* run) {
                     gboolean(!(*run->caller_format == *run->agent_input)), "output-converted", G_TYPE_BOOLEAN,
                     gboolean(!(*run->src_format == *run->output_format)), nullptr);
   post(self, s);
+  // The same, along the agent's audio: the recorder puts it in the manifest (agent_audio).
+  start_src(self, run);
+  mediaflow::protocol::AgentAudio formats{kVendor,
+                                          el::audio_format_name(*run->agent_input),
+                                          el::audio_format_name(*run->output_format),
+                                          el::audio_format_name(*run->caller_format),
+                                          el::audio_format_name(*run->src_format),
+                                          !(*run->caller_format == *run->agent_input),
+                                          !(*run->src_format == *run->output_format)};
+  gst_pad_push_event(self->srcpad, gu::make_agent_audio_event(formats));
 }
 
 // On the loop: the caller's format (sink caps), in stream order with its buffers.

@@ -49,6 +49,7 @@
 
 #include "recording_writer.hpp"
 
+#include <mediaflow/gstutil/agent_audio_event.hpp>
 #include <mediaflow/protocol/recording_path.hpp>
 #include <mediaflow/protocol/redact.hpp>
 
@@ -274,8 +275,16 @@ gboolean sink_event(GstPad* pad, GstObject* parent, GstEvent* event) {
       }
       return TRUE;
     }
-    default:
+    default: {
+      // Which formats the call's agent ran (from the agent element, along the agent track).
+      mediaflow::protocol::AgentAudio agent_audio;
+      if (mediaflow::gstutil::parse_agent_audio_event(event, &agent_audio)) {
+        if (self->writer) self->writer->set_agent_audio(agent_audio);
+        gst_event_unref(event);
+        return TRUE;
+      }
       return gst_pad_event_default(pad, parent, event);
+    }
   }
 }
 

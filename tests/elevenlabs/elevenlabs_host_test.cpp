@@ -4,6 +4,8 @@
 #include "server/host_fixture.hpp"
 #include "support/fake_elevenlabs.hpp"
 
+#include <mediaflow/protocol/recording_manifest.hpp>
+
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -231,7 +233,9 @@ TEST_P(ElevenLabsHostFormats, AgentInAnyFormatWorksOnTheShippedPipeline) {
   for (std::size_t i = 0; i + 1 < received_.size(); ++i) {
     ASSERT_EQ(received_[i].event, "media") << format;
     ++media;
-    if (i + 2 < received_.size()) EXPECT_EQ(received_[i].payload.size(), 160u) << format << ": frame " << i;
+    if (i + 2 < received_.size()) {
+      EXPECT_EQ(received_[i].payload.size(), 160u) << format << ": frame " << i;
+    }
     EXPECT_LE(received_[i].payload.size(), 160u) << format;
   }
   ASSERT_GT(media, 0u);
@@ -285,6 +289,18 @@ TEST_P(ElevenLabsHostFormats, AgentInAnyFormatWorksOnTheShippedPipeline) {
   EXPECT_NE(t.find("\"src-format\":\"ulaw_8000\""), std::string::npos) << t;
   EXPECT_NE(t.find(std::string("\"input-converted\":") + (converted ? "true" : "false")), std::string::npos) << t;
   EXPECT_NE(t.find(std::string("\"output-converted\":") + (converted ? "true" : "false")), std::string::npos) << t;
+  // … and in the recording's manifest (agent_audio), carried there along the agent's track.
+  const auto manifests = recordings_with(".json");
+  ASSERT_EQ(manifests.size(), 1u);
+  auto m = protocol::manifest_from_json(read_text(manifests[0]));
+  ASSERT_TRUE(m && m->agent_audio) << read_text(manifests[0]);
+  EXPECT_EQ(m->agent_audio->vendor, "elevenlabs");
+  EXPECT_EQ(m->agent_audio->user_input_format, format);
+  EXPECT_EQ(m->agent_audio->agent_output_format, format);
+  EXPECT_EQ(m->agent_audio->sink_format, "ulaw_8000");
+  EXPECT_EQ(m->agent_audio->src_format, "ulaw_8000");
+  EXPECT_EQ(m->agent_audio->input_converted, converted);
+  EXPECT_EQ(m->agent_audio->output_converted, converted);
 }
 
 INSTANTIATE_TEST_SUITE_P(Formats, ElevenLabsHostFormats,
