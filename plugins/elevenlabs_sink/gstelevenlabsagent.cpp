@@ -9,14 +9,24 @@
  * `agent_response`, `agent_response_correction`, `user_transcript`, `tool_call`,
  * `interruption`, `heard`).
  *
- * Formats: the agent's formats are set on the ElevenLabs agent and learnt from
- * `conversation_initiation_metadata`. The sink pad must carry the agent's input format
- * (`ulaw_8000` → `audio/x-mulaw, rate=8000`; `pcm_16000` → `audio/x-raw, S16LE, 16000`): link
- * caps accordingly; a mismatch is a failure (see `on-failure`) naming the caps to use. The src
- * pad carries the agent's output: `audio/x-mulaw, rate=8000, channels=1` for `ulaw_8000`
- * (the vendor's bytes unchanged, ready for `twiliosink`), else `audio/x-raw, format=S16LE`
- * at the PCM rate (convert downstream). Output timestamps continue from the call's running
- * time (the end of the latest caller buffer) and never overlap.
+ * Formats (format-agnostic): the agent's formats are set on the ElevenLabs agent and learnt
+ * from `conversation_initiation_metadata` (`ulaw_8000`, `pcm_8000|16000|22050|24000|44100|48000`,
+ * either way). The pads keep the caps the pipeline links and the element converts inside
+ * (agent_audio_format.hpp: G.711 mu-law ⇄ linear, GstAudioResampler, stateful per call):
+ * - sink: the caller's audio as linked (`audio/x-mulaw, rate=8000` or S16LE mono at 8000–48000)
+ *   is converted to the agent's input format before each `user_audio_chunk`; caller audio that
+ *   arrives before the agent's format is known is held (≈160 kB, oldest dropped);
+ * - src: the caps downstream accepts, preferring the agent's own output format, then
+ *   `audio/x-mulaw, rate=8000` (a phone line), then S16LE; the agent's audio is converted to it,
+ *   streaming (the resampler keeps its history across chunks; an odd byte of PCM waits for its
+ *   pair). On the shipped `agent-elevenlabs` pipeline that is mu-law 8 kHz to the caller.
+ * When the two formats of a direction are equal the bytes pass unchanged, without a copy
+ * (`ulaw_8000` with Twilio: the recommended set-up). The resampler delays audio by a few ms
+ * (its filter's half-length); what it still holds at a barge-in is dropped. `conversation_started`
+ * says which formats run and whether the element converts, and the same goes down the src pad
+ * as a sticky `mediaflow-agent-audio` event (gstutil/agent_audio_event.hpp) for the recording's
+ * manifest. Output timestamps continue from the call's running time (the end of the latest
+ * caller buffer) and never overlap.
  *
  * Barge-in: on `interruption` (event_id N) the element pushes the out-of-band
  * `mediaflow-interruption` event (twiliosink drops its partial chunk and sends Twilio `clear`)
@@ -27,7 +37,8 @@
  * the host's watch) and posts `heard` events: how much of each response the caller heard.
  *
  * Failures (refused key or signed URL, handshake refused, vendor close, nothing received for
- * `stall-timeout`, unreadable frames, a format mismatch): with `on-failure=close-call`
+ * `stall-timeout`, unreadable frames, a format name the element does not know, downstream
+ * accepting no format the element can produce): with `on-failure=close-call`
  * (default) one GST_ELEMENT_ERROR — the host closes the call (1011) and finalises recordings
  * through its EOS path; with `on-failure=continue` one GST_ELEMENT_WARNING and the element
  * goes silent (caller audio dropped, no output) until EOS. A conversation cannot be resumed,
