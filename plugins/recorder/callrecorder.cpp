@@ -25,6 +25,10 @@
  * rename) and posts `recording-complete`; then, if the end came from EOS, the element
  * posts EOS. `mediaflow recover DIR` finalises what a crash left behind.
  *
+ * Agent formats: a sticky `mediaflow-agent-audio` event (gstutil/agent_audio_event.hpp, sent
+ * by `elevenlabsagent` down the agent's track) is kept and written to the manifest as
+ * `agent_audio` (docs/recordings.md).
+ *
  * Faults (folder not creatable, disk full, I/O error) never stop the call: the element
  * posts a GST_ELEMENT_WARNING and a `recording-failed` message, keeps what reached the disk
  * as a playable WAV, and discards the rest of the audio.
