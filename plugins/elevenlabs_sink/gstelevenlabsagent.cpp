@@ -9,14 +9,24 @@
  * `agent_response`, `agent_response_correction`, `user_transcript`, `tool_call`,
  * `interruption`, `heard`).
  *
- * Formats: the agent's formats are set on the ElevenLabs agent and learnt from
- * `conversation_initiation_metadata`. The sink pad must carry the agent's input format
- * (`ulaw_8000` → `audio/x-mulaw, rate=8000`; `pcm_16000` → `audio/x-raw, S16LE, 16000`): link
- * caps accordingly; a mismatch is a failure (see `on-failure`) naming the caps to use. The src
- * pad carries the agent's output: `audio/x-mulaw, rate=8000, channels=1` for `ulaw_8000`
- * (the vendor's bytes unchanged, ready for `twiliosink`), else `audio/x-raw, format=S16LE`
- * at the PCM rate (convert downstream). Output timestamps continue from the call's running
- * time (the end of the latest caller buffer) and never overlap.
+ * Formats (format-agnostic): the agent's formats are set on the ElevenLabs agent and learnt
+ * from `conversation_initiation_metadata` (`ulaw_8000`, `pcm_8000|16000|22050|24000|44100|48000`,
+ * either way). The pads keep the caps the pipeline links and the element converts inside
+ * (agent_audio_format.hpp: G.711 mu-law ⇄ linear, GstAudioResampler, stateful per call):
+ * - sink: the caller's audio as linked (`audio/x-mulaw, rate=8000` or S16LE mono at 8000–48000)
+ *   is converted to the agent's input format before each `user_audio_chunk`; caller audio that
+ *   arrives before the agent's format is known is held (≈160 kB, oldest dropped);
+ * - src: the caps downstream accepts, preferring the agent's own output format, then
+ *   `audio/x-mulaw, rate=8000` (a phone line), then S16LE; the agent's audio is converted to it,
+ *   streaming (the resampler keeps its history across chunks; an odd byte of PCM waits for its
+ *   pair). On the shipped `agent-elevenlabs` pipeline that is mu-law 8 kHz to the caller.
+ * When the two formats of a direction are equal the bytes pass unchanged, without a copy
+ * (`ulaw_8000` with Twilio: the recommended set-up). The resampler delays audio by a few ms
+ * (its filter's half-length); what it still holds at a barge-in is dropped. `conversation_started`
+ * says which formats run and whether the element converts, and the same goes down the src pad
+ * as a sticky `mediaflow-agent-audio` event (gstutil/agent_audio_event.hpp) for the recording's
+ * manifest. Output timestamps continue from the call's running time (the end of the latest
+ * caller buffer) and never overlap.
  *
  * Barge-in: on `interruption` (event_id N) the element pushes the out-of-band
  * `mediaflow-interruption` event (twiliosink drops its partial chunk and sends Twilio `clear`)
@@ -27,7 +37,8 @@
  * the host's watch) and posts `heard` events: how much of each response the caller heard.
  *
  * Failures (refused key or signed URL, handshake refused, vendor close, nothing received for
- * `stall-timeout`, unreadable frames, a format mismatch): with `on-failure=close-call`
+ * `stall-timeout`, unreadable frames, a format name the element does not know, downstream
+ * accepting no format the element can produce): with `on-failure=close-call`
  * (default) one GST_ELEMENT_ERROR — the host closes the call (1011) and finalises recordings
  * through its EOS path; with `on-failure=continue` one GST_ELEMENT_WARNING and the element
  * goes silent (caller audio dropped, no output) until EOS. A conversation cannot be resumed,
@@ -49,10 +60,12 @@
  */
 #include "gstelevenlabsagent.hpp"
 
+#include "agent_audio_format.hpp"
 #include "elevenlabs_protocol.hpp"
 #include "elevenlabs_session.hpp"
 
 #include <mediaflow/transport/ingest_src.hpp>
+#include <mediaflow/gstutil/agent_audio_event.hpp>
 #include <mediaflow/gstutil/agent_event.hpp>
 #include <mediaflow/gstutil/custom_events.hpp>
 #include <mediaflow/gstutil/element_message_watch.hpp>
@@ -62,7 +75,9 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
+#include <vector>
 
 GST_DEBUG_CATEGORY_STATIC(gst_elevenlabs_agent_debug);
 #define GST_CAT_DEFAULT gst_elevenlabs_agent_debug
@@ -122,14 +137,20 @@ struct Running {
   // Streaming thread → loop (atomics: read on the loop).
   std::atomic<guint64> input_end_ns{0};  // running time of the end of the latest caller buffer
 
-  // Input format (set by the CAPS event; checked against the agent's when both are known).
-  std::mutex input_lock;
-  std::optional<el::AudioFormat> input_format;
-  std::optional<el::AudioFormat> agent_input;
-
   // Loop-only state.
   bool silent = false;  // failed in continue mode, or ended
+  // Formats (agent_audio_format.hpp): the caller's (sink caps, set on the loop in stream order),
+  // the agent's (conversation_initiation_metadata) and the src pad's (chosen from what
+  // downstream accepts when the agent's are known). One converter per direction.
+  std::optional<el::AudioFormat> caller_format;
+  std::optional<el::AudioFormat> agent_input;
   std::optional<el::AudioFormat> output_format;
+  std::optional<el::AudioFormat> src_format;
+  el::AudioFormatConverter to_agent;
+  el::AudioFormatConverter from_agent;
+  std::vector<std::uint8_t> held;  // caller audio (caller_format) until the agent's format is known
+  std::string conversation_id;
+  bool started_posted = false;  // conversation_started (needs both the agent's and the caller's formats)
   bool src_started = false;  // stream-start/caps/segment pushed
   bool eos_pushed = false;
   guint64 next_pts = 0;
@@ -189,10 +210,9 @@ std::string setting_or_env(const gchar* value, const char* env, const char* fall
   return fallback ? fallback : "";
 }
 
-std::string caps_for(const el::AudioFormat& f) {
-  if (f.encoding == el::AudioEncoding::kMulaw) return "audio/x-mulaw,rate=8000,channels=1";
-  return "audio/x-raw,format=S16LE,rate=" + std::to_string(f.rate) + ",channels=1,layout=interleaved";
-}
+// Caller audio held before the agent's input format is known (the session holds audio until
+// its socket opens, but the metadata comes after that): about 10 s of mu-law 8 kHz.
+constexpr std::size_t kHeldLimitBytes = 160000;
 
 GstStructure* agent_event(const char* kind, const std::string& text) { return gu::make_agent_event(kVendor, kind, text); }
 
@@ -228,12 +248,73 @@ void conversation_ended(GstElevenLabsAgent* self) {
   post(self, gst_structure_new("mediaflow-hangup", "reason", G_TYPE_STRING, "agent ended the conversation", nullptr));
 }
 
-// Both formats known: the caller audio must be what the agent expects. Any thread.
-std::optional<std::string> input_mismatch(Running* run) {
-  std::lock_guard lock(run->input_lock);
-  if (!run->input_format || !run->agent_input || *run->input_format == *run->agent_input) return std::nullopt;
-  return "the agent expects " + el::audio_format_name(*run->agent_input) + " caller audio but the pipeline links " +
-         el::audio_format_name(*run->input_format) + " (link caps " + caps_for(*run->agent_input) + ")";
+// On the loop: caller audio (in caller_format) to the agent, in its input format. Before the
+// agent's format is known it is held (bounded, oldest dropped).
+void send_caller_audio(GstElevenLabsAgent* self, Running* run, std::span<const std::uint8_t> bytes) {
+  if (run->silent || !run->session || bytes.empty()) return;
+  if (!run->agent_input || !run->caller_format) {
+    run->held.insert(run->held.end(), bytes.begin(), bytes.end());
+    if (run->held.size() > kHeldLimitBytes)
+      run->held.erase(run->held.begin(), run->held.begin() + std::ptrdiff_t(run->held.size() - kHeldLimitBytes));
+    return;
+  }
+  if (!run->to_agent.configured() || !(run->to_agent.from() == *run->caller_format) ||
+      !(run->to_agent.to() == *run->agent_input)) {
+    if (!run->to_agent.configure(*run->caller_format, *run->agent_input)) {
+      fail(self, "cannot convert " + el::audio_format_name(*run->caller_format) + " caller audio to " +
+                     el::audio_format_name(*run->agent_input));
+      return;
+    }
+  }
+  // Already in the agent's format: the bytes as they came (the mu-law passthrough).
+  const auto out = run->to_agent.passthrough() ? bytes : run->to_agent.convert(bytes);
+  if (!out.empty()) run->session->send_audio(out.data(), out.size());
+}
+
+void start_src(GstElevenLabsAgent* self, Running* run);
+
+// On the loop, once the agent's formats and the caller's are known: which formats run, and
+// whether the element converts (docs/agent-events.md).
+void post_conversation_started(GstElevenLabsAgent* self, Running* run) {
+  if (run->started_posted || !run->agent_input || !run->output_format || !run->caller_format || !run->src_format)
+    return;
+  run->started_posted = true;
+  GST_INFO_OBJECT(self, "conversation %s: caller %s → agent in %s; agent out %s → src %s", run->conversation_id.c_str(),
+                  el::audio_format_name(*run->caller_format).c_str(), el::audio_format_name(*run->agent_input).c_str(),
+                  el::audio_format_name(*run->output_format).c_str(), el::audio_format_name(*run->src_format).c_str());
+  GstStructure* s = agent_event("conversation_started", "");
+  gst_structure_set(s, "conversation-id", G_TYPE_STRING, run->conversation_id.c_str(), "agent-output-format",
+                    G_TYPE_STRING, el::audio_format_name(*run->output_format).c_str(), "user-input-format",
+                    G_TYPE_STRING, el::audio_format_name(*run->agent_input).c_str(), "sink-format", G_TYPE_STRING,
+                    el::audio_format_name(*run->caller_format).c_str(), "src-format", G_TYPE_STRING,
+                    el::audio_format_name(*run->src_format).c_str(), "input-converted", G_TYPE_BOOLEAN,
+                    gboolean(!(*run->caller_format == *run->agent_input)), "output-converted", G_TYPE_BOOLEAN,
+                    gboolean(!(*run->src_format == *run->output_format)), nullptr);
+  post(self, s);
+  // The same, along the agent's audio: the recorder puts it in the manifest (agent_audio).
+  start_src(self, run);
+  mediaflow::protocol::AgentAudio formats{kVendor,
+                                          el::audio_format_name(*run->agent_input),
+                                          el::audio_format_name(*run->output_format),
+                                          el::audio_format_name(*run->caller_format),
+                                          el::audio_format_name(*run->src_format),
+                                          !(*run->caller_format == *run->agent_input),
+                                          !(*run->src_format == *run->output_format)};
+  gst_pad_push_event(self->srcpad, gu::make_agent_audio_event(formats));
+}
+
+// On the loop: the caller's format (sink caps), in stream order with its buffers.
+void set_caller_format(GstElevenLabsAgent* self, const el::AudioFormat& f) {
+  Running* run = self->running;
+  if (!run) return;
+  if (run->caller_format && !(*run->caller_format == f)) run->held.clear();  // not this format's bytes
+  run->caller_format = f;
+  if (run->agent_input && !run->held.empty()) {
+    std::vector<std::uint8_t> held;
+    held.swap(run->held);
+    send_caller_audio(self, run, held);
+  }
+  post_conversation_started(self, run);
 }
 
 // On the loop.
@@ -245,8 +326,8 @@ void start_src(GstElevenLabsAgent* self, Running* run) {
   gst_event_set_group_id(ss, gst_util_group_id_next());
   g_free(id);
   gst_pad_push_event(self->srcpad, ss);
-  if (run->output_format) {
-    GstCaps* caps = gst_caps_from_string(caps_for(*run->output_format).c_str());
+  if (run->src_format) {
+    GstCaps* caps = gst_caps_from_string(el::caps_string(*run->src_format).c_str());
     gst_pad_push_event(self->srcpad, gst_event_new_caps(caps));
     gst_caps_unref(caps);
   }
@@ -265,19 +346,32 @@ void handle_audio(GstElevenLabsAgent* self, Running* run, el::Audio& audio) {
     return;
   }
   start_src(self, run);
-  const el::AudioFormat& f = *run->output_format;
-  const guint64 duration = gst_util_uint64_scale(audio.data.size(), GST_SECOND, guint64(f.bytes_per_second()));
-  const guint64 now = run->input_end_ns.load();
-  const guint64 pts = std::max(run->next_pts, now);
-  run->next_pts = pts + duration;
-  const std::size_t size = audio.data.size();
-  auto* bytes = new std::vector<std::uint8_t>(std::move(audio.data));
-  GstBuffer* buffer = gst_buffer_new_wrapped_full(GST_MEMORY_FLAG_READONLY, bytes->data(), size, 0, size, bytes,
-                                                  [](gpointer d) { delete static_cast<std::vector<std::uint8_t>*>(d); });
-  GST_BUFFER_PTS(buffer) = pts;
-  GST_BUFFER_DURATION(buffer) = duration;
-  const GstFlowReturn ret = gst_pad_push(self->srcpad, buffer);
-  if (ret != GST_FLOW_OK && ret != GST_FLOW_FLUSHING) GST_DEBUG_OBJECT(self, "push: %s", gst_flow_get_name(ret));
+  const el::AudioFormat& f = *run->src_format;
+  GstBuffer* buffer = nullptr;
+  if (run->from_agent.passthrough()) {
+    // Already in the src format (ulaw_8000 to a phone line): the vendor's bytes, no copy.
+    const std::size_t size = audio.data.size();
+    auto* bytes = new std::vector<std::uint8_t>(std::move(audio.data));
+    buffer = gst_buffer_new_wrapped_full(GST_MEMORY_FLAG_READONLY, bytes->data(), size, 0, size, bytes,
+                                         [](gpointer d) { delete static_cast<std::vector<std::uint8_t>*>(d); });
+  } else {
+    const auto out = run->from_agent.convert(audio.data);
+    if (!out.empty()) {
+      buffer = gst_buffer_new_allocate(nullptr, out.size(), nullptr);
+      gst_buffer_fill(buffer, 0, out.data(), out.size());
+    }
+  }
+  guint64 duration = 0;
+  if (buffer) {
+    duration = gst_util_uint64_scale(gst_buffer_get_size(buffer), GST_SECOND, guint64(f.bytes_per_second()));
+    const guint64 now = run->input_end_ns.load();
+    const guint64 pts = std::max(run->next_pts, now);
+    run->next_pts = pts + duration;
+    GST_BUFFER_PTS(buffer) = pts;
+    GST_BUFFER_DURATION(buffer) = duration;
+    const GstFlowReturn ret = gst_pad_push(self->srcpad, buffer);
+    if (ret != GST_FLOW_OK && ret != GST_FLOW_FLUSHING) GST_DEBUG_OBJECT(self, "push: %s", gst_flow_get_name(ret));
+  }
   std::string mark;
   {
     std::lock_guard lock(run->heard_lock);
@@ -293,6 +387,7 @@ void handle_interruption(GstElevenLabsAgent* self, Running* run, std::uint64_t e
   gst_pad_push_event(self->srcpad, gu::make_interruption_event(event_id));
   // What was scheduled ahead of the call's time was cleared: new speech starts now.
   run->next_pts = std::min(run->next_pts, run->input_end_ns.load());
+  run->from_agent.reset();  // what the resampler still holds is stale too
   std::vector<mp::Heard> cut;
   {
     std::lock_guard lock(run->heard_lock);
@@ -326,22 +421,37 @@ void handle_message(GstElevenLabsAgent* self, const el::ServerMessage& const_mes
       fail(self, "the agent changed its output format mid-conversation");
       return;
     }
+    if (!run->output_format) {
+      // The src pad keeps what the pipeline links; the agent's audio is converted to it.
+      GstCaps* tmpl = gst_pad_get_pad_template_caps(self->srcpad);
+      GstCaps* allowed = gst_pad_peer_query_caps(self->srcpad, tmpl);
+      gst_caps_unref(tmpl);
+      run->src_format = el::choose_output_format(*md->agent_output, allowed);
+      if (!run->src_format) {
+        gchar* text = gst_caps_to_string(allowed);
+        const std::string why = "downstream accepts none of the audio formats this element produces (" +
+                                std::string(text ? text : "") + ")";
+        g_free(text);
+        gst_caps_unref(allowed);
+        fail(self, why);
+        return;
+      }
+      gst_caps_unref(allowed);
+      if (!run->from_agent.configure(*md->agent_output, *run->src_format)) {
+        fail(self, "cannot convert " + el::audio_format_name(*md->agent_output) + " agent audio to " +
+                       el::audio_format_name(*run->src_format));
+        return;
+      }
+    }
     run->output_format = md->agent_output;
-    {
-      std::lock_guard lock(run->input_lock);
-      run->agent_input = md->user_input;
+    run->agent_input = md->user_input;
+    run->conversation_id = md->conversation_id;
+    if (run->caller_format && !run->held.empty()) {
+      std::vector<std::uint8_t> held;
+      held.swap(run->held);
+      send_caller_audio(self, run, held);
     }
-    if (auto why = input_mismatch(run)) {
-      fail(self, *why);
-      return;
-    }
-    GST_INFO_OBJECT(self, "conversation %s: agent in %s, out %s", md->conversation_id.c_str(),
-                    md->user_input_name.c_str(), md->agent_output_name.c_str());
-    GstStructure* s = agent_event("conversation_started", "");
-    gst_structure_set(s, "conversation-id", G_TYPE_STRING, md->conversation_id.c_str(), "agent-output-format",
-                      G_TYPE_STRING, md->agent_output_name.c_str(), "user-input-format", G_TYPE_STRING,
-                      md->user_input_name.c_str(), nullptr);
-    post(self, s);
+    post_conversation_started(self, run);
   } else if (const auto* r = std::get_if<el::AgentResponse>(&m)) {
     post(self, agent_event("agent_response", r->text));
   } else if (const auto* c = std::get_if<el::AgentResponseCorrection>(&m)) {
@@ -486,7 +596,7 @@ static GstFlowReturn gst_elevenlabs_agent_chain(GstPad*, GstObject* parent, GstB
     if (r && !r->silent && r->session) {
       GstMapInfo map;
       if (gst_buffer_map(buffer, &map, GST_MAP_READ)) {
-        r->session->send_audio(map.data, map.size);
+        send_caller_audio(self, r, {map.data, map.size});
         gst_buffer_unmap(buffer, &map);
       }
     }
@@ -502,19 +612,10 @@ static gboolean gst_elevenlabs_agent_sink_event(GstPad* pad, GstObject* parent, 
     case GST_EVENT_CAPS: {
       GstCaps* caps;
       gst_event_parse_caps(event, &caps);
-      const GstStructure* st = gst_caps_get_structure(caps, 0);
-      el::AudioFormat f;
-      f.encoding = gst_structure_has_name(st, "audio/x-mulaw") ? el::AudioEncoding::kMulaw : el::AudioEncoding::kPcm16;
-      gst_structure_get_int(st, "rate", &f.rate);
-      if (run) {
-        {
-          std::lock_guard lock(run->input_lock);
-          run->input_format = f;
-        }
-        if (auto why = input_mismatch(run)) run->loop->invoke([self, w = *why] { fail(self, w); });
-      }
+      const auto f = el::format_from_caps(caps);  // the template admits nothing else
+      if (run && f) run->loop->invoke([self, format = *f] { set_caller_format(self, format); });
       gst_event_unref(event);
-      return TRUE;
+      return f.has_value();
     }
     case GST_EVENT_EOS:
       if (run) run->loop->invoke([self] { finish_output(self); });

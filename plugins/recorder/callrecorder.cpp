@@ -25,6 +25,10 @@
  * rename) and posts `recording-complete`; then, if the end came from EOS, the element
  * posts EOS. `mediaflow recover DIR` finalises what a crash left behind.
  *
+ * Agent formats: a sticky `mediaflow-agent-audio` event (gstutil/agent_audio_event.hpp, sent
+ * by `elevenlabsagent` down the agent's track) is kept and written to the manifest as
+ * `agent_audio` (docs/recordings.md).
+ *
  * Faults (folder not creatable, disk full, I/O error) never stop the call: the element
  * posts a GST_ELEMENT_WARNING and a `recording-failed` message, keeps what reached the disk
  * as a playable WAV, and discards the rest of the audio.
@@ -49,6 +53,7 @@
 
 #include "recording_writer.hpp"
 
+#include <mediaflow/gstutil/agent_audio_event.hpp>
 #include <mediaflow/protocol/recording_path.hpp>
 #include <mediaflow/protocol/redact.hpp>
 
@@ -274,8 +279,16 @@ gboolean sink_event(GstPad* pad, GstObject* parent, GstEvent* event) {
       }
       return TRUE;
     }
-    default:
+    default: {
+      // Which formats the call's agent ran (from the agent element, along the agent track).
+      mediaflow::protocol::AgentAudio agent_audio;
+      if (mediaflow::gstutil::parse_agent_audio_event(event, &agent_audio)) {
+        if (self->writer) self->writer->set_agent_audio(agent_audio);
+        gst_event_unref(event);
+        return TRUE;
+      }
       return gst_pad_event_default(pad, parent, event);
+    }
   }
 }
 

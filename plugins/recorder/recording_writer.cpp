@@ -96,6 +96,11 @@ void RecordingWriter::finish() {
   done_cv_.wait(lock, [this] { return done_; });
 }
 
+void RecordingWriter::set_agent_audio(const proto::AgentAudio& agent_audio) {
+  std::lock_guard lock(mutex_);
+  agent_audio_ = agent_audio;
+}
+
 std::uint64_t RecordingWriter::dropped_blocks() const {
   std::lock_guard lock(mutex_);
   return dropped_;
@@ -339,6 +344,10 @@ bool RecordingWriter::finish_files(RecordingResult* result, std::string* why) {
   result->manifest_path = manifest_path_;
   manifest_.complete = true;
   manifest_.dropped_buffers = dropped_blocks();
+  {
+    std::lock_guard lock(mutex_);
+    manifest_.agent_audio = agent_audio_;
+  }
   manifest_.bytes = 0;
   manifest_.files.clear();
   for (std::size_t i = 0; i < wavs_.size(); ++i) {

@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -82,6 +83,8 @@ class RecordingWriter {
   void finish();
 
   std::uint64_t dropped_blocks() const;
+  // Any thread: what the call's agent ran, for the manifest (the latest wins).
+  void set_agent_audio(const protocol::AgentAudio& agent_audio);
 
  private:
   struct Item {
@@ -111,6 +114,7 @@ class RecordingWriter {
   std::deque<Item> queue_;
   std::size_t queued_data_ = 0;
   std::uint64_t dropped_ = 0;
+  std::optional<protocol::AgentAudio> agent_audio_;
   bool closed_ = false;  // no more items accepted
   bool done_ = false;    // the pool has run the last service: nothing touches the files
   std::condition_variable done_cv_;

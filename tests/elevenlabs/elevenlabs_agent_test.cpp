@@ -1,5 +1,6 @@
 // elevenlabsagent against the fake ElevenLabs server, pushed inline from a loop thread the way
 // the host does, with a real twiliosink downstream (its outbound messages are what Twilio gets).
+#include "elevenlabs/tone.hpp"
 #include "support/agent_call.hpp"
 #include "support/fake_elevenlabs.hpp"
 #include "support/paths.hpp"
@@ -280,15 +281,55 @@ TEST_F(ElevenLabsAgent, StallDropAndGarbageAreFailures) {
   }
 }
 
-TEST_F(ElevenLabsAgent, InputFormatMismatchNamesTheCapsToUse) {
-  fake_.set_formats("pcm_16000", "ulaw_8000");
-  AgentCall call(make_agent(), kMulawCaps, 8000);
+// The caller's audio is whatever the pipeline links (Twilio mu-law, jambonz PCM): the element
+// converts it to the agent's input format (it used to refuse a mismatch with a 1011).
+struct InputCase {
+  const char* caller;  // vendor-style name of the sink caps
+  const char* agent;   // the agent's user_input_audio_format
+};
+class ElevenLabsAgentInput : public ElevenLabsAgent, public ::testing::WithParamInterface<InputCase> {};
+
+TEST_P(ElevenLabsAgentInput, CallerAudioReachesTheAgentInItsInputFormat) {
+  const auto [caller_name, agent_name] = GetParam();
+  fake_.set_formats(agent_name, "ulaw_8000");
+  const ToneFormat caller = tone_format(caller_name), agent = tone_format(agent_name);
+  const std::string caps = caller.mulaw ? std::string(kMulawCaps)
+                                        : "audio/x-raw,format=S16LE,rate=" + std::to_string(caller.rate) +
+                                              ",channels=1,layout=interleaved";
+  AgentCall call(make_agent(), caps, std::size_t(caller.rate) * caller.bytes_per_sample());
   call.start();
-  call.push(caller_mulaw(160, 1));
-  ASSERT_TRUE(call.wait([&] { return !call.errors().empty(); }));
-  EXPECT_NE(call.errors()[0].find("expects pcm_16000"), std::string::npos) << call.errors()[0];
-  EXPECT_NE(call.errors()[0].find("audio/x-raw,format=S16LE,rate=16000"), std::string::npos);
+  const auto tone = encode_tone(caller, 440, 1000);
+  call.push_chunks(tone, std::size_t(caller.rate) * caller.bytes_per_sample() / 50);
+  const std::size_t expected = std::size_t(agent.rate) * agent.bytes_per_sample();
+  ASSERT_TRUE(FakeElevenLabs::wait_until([&] {
+    auto c = fake_.conversations();
+    return !c.empty() && c[0].user_audio.size() >= expected * 97 / 100;
+  }, 4000));
+  g_usleep(50000);
+  const auto a = analyse_tone(decode_audio(agent, fake_.conversations()[0].user_audio), agent.rate);
+  EXPECT_NEAR(a.ms, 1000, 15);
+  EXPECT_NEAR(a.hz, 440, 440 * 0.03);
+  EXPECT_GT(a.rms, 3000);
+  ASSERT_TRUE(call.wait([&] {
+    auto e = call.agent_events("conversation_started");
+    const bool ok = !e.empty();
+    for (auto* s : e) gst_structure_free(s);
+    return ok;
+  }));
+  auto started = call.agent_events("conversation_started");
+  EXPECT_STREQ(gst_structure_get_string(started[0], "sink-format"), caller_name);
+  EXPECT_STREQ(gst_structure_get_string(started[0], "user-input-format"), agent_name);
+  gboolean converted = FALSE;
+  gst_structure_get_boolean(started[0], "input-converted", &converted);
+  EXPECT_TRUE(converted);
+  for (auto* s : started) gst_structure_free(s);
+  EXPECT_TRUE(call.errors().empty());
 }
+
+INSTANTIATE_TEST_SUITE_P(Formats, ElevenLabsAgentInput,
+                         ::testing::Values(InputCase{"ulaw_8000", "pcm_16000"}, InputCase{"pcm_16000", "ulaw_8000"},
+                                           InputCase{"pcm_8000", "pcm_24000"}, InputCase{"pcm_44100", "pcm_16000"}),
+                         [](const auto& info) { return std::string(info.param.caller) + "_to_" + info.param.agent; });
 
 TEST_F(ElevenLabsAgent, PcmInputIsSentAsIs) {
   fake_.set_formats("pcm_16000", "ulaw_8000");

@@ -1,9 +1,14 @@
 // End to end through the real host (in process): a simulated Twilio caller on a WebSocket,
 // the shipped agent-elevenlabs pipeline, and the fake ElevenLabs server (ELEVENLABS_* env).
+#include "elevenlabs/tone.hpp"
 #include "server/host_fixture.hpp"
 #include "support/fake_elevenlabs.hpp"
 
+#include <mediaflow/protocol/recording_manifest.hpp>
+
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 namespace mediaflow::test {
 namespace {
@@ -79,6 +84,13 @@ class ElevenLabsHost : public HostTest {
     for (auto& e : fs::recursive_directory_iterator(recordings_))
       if (e.path().extension() == ext) out.push_back(e.path());
     return out;
+  }
+
+  static std::string read_text(const fs::path& p) {
+    std::ifstream in(p);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
   }
 
   FakeElevenLabs fake_;
@@ -170,6 +182,130 @@ TEST_F(ElevenLabsHost, AgentEndingTheConversationHangsUpNormallyAfterItsLastAudi
   EXPECT_EQ(metrics().pipeline_errors().value(), errors) << "a goodbye is not a pipeline failure";
   ASSERT_TRUE(eventually([&] { return recordings_with(".json").size() == 1; }));
 }
+
+// Format-agnostic agent (issue #17 item 4): whatever input and output format the agent
+// announces, the shipped pipeline (mu-law 8 kHz both ways) works unchanged. The caller sends a
+// 440 Hz tone; the fake must receive it in the agent's input format (content checked). The
+// agent answers with a 1 kHz tone in its output format; the caller must get mu-law 8 kHz in
+// 160-byte frames (the last of a response may be shorter) carrying that tone, the mark after the
+// last frame; then a response in uneven (odd-length) chunks, reassembled (byte for byte when
+// the agent speaks ulaw_8000).
+class ElevenLabsHostFormats : public ElevenLabsHost, public ::testing::WithParamInterface<const char*> {};
+
+TEST_P(ElevenLabsHostFormats, AgentInAnyFormatWorksOnTheShippedPipeline) {
+  const std::string format = GetParam();
+  const ToneFormat agent = tone_format(format), line{true, 8000};
+  fake_.set_formats(format, format);
+  ASSERT_NO_FATAL_FAILURE(start_host());
+  RawWebSocket ws;
+  ASSERT_EQ(ws.connect(port(), "/rtm/voice"), 101);
+  ASSERT_TRUE(ws.send_text(tw::encode_connected()));
+  ASSERT_TRUE(ws.send_text(start_message("agent-elevenlabs")));
+  const std::string sid = "MZ00000000000000000000000000000001";
+
+  // Caller → agent: 1 s of 440 Hz mu-law in 20 ms frames.
+  const auto caller = encode_tone(line, 440, 1000);
+  for (std::size_t i = 0; i * 160 < caller.size(); ++i) {
+    const std::vector<uint8_t> frame(caller.begin() + std::ptrdiff_t(i * 160), caller.begin() + std::ptrdiff_t(i * 160 + 160));
+    ASSERT_TRUE(ws.send_text(tw::encode_inbound_media(i + 2, sid, "inbound", i + 1, i * 20, frame)));
+  }
+  const std::size_t expected_in = std::size_t(agent.rate) * agent.bytes_per_sample();  // 1 s
+  ASSERT_TRUE(FakeElevenLabs::wait_until([&] {
+    auto c = fake_.conversations();
+    return !c.empty() && c[0].user_audio.size() >= expected_in * 97 / 100;
+  }, 4000)) << format << ": the agent got no (or too little) caller audio";
+  g_usleep(100000);  // anything still on its way
+  const auto heard_by_agent = fake_.conversations()[0].user_audio;
+  if (agent.mulaw) {
+    EXPECT_EQ(heard_by_agent, caller);  // ulaw_8000: the caller's bytes, unchanged
+  } else {
+    const auto a = analyse_tone(decode_audio(agent, heard_by_agent), agent.rate);
+    EXPECT_NEAR(a.ms, 1000, 15) << format;
+    EXPECT_NEAR(a.hz, 440, 440 * 0.03) << format;
+    EXPECT_GT(a.rms, 3000) << format;
+  }
+
+  // Agent → caller: one response, 400 ms of 1 kHz in the agent's format.
+  const auto reply = encode_tone(agent, 1000, 400);
+  fake_.send_audio(0, reply, 1);
+  ASSERT_TRUE(read_until(ws, [](auto& rs) { return !rs.empty() && rs.back().event == "mark"; })) << format;
+  std::size_t media = 0;
+  for (std::size_t i = 0; i + 1 < received_.size(); ++i) {
+    ASSERT_EQ(received_[i].event, "media") << format;
+    ++media;
+    if (i + 2 < received_.size()) {
+      EXPECT_EQ(received_[i].payload.size(), 160u) << format << ": frame " << i;
+    }
+    EXPECT_LE(received_[i].payload.size(), 160u) << format;
+  }
+  ASSERT_GT(media, 0u);
+  const auto first = media_after(received_, 0);
+  if (agent.mulaw) {
+    EXPECT_EQ(first, reply);  // ulaw_8000: the agent's bytes, unchanged
+  } else {
+    const auto a = analyse_tone(decode_audio(line, first), 8000);
+    EXPECT_NEAR(a.ms, 400, 10) << format;  // less only the resampler's lag
+    EXPECT_NEAR(a.hz, 1000, 1000 * 0.03) << format;
+    EXPECT_GT(a.rms, 3000) << format;
+  }
+
+  // A second response in uneven chunks (odd lengths split PCM samples across messages), one
+  // audio event each: reassembled, and each mark after its audio.
+  const std::size_t marks_before = received_.size();
+  const auto second = encode_tone(agent, 1000, 300);
+  const std::size_t sizes[] = {333, 1001, 7, 160, 2999};
+  std::size_t pos = 0, events = 0;
+  for (std::size_t k = 0; pos < second.size(); ++k, ++events) {
+    const std::size_t n = std::min(sizes[k % std::size(sizes)], second.size() - pos);
+    fake_.send_audio(0, std::vector<uint8_t>(second.begin() + std::ptrdiff_t(pos), second.begin() + std::ptrdiff_t(pos + n)), 2);
+    pos += n;
+  }
+  ASSERT_TRUE(read_until(ws, [&](auto& rs) {
+    std::size_t marks = 0;
+    for (std::size_t i = marks_before; i < rs.size(); ++i) marks += rs[i].event == "mark";
+    return marks == events;
+  })) << format;
+  EXPECT_EQ(received_.back().event, "mark");
+  const auto assembled = media_after(received_, marks_before);
+  if (agent.mulaw) {
+    EXPECT_EQ(assembled, second);
+  } else {
+    const auto a = analyse_tone(decode_audio(line, assembled), 8000);
+    EXPECT_NEAR(a.ms, 300, 10) << format;
+    EXPECT_NEAR(a.hz, 1000, 1000 * 0.03) << format;
+  }
+
+  ASSERT_TRUE(ws.send_text(tw::encode_stop(200, sid, "AC00000000000000000000000000000001", "CA00000000000000000000000000000001")));
+  EXPECT_EQ(ws.wait_close(8000), 1000) << format;
+  ASSERT_TRUE(eventually([&] { return recordings_with(".json").size() == 1; }));
+  // What ran is on record: conversation_started in transcript.jsonl.
+  const auto transcripts = recordings_with(".jsonl");
+  ASSERT_EQ(transcripts.size(), 1u);
+  const std::string t = read_text(transcripts[0]);
+  const bool converted = !agent.mulaw;
+  EXPECT_NE(t.find("\"user-input-format\":\"" + format + "\""), std::string::npos) << t;
+  EXPECT_NE(t.find("\"agent-output-format\":\"" + format + "\""), std::string::npos) << t;
+  EXPECT_NE(t.find("\"sink-format\":\"ulaw_8000\""), std::string::npos) << t;
+  EXPECT_NE(t.find("\"src-format\":\"ulaw_8000\""), std::string::npos) << t;
+  EXPECT_NE(t.find(std::string("\"input-converted\":") + (converted ? "true" : "false")), std::string::npos) << t;
+  EXPECT_NE(t.find(std::string("\"output-converted\":") + (converted ? "true" : "false")), std::string::npos) << t;
+  // … and in the recording's manifest (agent_audio), carried there along the agent's track.
+  const auto manifests = recordings_with(".json");
+  ASSERT_EQ(manifests.size(), 1u);
+  auto m = protocol::manifest_from_json(read_text(manifests[0]));
+  ASSERT_TRUE(m && m->agent_audio) << read_text(manifests[0]);
+  EXPECT_EQ(m->agent_audio->vendor, "elevenlabs");
+  EXPECT_EQ(m->agent_audio->user_input_format, format);
+  EXPECT_EQ(m->agent_audio->agent_output_format, format);
+  EXPECT_EQ(m->agent_audio->sink_format, "ulaw_8000");
+  EXPECT_EQ(m->agent_audio->src_format, "ulaw_8000");
+  EXPECT_EQ(m->agent_audio->input_converted, converted);
+  EXPECT_EQ(m->agent_audio->output_converted, converted);
+}
+
+INSTANTIATE_TEST_SUITE_P(Formats, ElevenLabsHostFormats,
+                         ::testing::Values("ulaw_8000", "pcm_8000", "pcm_16000", "pcm_22050", "pcm_24000", "pcm_44100"),
+                         [](const auto& info) { return std::string(info.param); });
 
 }  // namespace
 }  // namespace mediaflow::test

@@ -59,6 +59,27 @@ TEST(RecorderManifest, ContractFieldNamesAndTypes) {
   g_object_unref(p);
 }
 
+TEST(RecorderManifest, AgentAudioIsAnObjectThatRoundTripsAndIsAbsentWithoutAnAgent) {
+  auto m = sample();
+  EXPECT_EQ(manifest_to_json(m).find("agent_audio"), std::string::npos);
+  m.agent_audio = AgentAudio{"elevenlabs", "pcm_16000", "pcm_24000", "ulaw_8000", "ulaw_8000", true, true};
+  const std::string json = manifest_to_json(m);
+  JsonParser* p = json_parser_new();
+  ASSERT_TRUE(json_parser_load_from_data(p, json.c_str(), -1, nullptr));
+  JsonObject* a = json_object_get_object_member(json_node_get_object(json_parser_get_root(p)), "agent_audio");
+  ASSERT_TRUE(a) << json;
+  EXPECT_STREQ(json_object_get_string_member(a, "user_input_format"), "pcm_16000");
+  EXPECT_STREQ(json_object_get_string_member(a, "src_format"), "ulaw_8000");
+  EXPECT_TRUE(json_object_get_boolean_member(a, "output_converted"));
+  g_object_unref(p);
+  auto back = manifest_from_json(json);
+  ASSERT_TRUE(back && back->agent_audio);
+  EXPECT_EQ(back->agent_audio->vendor, "elevenlabs");
+  EXPECT_EQ(back->agent_audio->agent_output_format, "pcm_24000");
+  EXPECT_EQ(back->agent_audio->sink_format, "ulaw_8000");
+  EXPECT_TRUE(back->agent_audio->input_converted);
+}
+
 TEST(RecorderManifest, SidecarFormLeavesResultsOut) {
   auto m = sample();
   m.complete = false;

@@ -134,6 +134,21 @@ std::string manifest_to_json(const RecordingManifest& m) {
     json_builder_set_member_name(b, "truncated");
     json_builder_add_boolean_value(b, TRUE);
   }
+  if (m.agent_audio) {
+    const AgentAudio& a = *m.agent_audio;
+    json_builder_set_member_name(b, "agent_audio");
+    json_builder_begin_object(b);
+    add_string(b, "vendor", a.vendor);
+    add_string(b, "user_input_format", a.user_input_format);
+    add_string(b, "agent_output_format", a.agent_output_format);
+    add_string(b, "sink_format", a.sink_format);
+    add_string(b, "src_format", a.src_format);
+    json_builder_set_member_name(b, "input_converted");
+    json_builder_add_boolean_value(b, a.input_converted);
+    json_builder_set_member_name(b, "output_converted");
+    json_builder_add_boolean_value(b, a.output_converted);
+    json_builder_end_object(b);
+  }
   json_builder_end_object(b);
 
   JsonNode* root = json_builder_get_root(b);
@@ -204,6 +219,13 @@ std::optional<RecordingManifest> manifest_from_json(std::string_view json, std::
     m.dropped_buffers = static_cast<std::uint64_t>(get_int(o, "dropped_buffers", 0));
     m.recovered = get_bool(o, "recovered");
     m.truncated = get_bool(o, "truncated");
+    if (JsonNode* n = json_object_get_member(o, "agent_audio"); n && JSON_NODE_HOLDS_OBJECT(n)) {
+      JsonObject* ao = json_node_get_object(n);
+      m.agent_audio = AgentAudio{get_string(ao, "vendor"),        get_string(ao, "user_input_format"),
+                                 get_string(ao, "agent_output_format"), get_string(ao, "sink_format"),
+                                 get_string(ao, "src_format"),    get_bool(ao, "input_converted"),
+                                 get_bool(ao, "output_converted")};
+    }
     if (m.recording_id.empty()) {
       if (error) *error = "manifest has no recording_id";
     } else if (!format_usable) {

@@ -22,6 +22,19 @@ struct RecordingFile {
   std::string sha256;  // lowercase hex of the whole file
 };
 
+// Which audio formats the call's agent ran (manifest `agent_audio`): the agent element's
+// sticky `mediaflow-agent-audio` event (gstutil/agent_audio_event.hpp) as it reached the
+// recorder's agent track. Format names are the vendor's (`ulaw_8000`, `pcm_16000`, …).
+struct AgentAudio {
+  std::string vendor;
+  std::string user_input_format;    // what the agent takes
+  std::string agent_output_format;  // what the agent speaks
+  std::string sink_format;          // the caller audio the pipeline gives the agent element
+  std::string src_format;           // the agent audio the element puts on the line
+  bool input_converted = false;     // sink_format != user_input_format: converted in the element
+  bool output_converted = false;    // agent_output_format != src_format
+};
+
 struct RecordingManifest {
   std::string call_sid;
   std::string stream_sid;
@@ -43,6 +56,7 @@ struct RecordingManifest {
   std::uint64_t dropped_buffers = 0;  // buffers lost to a full writer queue (0 normally)
   bool recovered = false;             // finalised by `mediaflow recover` after a crash
   bool truncated = false;             // writing stopped early (disk full, I/O error)
+  std::optional<AgentAudio> agent_audio;  // the agent announced its formats (complete manifests)
 };
 
 // Pretty-printed JSON. Without `complete`, the result fields are left out (sidecar form).
