@@ -58,9 +58,9 @@ const vendor::AsrVendorInfo kDeepgram{
     .url_env = "DEEPGRAM_WS_URL",
     .default_url = "wss://api.deepgram.com/v1/listen",
     // Deepgram takes 20–250 ms per binary frame. 100 ms per message: a fifth of the messages
-    // (and of their per-message cost on both ends) of 20 ms frames, for up to 100 ms (mean
-    // 40 ms over 20 ms frames) more on each result, small beside Deepgram's own few hundred ms
-    // and its 300 ms endpointing (docs/benchmarks.md, session 6). Every message is chunk-ms
+    // (and of their per-message cost on both ends) of 20 ms frames, for up to 80 ms (mean
+    // 40 ms) more on each result than 20 ms messages, small beside Deepgram's own few hundred
+    // ms and its 300 ms endpointing (docs/benchmarks.md, session 6, vendor path). Every message is chunk-ms
     // long, a backlog resent after a reconnect too; the last at EOS holds the rest.
     .chunk_ms_default = 100,
     .chunk_ms_min = 20,
