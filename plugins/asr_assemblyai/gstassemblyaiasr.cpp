@@ -13,8 +13,10 @@
  * (default continue), `keepalive-interval`, `reconnect-buffer`, `max-reconnects`,
  * `finalize-timeout`, `stall-timeout` (default 0: AssemblyAI says nothing while nobody speaks).
  * Audio never goes out faster than real time (AssemblyAI closes 3007), so a backlog resent
- * after a reconnect is paced. Mu-law at 8 kHz is sent as it comes (pcm_mulaw); S16LE at 8 or
- * 16 kHz as pcm_s16le. On EOS: the rest of the audio (the last message padded to 50 ms),
+ * after a reconnect is paced. The call's audio is sent as it comes, nothing decoded or
+ * resampled for AssemblyAI: mu-law at 8 kHz as pcm_mulaw (Twilio), S16LE mono at any rate from
+ * 8 to 64 kHz as pcm_s16le with that sample_rate (jambonz). Every message holds exactly
+ * chunk-ms of audio but the last at EOS. On EOS: the rest of the audio (the last message padded to 50 ms),
  * Terminate, and EOS once Termination has come, so the last turn is kept.
  *
  * ## Example launch line (against the test fake; see plugins/asr_assemblyai/README.md)
@@ -57,7 +59,9 @@ GST_ELEMENT_REGISTER_DEFINE(assemblyaiasr, "assemblyaiasr", GST_RANK_NONE, GST_T
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE(
     "sink", GST_PAD_SINK, GST_PAD_ALWAYS,
-    GST_STATIC_CAPS("audio/x-raw, format=(string)S16LE, rate=(int){ 8000, 16000 }, channels=(int)1, "
+    // What AssemblyAI v3 takes, sent as it comes: pcm_s16le at the sample_rate given (here
+    // every jambonz rate, 8–64 kHz) and pcm_mulaw (Twilio's, 8 kHz).
+    GST_STATIC_CAPS("audio/x-raw, format=(string)S16LE, rate=(int)[ 8000, 64000 ], channels=(int)1, "
                     "layout=(string)interleaved; audio/x-mulaw, rate=(int)8000, channels=(int)1"));
 
 static vendor::Connection gst_assemblyai_asr_connection(MediaflowVendorAsr*, const vendor::ConnectionRequest& request) {

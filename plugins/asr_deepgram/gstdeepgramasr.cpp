@@ -14,10 +14,15 @@
  * replay of unconfirmed audio, EOS and failures are the base class's, and so are the
  * properties `api-key` (default $DEEPGRAM_API_KEY, sent as "Authorization: Token <key>"),
  * `url` (default $DEEPGRAM_WS_URL, else wss://api.deepgram.com/v1/listen), `chunk-ms`
- * (default 40, 20–250: Deepgram wants 20–250 ms per message; a backlog goes out in messages
- * of up to 100 ms), `on-failure` (default continue), `keepalive-interval` (Deepgram closes a
+ * (default 100, 20–250: Deepgram wants 20–250 ms per message; every message holds exactly
+ * chunk-ms of audio but the last at EOS, so results come up to chunk-ms later than with 20 ms
+ * frames — the latency budget of the batching), `on-failure` (default continue), `keepalive-interval` (Deepgram closes a
  * stream after ~10 s without audio or text), `reconnect-buffer`, `max-reconnects`,
  * `finalize-timeout`, `stall-timeout` (default 0). This file adds Deepgram's query options.
+ *
+ * Input: the call's audio as it is, nothing decoded or resampled for Deepgram: Twilio's mu-law
+ * at 8 kHz (`encoding=mulaw&sample_rate=8000`) or S16LE mono at any rate from 8 to 64 kHz
+ * (`encoding=linear16&sample_rate=<rate>`, jambonz's rates).
  *
  * Times are call time in seconds: the running time of the audio in this element's input,
  * so they stay right across reconnects. When Deepgram cannot be used (key refused, vendor
@@ -52,11 +57,14 @@ const vendor::AsrVendorInfo kDeepgram{
     .api_key_env = "DEEPGRAM_API_KEY",
     .url_env = "DEEPGRAM_WS_URL",
     .default_url = "wss://api.deepgram.com/v1/listen",
-    // Deepgram wants 20–250 ms per binary frame: send once 40 ms are pending, at most 100 ms each.
-    .chunk_ms_default = 40,
+    // Deepgram takes 20–250 ms per binary frame. 100 ms per message: a fifth of the messages
+    // (and of their per-message cost on both ends) of 20 ms frames, for up to 80 ms (mean
+    // 40 ms) more on each result than 20 ms messages, small beside Deepgram's own few hundred
+    // ms and its 300 ms endpointing (docs/benchmarks.md, session 6, vendor path). Every message is chunk-ms
+    // long, a backlog resent after a reconnect too; the last at EOS holds the rest.
+    .chunk_ms_default = 100,
     .chunk_ms_min = 20,
     .chunk_ms_max = 250,
-    .max_message_ms = 100,
     .keepalive_message = dg::encode_control(dg::Control::kKeepAlive),
     .finalize_message = dg::encode_control(dg::Control::kCloseStream),
     .error_header = "dg-error",
@@ -105,7 +113,9 @@ GST_ELEMENT_REGISTER_DEFINE(deepgramasr, "deepgramasr", GST_RANK_NONE, GST_TYPE_
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE(
     "sink", GST_PAD_SINK, GST_PAD_ALWAYS,
-    GST_STATIC_CAPS("audio/x-raw, format=(string)S16LE, rate=(int)16000, channels=(int)1, "
+    // What Deepgram takes raw, sent as it comes: linear16 at any sample_rate (here every
+    // jambonz rate, 8–64 kHz) and Twilio's mu-law at 8 kHz (encoding=mulaw&sample_rate=8000).
+    GST_STATIC_CAPS("audio/x-raw, format=(string)S16LE, rate=(int)[ 8000, 64000 ], channels=(int)1, "
                     "layout=(string)interleaved; "
                     "audio/x-mulaw, rate=(int)8000, channels=(int)1"));
 

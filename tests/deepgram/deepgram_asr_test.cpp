@@ -230,4 +230,43 @@ TEST_F(DeepgramAsrTest, HostLoopInlinePushingStreamsEverythingWithoutAThread) {
   EXPECT_TRUE(conns[1].audio == std::vector<std::uint8_t>(in.audio.begin() + 32000, in.audio.end()));
 }
 
+// Batching: N frames of 20 ms in, exactly those bytes out, in ceil(N * 20 / chunk-ms) binary
+// messages: every message holds chunk-ms of audio, the last partial one goes at EOS. Both
+// ways of pushing (the host's inline loop, appsrc's thread), the call's mu-law and 16 kHz PCM.
+TEST_F(DeepgramAsrTest, FramesAreBatchedIntoChunkMsMessagesAndTheRestFlushedAtEos) {
+  struct Case {
+    const char* caps;
+    std::size_t frame_bytes;
+    guint chunk_ms;  // 0: the default (100)
+    PushMode mode;
+  };
+  const Case cases[] = {
+      {"audio/x-mulaw,rate=8000,channels=1", 160, 0, PushMode::kInlineLoop},
+      {"audio/x-mulaw,rate=8000,channels=1", 160, 200, PushMode::kAppsrc},
+      {"audio/x-raw,format=S16LE,rate=16000,channels=1,layout=interleaved", 640, 0, PushMode::kAppsrc},
+      {"audio/x-raw,format=S16LE,rate=16000,channels=1,layout=interleaved", 640, 60, PushMode::kInlineLoop},
+  };
+  std::size_t connection = 0;
+  for (const Case& c : cases) {
+    SCOPED_TRACE(std::string(c.caps) + " chunk-ms " + std::to_string(c.chunk_ms));
+    constexpr std::size_t kFrames = 53;  // 1.06 s: not a whole number of chunks
+    AsrInput in;
+    in.caps = c.caps;
+    in.chunk_bytes = c.frame_bytes;
+    in.bytes_per_second = c.frame_bytes * 50;
+    in.audio.resize(kFrames * c.frame_bytes);
+    for (std::size_t i = 0; i < in.audio.size(); ++i) in.audio[i] = std::uint8_t(i * 7 + i / 160);
+    GstElement* e = element();
+    if (c.chunk_ms) g_object_set(e, "chunk-ms", c.chunk_ms, nullptr);
+    AsrRun run = mediaflow::test::run_asr(e, in, c.mode);
+    ASSERT_TRUE(run.eos);
+    const auto conns = fake_.connections();
+    ASSERT_EQ(conns.size(), connection + 1);
+    const auto& got = conns[connection++];
+    EXPECT_TRUE(got.audio == in.audio) << "every byte, once, in order";
+    const std::size_t chunk_ms = c.chunk_ms ? c.chunk_ms : 100;
+    EXPECT_EQ(got.audio_messages, (kFrames * 20 + chunk_ms - 1) / chunk_ms);
+  }
+}
+
 }  // namespace

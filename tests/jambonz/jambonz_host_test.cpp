@@ -6,6 +6,7 @@
 #include <mediaflow/dial/caller.hpp>
 #include <mediaflow/protocol/recording_manifest.hpp>
 
+#include "support/fake_deepgram.hpp"
 #include "support/host_process.hpp"
 #include "support/raw_websocket.hpp"
 #include "support/spoken_audio.hpp"
@@ -236,6 +237,61 @@ TEST_P(JambonzHost, RecordWritesTheCallersChannelUnderTheCallSid) {
 INSTANTIATE_TEST_SUITE_P(Formats, JambonzHost,
                          ::testing::Values(Format{8000, 1}, Format{16000, 1}, Format{8000, 2}, Format{16000, 2}),
                          format_name);
+
+// The shipped transcribe-deepgram pipeline runs unchanged on jambonz: Deepgram gets the call's
+// PCM as it is, at the call's rate (linear16, byte for byte: no downsampling to 8 kHz mu-law, no
+// resampling), while the recorder's branch converts to its 16 kHz (nothing at 16 kHz, a
+// resampler at 48 kHz).
+class JambonzTranscribe : public ::testing::TestWithParam<unsigned> {};
+
+TEST_P(JambonzTranscribe, DeepgramGetsTheCallsPcmAsItIsAndTheRecordingIs16kHz) {
+  const unsigned rate = GetParam();
+  FakeDeepgram vendor("dg-test-key");
+  ASSERT_NE(vendor.start(), 0);
+  auto host = start_host({{"DEEPGRAM_API_KEY", "dg-test-key"}, {"DEEPGRAM_WS_URL", vendor.url()}});
+  ASSERT_TRUE(host);
+  const auto caller = tone(rate, 1.0, 440);
+  dial::CallerOptions o;
+  o.protocol = dial::CallProtocol::kJambonz;
+  o.url = host->ws_url("/fork");
+  o.call_sid = kCallSid;
+  o.sample_rate = rate;
+  o.channels = 1;
+  o.custom_parameters = {{"pipeline", "transcribe-deepgram"}, {"organization_id", "acme"}};
+  o.audio = caller;
+  o.hold_seconds = 0.5;
+  o.hold_with_silence = false;
+  const dial::CallResult r = dial::run_call(o);
+  ASSERT_EQ(r.close_code, 1000) << r.error << r.close_reason;
+
+  std::vector<FakeDeepgram::Connection> conns;
+  ASSERT_TRUE(wait_until([&] {
+    conns = vendor.connections();
+    return conns.size() == 1 && conns[0].close_stream;
+  }, 5000));
+  EXPECT_EQ(conns[0].query["encoding"], "linear16");
+  EXPECT_EQ(conns[0].query["sample_rate"], std::to_string(rate));
+  ASSERT_EQ(conns[0].audio.size(), caller.size());
+  EXPECT_TRUE(conns[0].audio == caller) << "the caller's PCM, unchanged";
+
+  const fs::path folder = host->recordings_dir / "org" / "acme" / "recordings" / kCallSid;
+  std::vector<fs::path> wavs;
+  ASSERT_TRUE(wait_until([&] {
+    wavs = files_ending(folder, ".wav");
+    return wavs.size() == 1 && !files_ending(folder, ".json").empty();
+  }, 5000)) << folder;
+  const Wav w = read_wav(wavs[0]);
+  EXPECT_EQ(w.info.format.sample_rate, 16000u);
+  EXPECT_NEAR(w.seconds(), 1.0, 0.1);
+  int16_t left = 0;
+  for (size_t i = 0; i < w.frames(); ++i) left = std::max<int16_t>(left, int16_t(std::abs(w.at(i, 0))));
+  EXPECT_GT(left, 6000) << "the caller's tone, recorded";
+}
+
+INSTANTIATE_TEST_SUITE_P(Rates, JambonzTranscribe, ::testing::Values(16000u, 48000u),
+                         [](const ::testing::TestParamInfo<unsigned>& info) {
+                           return std::to_string(info.param / 1000) + "kHz";
+                         });
 
 // --- what the host refuses -----------------------------------------------------------------------
 

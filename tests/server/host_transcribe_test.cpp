@@ -1,6 +1,6 @@
 // A live call on the shipped `transcribe-deepgram` pipeline, through the real host, against the
-// protocol-faithful fake Deepgram: the vendor gets exactly the decoded, resampled caller audio,
-// transcripts land in transcript.jsonl beside the recording (never in the logs). The same for
+// protocol-faithful fake Deepgram: the vendor gets exactly the caller's mu-law as Twilio sent it
+// (not decoded, not resampled) while the recording is still 16 kHz PCM, transcripts land in transcript.jsonl beside the recording (never in the logs). The same for
 // `transcribe-assemblyai`, the same pipeline with assemblyaiasr in its asr node.
 #include "server/host_fixture.hpp"
 #include "support/fake_assemblyai.hpp"
@@ -40,8 +40,15 @@ class HostTranscribeTest : public HostTest {
     set_.push_back(name);
   }
 
-  // `frames` of 20 ms caller audio, then stop; the host stopped afterwards.
-  void call(const std::string& pipeline, int frames) {
+  // `frames` of 20 ms caller audio, then stop; the host stopped afterwards. Returns the
+  // caller's mu-law as sent.
+  std::vector<uint8_t> call(const std::string& pipeline, int frames) {
+    std::vector<uint8_t> sent;
+    call_into(pipeline, frames, &sent);
+    return sent;
+  }
+
+  void call_into(const std::string& pipeline, int frames, std::vector<uint8_t>* sent) {
     set("RECORDINGS_DIR", recordings_.path.string());
     config_.recordings_dir = recordings_.path;
     log::set_sink([this](std::string_view line) {
@@ -52,7 +59,7 @@ class HostTranscribeTest : public HostTest {
     RawWebSocket ws;
     ASSERT_EQ(ws.connect(port(), "/rtm/voice"), 101);
     ASSERT_TRUE(ws.send_text(start_message(pipeline)));
-    send_media(ws, frames, 7, kStreamSid);
+    *sent = send_media(ws, frames, 7, kStreamSid);
     ASSERT_TRUE(ws.send_text(tw::encode_stop(200, kStreamSid, "AC", "CA")));
     EXPECT_EQ(ws.wait_close(10000), 1000);
     // The call gave its pipeline back (the ASR and its vendor client hold no reference).
@@ -84,6 +91,23 @@ class HostTranscribeTest : public HostTest {
     return out;
   }
 
+  // The sample rate of the call's one recording (its manifest).
+  int recorded_rate() {
+    auto manifests = files_ending(recordings_.path, ".json");
+    for (const auto& m : manifests) {
+      if (m.filename().string().find("transcript") != std::string::npos) continue;
+      JsonParser* p = json_parser_new();
+      int rate = -1;
+      if (json_parser_load_from_file(p, m.c_str(), nullptr)) {
+        JsonObject* o = json_node_get_object(json_parser_get_root(p));
+        if (json_object_has_member(o, "sample_rate")) rate = int(json_object_get_int_member(o, "sample_rate"));
+      }
+      g_object_unref(p);
+      if (rate > 0) return rate;
+    }
+    return -1;
+  }
+
   std::string logs() {
     std::lock_guard lock(log_mutex_);
     return logs_;
@@ -101,15 +125,19 @@ TEST_F(HostTranscribeTest, TranscribeDeepgramCallWritesTranscriptsBesideTheRecor
   ASSERT_NE(vendor.start(), 0);
   set("DEEPGRAM_API_KEY", "dg-test-key");
   set("DEEPGRAM_WS_URL", vendor.url());
-  call("transcribe-deepgram", 150);  // 3.00 s
+  const std::vector<uint8_t> sent = call("transcribe-deepgram", 150);  // 3.00 s
 
-  // The vendor heard the whole call: 3 s of 16 kHz S16LE mono, on one connection, with our key.
+  // The vendor heard the whole call as the caller sent it: 3 s of Twilio's 8 kHz mu-law, byte
+  // for byte, on one connection, with our key.
   auto conns = vendor.connections();
   ASSERT_EQ(conns.size(), 1u);
   EXPECT_EQ(conns[0].authorization, "Token dg-test-key");
-  EXPECT_EQ(conns[0].query["encoding"], "linear16");
-  EXPECT_EQ(conns[0].query["sample_rate"], "16000");
-  EXPECT_NEAR(double(conns[0].audio.size()), 3.0 * 16000 * 2, 2 * 16 * 2) << "within 1 ms of resampler latency";
+  EXPECT_EQ(conns[0].query["encoding"], "mulaw");
+  EXPECT_EQ(conns[0].query["sample_rate"], "8000");
+  ASSERT_EQ(conns[0].audio.size(), sent.size());
+  EXPECT_TRUE(conns[0].audio == sent) << "the caller's mu-law, unchanged";
+  // The recording still decodes (its own branch of the tee): 16 kHz PCM.
+  EXPECT_EQ(recorded_rate(), 16000);
   EXPECT_TRUE(conns[0].close_stream) << "CloseStream at the end of the call";
 
   const auto got = finals();
@@ -132,14 +160,16 @@ TEST_F(HostTranscribeTest, TranscribeAssemblyAiCallWritesTranscriptsBesideTheRec
   set("ASSEMBLYAI_WS_URL", vendor.url());
   // 3.20 s (160 frames): six words of 500 ms, the last completed with time to spare for the
   // resampler's latency.
-  call("transcribe-assemblyai", 160);
+  const std::vector<uint8_t> sent = call("transcribe-assemblyai", 160);
 
   const auto sessions = vendor.sessions();
   ASSERT_EQ(sessions.size(), 1u);
   EXPECT_EQ(sessions[0].authorization, "aai-test-key");
-  EXPECT_EQ(sessions[0].query.at("encoding"), "pcm_s16le");
-  EXPECT_EQ(sessions[0].query.at("sample_rate"), "16000");
-  EXPECT_NEAR(double(sessions[0].audio.size()), 3.2 * 16000 * 2, 2 * 16 * 2) << "within 1 ms of resampler latency";
+  EXPECT_EQ(sessions[0].query.at("encoding"), "pcm_mulaw");
+  EXPECT_EQ(sessions[0].query.at("sample_rate"), "8000");
+  ASSERT_EQ(sessions[0].audio.size(), sent.size());
+  EXPECT_TRUE(sessions[0].audio == sent) << "the caller's mu-law, unchanged";
+  EXPECT_EQ(recorded_rate(), 16000);
   ASSERT_FALSE(sessions[0].controls.empty());
   EXPECT_EQ(sessions[0].controls.back(), "Terminate");
   EXPECT_NE(sessions[0].close_code, 3007) << "paced: never faster than real time";

@@ -199,6 +199,7 @@ struct FakeDeepgram::Impl {
       if (type == SOUP_WEBSOCKET_DATA_BINARY) {
         if (self->keep_audio) rec.audio.insert(rec.audio.end(), bytes, bytes + size);
         rec.audio_bytes += size;
+        ++rec.audio_messages;
         c->bytes += size;
         if (c->bench_t0_ns && size > 0)
           self->ingest_latency.add_ns(bench::ingest_latency_ns(*c->bench_t0_ns, c->bytes, c->bytes_per_second, arrival_ns));

@@ -35,6 +35,7 @@ class FakeDeepgram {
     std::string authorization;
     std::vector<std::uint8_t> audio;  // every binary byte processed, in order (keep_audio)
     std::uint64_t audio_bytes = 0;    // counted even when not kept
+    std::size_t audio_messages = 0;   // binary messages received
     int keepalives = 0;
     bool finalize = false;
     bool close_stream = false;

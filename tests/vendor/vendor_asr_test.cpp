@@ -54,7 +54,7 @@ TEST_F(VendorBase, BothVendorsShareTheBasesPropertiesWithTheirOwnDefaults) {
     g_object_get(e, "sync", &sync, nullptr);
     EXPECT_FALSE(sync) << "live audio from a call loop never waits for the clock";
   }
-  EXPECT_EQ(uint_property(deepgram, "chunk-ms"), 40u);
+  EXPECT_EQ(uint_property(deepgram, "chunk-ms"), 100u);
   EXPECT_EQ(uint_property(assemblyai, "chunk-ms"), 100u);
   gst_util_set_object_arg(G_OBJECT(deepgram), "on-failure", "close-call");
   MediaflowOnFailure policy = MEDIAFLOW_ON_FAILURE_CONTINUE;

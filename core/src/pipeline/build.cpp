@@ -66,6 +66,7 @@ class Builder {
     pipeline_ = gst_pipeline_new(spec_.name.empty() ? nullptr : spec_.name.c_str());
     gst_object_ref_sink(pipeline_);
     for (const auto& node : spec_.nodes) add_node(node);
+    formats_ = known_formats(spec_, plane_.format);
     for (const auto& link : spec_.links) add_link(link);
     return std::exchange(pipeline_, nullptr);
   }
@@ -193,7 +194,11 @@ class Builder {
     }
     GstCaps* caps = gst_caps_from_string(link.caps->c_str());
     if (!caps) fail(link.caps_pos, "bad caps '" + *link.caps + "'");
-    const std::optional<AudioFormat> wanted = audio_format_of_caps(caps, plane_.format);
+    // Upstream's format, where known (@ingest, and the tees and queues it feeds).
+    const auto known = formats_.find(link.from.node);
+    const std::optional<AudioFormat> upstream =
+        known == formats_.end() ? std::nullopt : std::optional<AudioFormat>(known->second);
+    const std::optional<AudioFormat> wanted = audio_format_of_caps(caps, upstream.value_or(plane_.format));
     std::string name = link.from.node + "_" + link.to.node + "_caps";
     // gst_bin_get_by_name returns a reference: every one taken is given back.
     for (int i = 1; GstElement* taken = gst_bin_get_by_name(GST_BIN(pipeline_), name.c_str()); ++i) {
@@ -204,10 +209,11 @@ class Builder {
     g_object_set(filter, "caps", caps, nullptr);
     gst_caps_unref(caps);
     gst_bin_add(GST_BIN(pipeline_), filter);
-    // From the call's ingest: its format → the link's caps.
+    // From a node whose format is known (the call's ingest, a tee or queue after it): that
+    // format → the link's caps.
     std::string src_pad = link.from.pad;
-    if (call_ends_.count(link.from.node) && wanted) {
-      auto [first, last] = add_converters(link.from.node, plane_.format, *wanted, link);
+    if (upstream && wanted) {
+      auto [first, last] = add_converters(link.from.node, *upstream, *wanted, link);
       if (first) {
         link_pads(src, src_pad, first, "sink", link);
         src = last;
@@ -241,6 +247,7 @@ class Builder {
   GstElement* pipeline_ = nullptr;
   std::map<std::string, GstElement*> elements_;
   std::set<std::string> call_ends_;  // the nodes that are the call's ingest or egress
+  std::map<std::string, AudioFormat> formats_;  // a node's output format, where known (known_formats)
 };
 
 }  // namespace

@@ -32,4 +32,32 @@ std::vector<const char*> audio_converters(const AudioFormat& from, const AudioFo
   return out;
 }
 
+std::map<std::string, AudioFormat> known_formats(const PipelineSpec& spec, const AudioFormat& call) {
+  std::map<std::string, AudioFormat> formats;
+  for (const auto& node : spec.nodes)
+    if (node.element == kIngestRole) formats[node.name] = call;
+  // Elements that pass audio on as it comes in: what leaves them is what reached them.
+  const auto passes_on = [&spec](const std::string& name) {
+    const NodeSpec* node = spec.find_node(name);
+    return node && (node->element == "tee" || node->element == "queue");
+  };
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (const auto& link : spec.links) {
+      const auto from = formats.find(link.from.node);
+      if (from == formats.end() || formats.count(link.to.node) || !passes_on(link.to.node)) continue;
+      std::optional<AudioFormat> f = from->second;
+      if (link.caps) {
+        GstCaps* caps = gst_caps_from_string(link.caps->c_str());
+        f = caps ? audio_format_of_caps(caps, from->second) : std::nullopt;
+        if (caps) gst_caps_unref(caps);
+      }
+      if (!f) continue;
+      formats.emplace(link.to.node, *f);
+      changed = true;
+    }
+  }
+  return formats;
+}
+
 }  // namespace mediaflow::pipeline

@@ -145,20 +145,24 @@ class LineWriter {
     if (!l.caps) return;
     // The converters the builder puts between the call's ends and the link's caps (on the
     // default plane: Twilio's 8 kHz mu-law), so the line builds what the host would.
+    // From a tee or queue after @ingest too: known_formats, as the builder.
+    const auto known = formats_.find(l.from.node);
+    const std::optional<transport::AudioFormat> upstream =
+        known == formats_.end() ? std::nullopt : std::optional<transport::AudioFormat>(known->second);
     std::optional<transport::AudioFormat> wanted;
     if (GstCaps* caps = gst_caps_from_string(l.caps->c_str())) {
-      wanted = audio_format_of_caps(caps, plane_.format);
+      wanted = audio_format_of_caps(caps, upstream.value_or(plane_.format));
       gst_caps_unref(caps);
     }
-    auto converters = [&](const std::string& node, bool into_caps) {
-      const NodeSpec* n = spec_.find_node(node);
-      if (!wanted || !n || (n->element != kIngestRole && n->element != kEgressRole)) return;
-      for (const char* c : into_caps ? audio_converters(plane_.format, *wanted) : audio_converters(*wanted, plane_.format)) {
+    auto push = [&](const std::vector<const char*>& converters) {
+      for (const char* c : converters) {
         words_->push_back("!");
         words_->push_back(c);
       }
     };
-    converters(l.from.node, true);
+    if (wanted && upstream) push(audio_converters(*upstream, *wanted));
+    const NodeSpec* to = spec_.find_node(l.to.node);
+    const bool to_egress = wanted && to && to->element == kEgressRole;
     words_->push_back("!");
     if (plain(*l.caps, "_/,=.()+-") && l.caps->find('/') != std::string::npos) {
       words_->push_back(*l.caps);
@@ -166,7 +170,7 @@ class LineWriter {
       words_->push_back("capsfilter");
       words_->push_back("caps=" + launch_value(*l.caps));
     }
-    converters(l.to.node, false);
+    if (to_egress) push(audio_converters(*wanted, plane_.format));
   }
 
   bool declare(const NodeSpec& node, std::string* error) {
@@ -222,6 +226,7 @@ class LineWriter {
   std::vector<HiddenSecret>* hidden_;
   PropertyLookup properties_;
   const CallPlane plane_;  // what @ingest/@egress are on a line for gst-launch-1.0
+  const std::map<std::string, transport::AudioFormat> formats_ = known_formats(spec_, plane_.format);
   std::vector<std::string>* words_ = nullptr;
   std::map<std::string, std::vector<size_t>> outgoing_;
   std::map<std::string, int> incoming_;

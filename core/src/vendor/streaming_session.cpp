@@ -43,8 +43,11 @@ bool StreamingSession::push_audio(const std::uint8_t* data, std::size_t size, st
   if (discard_.load()) return false;
   g_mutex_lock(&mutex_);
   backlog_.append(data, size, call_time_ns);
+  const bool whole_message = backlog_.unsent() >= config_.framing.min_message_bytes;
   g_mutex_unlock(&mutex_);
-  return !flush_pending_.exchange(true);
+  // Less than a message pending: flush() would find nothing to send (the rest goes at
+  // finish(), a new connection sends what is held by itself).
+  return whole_message && !flush_pending_.exchange(true);
 }
 
 std::uint64_t StreamingSession::end_time() {

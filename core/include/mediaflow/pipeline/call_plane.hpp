@@ -4,13 +4,18 @@
 // unchanged on every media plane; where a link from @ingest or to @egress carries caps, the
 // builder converts between them and the call's format (mulawdec/mulawenc, audioconvert,
 // audioresample: only what differs), and a link without caps keeps the call's own format
-// (an echo stays byte-exact on every plane).
+// (an echo stays byte-exact on every plane). The call's format also passes unchanged through
+// a `tee` or `queue` fed from @ingest, so a link with caps from one of those is converted the
+// same way (known_formats): one branch of a tee can decode while another takes the call's
+// audio as it is.
 #pragma once
 
+#include <mediaflow/pipeline/spec.hpp>
 #include <mediaflow/transport/audio_format.hpp>
 
 #include <gst/gst.h>
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -41,5 +46,11 @@ std::optional<transport::AudioFormat> audio_format_of_caps(GstCaps* caps, const 
 
 // The stock elements that turn `from` into `to`, in order: only what differs.
 std::vector<const char*> audio_converters(const transport::AudioFormat& from, const transport::AudioFormat& to);
+
+// The audio format of each node's output where it is known before anything runs: @ingest's is
+// `call`; a `tee` or `queue` fed by a node of known format has that format, or its link's caps
+// (completed from it) when the link has audio caps. Links count in any order. Nodes absent:
+// unknown (a link with caps from them gets only its capsfilter).
+std::map<std::string, transport::AudioFormat> known_formats(const PipelineSpec& spec, const transport::AudioFormat& call);
 
 }  // namespace mediaflow::pipeline

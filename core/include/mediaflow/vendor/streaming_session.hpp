@@ -99,7 +99,9 @@ class StreamingSession : public std::enable_shared_from_this<StreamingSession> {
   StreamingSession(const StreamingSession&) = delete;
   StreamingSession& operator=(const StreamingSession&) = delete;
 
-  // Any thread. Returns true when a flush() should be scheduled on the context.
+  // Any thread. Returns true when a flush() should be scheduled on the context: a whole
+  // message (min_message_bytes) is pending and no flush is scheduled yet. So a vendor batching
+  // 100 ms schedules one flush per 5 frames of 20 ms, not one per frame.
   bool push_audio(const std::uint8_t* data, std::size_t size, std::uint64_t call_time_ns);
   // Any thread. Call time of the end of the held audio (for buffers without timestamps).
   std::uint64_t end_time();
