@@ -33,7 +33,16 @@ void start_stream(GstElement* element, GstPad* pad) {
     gst_event_unref(started);
     return;
   }
-  gchar* id = gst_pad_create_stream_id(pad, element, kTranscriptPadName);
+  // Derived from the input's stream id where there is one input (gst_pad_create_stream_id()
+  // allows no more), else a random one.
+  gchar* id = nullptr;
+  if (element->numsinkpads <= 1) {
+    id = gst_pad_create_stream_id(pad, element, kTranscriptPadName);
+  } else {
+    gchar* uuid = g_uuid_string_random();
+    id = g_strdup_printf("%s/%s", uuid, kTranscriptPadName);
+    g_free(uuid);
+  }
   GstEvent* start = gst_event_new_stream_start(id);
   g_free(id);
   gst_event_set_group_id(start, gst_util_group_id_next());
