@@ -6,7 +6,9 @@
  * caller utterance the call's ASR recognised ("You said yes."), and stops talking when the
  * caller barges in. Speech is synthesised by espeak-ng.
  *
- * Input: caller audio on `sink` (the call's clock: agent audio is timed and paced by it).
+ * Input: caller audio on `sink` (the call's clock: agent audio is timed and paced by it), and
+ * what the caller said on `transcript` (`text/x-mediaflow-transcript`: an ASR's `transcript`
+ * pad, linked in the pipeline file, e.g. `asr.transcript → agent.transcript`).
  * Output: agent speech on `src`, `audio/x-raw, format=S16LE, rate=<rate>, channels=1` —
  * `rate` defaults to espeak-ng's own 22050 Hz; a call pipeline sets the rate it needs (8000
  * for `mulawenc ! twiliosink`) and needs no resampler per call. Sentences are synthesised
@@ -16,10 +18,10 @@
  * pushed from the sink's chain, at most 200 ms ahead of the caller audio, so with the host's
  * inline pushes everything leaves on the call loop; between utterances nothing is pushed.
  *
- * What the caller said: elements cannot read the bus, so the agent watches its pipeline's
- * bus with a `sync-message::element` handler (gst_bus_enable_sync_message_emission(), which
- * coexists with the host's bus watch) for the ASR's messages (docs/transcript-schema.md),
- * from any ASR element in the pipeline (sphinxasr, deepgramasr, …):
+ * What the caller said: the buffers on `transcript`, one result of the transcript schema each
+ * (docs/transcript-schema.md, gstutil/transcript_stream.hpp), from whichever ASR element the
+ * pipeline links there (sphinxasr, deepgramasr, …). Without that link the agent only greets:
+ * it never reads the bus.
  *  - final `mediaflow-transcript`s are joined until `end-of-utterance` (or a
  *    `mediaflow-utterance-end`), then answered with `reply-template`;
  *  - `mediaflow-speech-started` while the agent is talking is a barge-in: queued agent
@@ -36,24 +38,37 @@
  * sample, a serialized `mediaflow-mark` goes downstream (twiliosink sends a Twilio `mark`,
  * named `espeak-<element name>-<n>`); 20 ms of silence follow each utterance so that an
  * encoder holding events until its next buffer (mulawenc) lets the last mark through. The
- * host posts Twilio's echo as a `twilio-mark` bus message; the agent reads it with the same
- * sync handler and posts `heard` (utterances are numbered from 1, the same ids as
- * `interruption`).
+ * call's ingest sends the transport's echo down the caller's audio as the serialized
+ * `mediaflow-mark-echo` event (through tee and converters); the agent reads it on `sink` and
+ * posts `heard` (utterances are numbered from 1, the same ids as `interruption`).
  *
  * Threading: a sentence already in the process's speech cache is queued for playing at once,
  * on the thread that asked for it (no thread involved: the steady state). Any other sentence
  * goes to the process-wide synthesis pool (synthesis_pool.hpp: one thread shared by every
  * espeakagent of the process, started by the first sentence to synthesise; espeak-ng is
  * process-global and serialised by a mutex), one sentence per turn, so a call's utterances
- * keep their order. Bus handlers run on the posting element's thread and only queue work;
- * the chain never waits for synthesis. A sentence finishing after its element stopped is
+ * keep their order. The transcript pad's chain runs on the ASR's pushing thread (the sphinx
+ * decoder pool's, a vendor ASR's loop) and only queues work; the audio chain never waits for
+ * synthesis. A sentence finishing after its element stopped is
  * dropped: the pool holds the conversation, not the element.
  *
- * ## Example launch line (agent audio to a WAV; no ASR, so it only greets)
+ * ## Example launch lines
+ * Agent audio to a WAV; no ASR, so it only greets:
  * |[
  * GST_PLUGIN_PATH=build/plugins gst-launch-1.0 audiotestsrc wave=silence num-buffers=200 ! \
  *     audio/x-raw,format=S16LE,rate=16000,channels=1 ! espeakagent greeting="Hello there" ! \
  *     audioconvert ! wavenc ! filesink location=/tmp/agent.wav
+ * ]|
+ * A spoken "yes" heard by sphinxasr and answered (the transcript link is `asr.transcript !
+ * agent.transcript`):
+ * |[
+ * espeak-ng -w /tmp/yes.wav "yes"
+ * GST_PLUGIN_PATH=build/plugins gst-launch-1.0 \
+ *     espeakagent name=agent ! audioconvert ! wavenc ! filesink location=/tmp/agent.wav \
+ *     filesrc location=/tmp/yes.wav ! wavparse ! audioconvert ! audioresample ! \
+ *     audio/x-raw,format=S16LE,rate=16000,channels=1 ! tee name=caller \
+ *     caller. ! queue ! sphinxasr name=asr keywords="yes, no" caller. ! queue ! agent.sink \
+ *     asr.transcript ! agent.transcript
  * ]|
  */
 #include "gstespeakagent.hpp"
@@ -62,10 +77,9 @@
 #include "speech_cache.hpp"
 #include "synthesis_pool.hpp"
 
-#include <mediaflow/transport/ingest_src.hpp>
 #include <mediaflow/gstutil/agent_event.hpp>
 #include <mediaflow/gstutil/custom_events.hpp>
-#include <mediaflow/gstutil/element_message_watch.hpp>
+#include <mediaflow/gstutil/transcript_stream.hpp>
 #include <mediaflow/protocol/heard_tracker.hpp>
 
 #include <gst/audio/audio.h>
@@ -164,6 +178,7 @@ struct Conversation {
 struct _GstEspeakAgent {
   GstElement parent;
   GstPad* sinkpad;
+  GstPad* transcriptpad;  // what the caller said: the ASR's transcript stream
   GstPad* srcpad;
   // Settings (GST_OBJECT_LOCK).
   gchar* greeting;
@@ -176,11 +191,10 @@ struct _GstEspeakAgent {
   GstSegment segment;
   gint bytes_per_second;
   bool src_started;
-  // Between READY→PAUSED and PAUSED→READY; bus handlers use it under `handler_lock`, so
-  // stopping waits for a handler running on another element's thread.
+  // Between READY→PAUSED and PAUSED→READY; the transcript pad's chain (the ASR's thread) and
+  // mark echoes use it under `handler_lock`, so stopping waits for one in progress.
   GMutex handler_lock;
   std::shared_ptr<Conversation> conversation;  // constructed in init, destroyed in finalize
-  mediaflow::gstutil::ElementMessageWatch bus_watch;
 };
 
 G_DEFINE_TYPE(GstEspeakAgent, gst_espeak_agent, GST_TYPE_ELEMENT)
@@ -328,39 +342,37 @@ void barge_in(GstEspeakAgent* self, std::unique_lock<std::mutex>& lock) {
   lock.lock();
 }
 
-// sync-message::element on the pipeline's bus: the posting element's thread (the host's call
-// loop for twilio-mark).
-void handle_bus_message(GstEspeakAgent* self, GstMessage* message, const GstStructure* s) {
+// What the caller said, from the transcript pad (the ASR's pushing thread: the sphinx decoder
+// pool's, a vendor ASR's loop). Caller holds `handler_lock` with a conversation.
+void handle_transcript(GstEspeakAgent* self, const mediaflow::gstutil::TranscriptResult& r) {
+  using Kind = mediaflow::gstutil::TranscriptResult::Kind;
   Conversation& c = *self->conversation;
   std::unique_lock lock(c.mutex);
-  if (const char* mark = mediaflow::transport::mark_echo_name(message)) {  // twilio-mark, jambonz-mark
-    std::optional<mp::Heard> heard = c.heard_tracker->on_echo(mark);
-    lock.unlock();
-    if (heard) post_heard(self, {*heard});
-  } else if (gst_structure_has_name(s, "mediaflow-speech-started")) {
-    barge_in(self, lock);
-  } else if (gst_structure_has_name(s, "mediaflow-transcript")) {
-    gboolean final = FALSE, eou = FALSE;
-    gst_structure_get_boolean(s, "is-final", &final);
-    gst_structure_get_boolean(s, "end-of-utterance", &eou);
-    const char* text = gst_structure_get_string(s, "text");
-    if (!final) return;
-    if (text && *text) c.heard += (c.heard.empty() ? "" : " ") + std::string(text);
-    if (eou) answer(self, lock);
-  } else if (gst_structure_has_name(s, "mediaflow-utterance-end")) {
-    answer(self, lock);
+  switch (r.kind) {
+    case Kind::kSpeechStarted:
+      barge_in(self, lock);
+      break;
+    case Kind::kTranscript:
+      if (!r.is_final) return;
+      if (!r.text.empty()) c.heard += (c.heard.empty() ? "" : " ") + r.text;
+      if (r.end_of_utterance) answer(self, lock);
+      break;
+    case Kind::kUtteranceEnd:
+      answer(self, lock);
+      break;
+    case Kind::kOther:
+      break;
   }
 }
 
-void on_sync_message(GstBus*, GstMessage* message, gpointer data) {
-  auto* self = GST_ESPEAK_AGENT(data);
-  if (GST_MESSAGE_SRC(message) == GST_OBJECT(self)) return;  // our own events (posted below)
-  const GstStructure* s = gst_message_get_structure(message);
-  if (!s || !(g_str_has_prefix(gst_structure_get_name(s), "mediaflow-") || mediaflow::transport::mark_echo_name(message)))
-    return;
-  g_mutex_lock(&self->handler_lock);
-  if (self->conversation) handle_bus_message(self, message, s);
-  g_mutex_unlock(&self->handler_lock);
+// The transport echoed one of our marks (the `mediaflow-mark-echo` event on the audio sink
+// pad: the call loop). Caller holds `handler_lock` with a conversation.
+void handle_mark_echo(GstEspeakAgent* self, const std::string& mark) {
+  Conversation& c = *self->conversation;
+  std::unique_lock lock(c.mutex);
+  std::optional<mp::Heard> heard = c.heard_tracker->on_echo(mark);
+  lock.unlock();
+  if (heard) post_heard(self, {*heard});
 }
 
 void start_conversation(GstEspeakAgent* self) {
@@ -373,11 +385,10 @@ void start_conversation(GstEspeakAgent* self) {
   c->rate = static_cast<int>(self->out_rate);
   c->element = self;
   c->heard_tracker = std::make_unique<mp::HeardTracker>(std::string("espeak-") + GST_OBJECT_NAME(self) + "-");
-  self->conversation = c;  // before the bus watch: no handler runs yet
+  self->conversation = c;  // before the pads are activated: nothing arrives yet
   gst_segment_init(&self->segment, GST_FORMAT_TIME);
   self->src_started = false;
   self->bytes_per_second = 0;
-  self->bus_watch = mediaflow::gstutil::watch_element_messages(GST_ELEMENT(self), G_CALLBACK(on_sync_message), self);
   const std::string greeting = setting(self, &GstEspeakAgent::greeting);
   if (greeting.empty()) return;
   std::optional<std::string> said;
@@ -389,7 +400,6 @@ void start_conversation(GstEspeakAgent* self) {
 }
 
 void stop_conversation(GstEspeakAgent* self) {
-  mediaflow::gstutil::unwatch_element_messages(self->bus_watch);
   g_mutex_lock(&self->handler_lock);
   std::shared_ptr<Conversation> c = std::move(self->conversation);  // leaves it empty
   g_mutex_unlock(&self->handler_lock);
@@ -408,9 +418,13 @@ void stop_conversation(GstEspeakAgent* self) {
 void start_src(GstEspeakAgent* self) {
   if (self->src_started) return;
   self->src_started = true;
-  gchar* id = gst_pad_create_stream_id(self->srcpad, GST_ELEMENT(self), "agent");
+  // A stream of its own, not derived from an input's: the element has two sink pads (audio,
+  // transcript), and gst_pad_create_stream_id() is only for elements with at most one.
+  gchar* uuid = g_uuid_string_random();
+  gchar* id = g_strdup_printf("%s/agent", uuid);
   gst_pad_push_event(self->srcpad, gst_event_new_stream_start(id));
   g_free(id);
+  g_free(uuid);
   GstCaps* caps = gst_caps_new_simple("audio/x-raw", "format", G_TYPE_STRING, "S16LE", "rate", G_TYPE_INT,
                                       static_cast<gint>(self->out_rate), "channels", G_TYPE_INT, 1, "layout",
                                       G_TYPE_STRING, "interleaved", nullptr);
@@ -490,9 +504,41 @@ static GstFlowReturn gst_espeak_agent_chain(GstPad*, GstObject* parent, GstBuffe
   return ret == GST_FLOW_NOT_LINKED ? GST_FLOW_OK : ret;
 }
 
+// The transcript pad: one result per buffer (gstutil/transcript_stream.hpp).
+static GstFlowReturn gst_espeak_agent_transcript_chain(GstPad*, GstObject* parent, GstBuffer* buffer) {
+  auto* self = GST_ESPEAK_AGENT(parent);
+  const auto result = mediaflow::gstutil::parse_transcript_buffer(buffer);
+  gst_buffer_unref(buffer);
+  if (!result) {
+    GST_WARNING_OBJECT(self, "a transcript buffer that is not a transcript result: ignored");
+    return GST_FLOW_OK;
+  }
+  GST_DEBUG_OBJECT(self, "%s (final %d)", result->type.c_str(), result->is_final);
+  g_mutex_lock(&self->handler_lock);
+  if (self->conversation) handle_transcript(self, *result);
+  g_mutex_unlock(&self->handler_lock);
+  return GST_FLOW_OK;
+}
+
+// The transcript stream's events end here: its stream-start, caps, segment and EOS are not the
+// agent's output stream (which follows the caller's audio).
+static gboolean gst_espeak_agent_transcript_event(GstPad*, GstObject*, GstEvent* event) {
+  gst_event_unref(event);
+  return TRUE;
+}
+
 static gboolean gst_espeak_agent_sink_event(GstPad* pad, GstObject* parent, GstEvent* event) {
   auto* self = GST_ESPEAK_AGENT(parent);
   switch (GST_EVENT_TYPE(event)) {
+    case GST_EVENT_CUSTOM_DOWNSTREAM: {
+      std::string mark;
+      if (!mediaflow::gstutil::parse_mark_echo_event(event, &mark)) break;
+      g_mutex_lock(&self->handler_lock);
+      if (self->conversation) handle_mark_echo(self, mark);
+      g_mutex_unlock(&self->handler_lock);
+      gst_event_unref(event);
+      return TRUE;
+    }
     case GST_EVENT_STREAM_START:
       gst_event_unref(event);
       return TRUE;  // the agent's output is a stream of its own (start_src)
@@ -535,8 +581,9 @@ static gboolean gst_espeak_agent_sink_event(GstPad* pad, GstObject* parent, GstE
       return gst_pad_push_event(self->srcpad, event);
     }
     default:
-      return gst_pad_event_default(pad, parent, event);
+      break;
   }
+  return gst_pad_event_default(pad, parent, event);
 }
 
 static GstStateChangeReturn gst_espeak_agent_change_state(GstElement* element, GstStateChange transition) {
@@ -632,7 +679,6 @@ static void gst_espeak_agent_init(GstEspeakAgent* self) {
   self->out_rate = kDefaultRate;
   g_mutex_init(&self->handler_lock);
   new (&self->conversation) std::shared_ptr<Conversation>();
-  self->bus_watch = {};
   self->src_started = false;
   self->bytes_per_second = 0;
   gst_segment_init(&self->segment, GST_FORMAT_TIME);
@@ -641,6 +687,9 @@ static void gst_espeak_agent_init(GstEspeakAgent* self) {
   gst_pad_set_chain_function(self->sinkpad, GST_DEBUG_FUNCPTR(gst_espeak_agent_chain));
   gst_pad_set_event_function(self->sinkpad, GST_DEBUG_FUNCPTR(gst_espeak_agent_sink_event));
   gst_element_add_pad(GST_ELEMENT(self), self->sinkpad);
+  self->transcriptpad = mediaflow::gstutil::add_transcript_pad(GST_ELEMENT(self), GST_PAD_SINK);
+  gst_pad_set_chain_function(self->transcriptpad, GST_DEBUG_FUNCPTR(gst_espeak_agent_transcript_chain));
+  gst_pad_set_event_function(self->transcriptpad, GST_DEBUG_FUNCPTR(gst_espeak_agent_transcript_event));
   self->srcpad = gst_pad_new_from_static_template(&src_template, "src");
   gst_pad_use_fixed_caps(self->srcpad);
   gst_element_add_pad(GST_ELEMENT(self), self->srcpad);
@@ -679,6 +728,7 @@ static void gst_espeak_agent_class_init(GstEspeakAgentClass* klass) {
 
   gst_element_class_add_static_pad_template(element_class, &sink_template);
   gst_element_class_add_static_pad_template(element_class, &src_template);
+  gst_element_class_add_pad_template(element_class, mediaflow::gstutil::transcript_pad_template(GST_PAD_SINK));
   gst_element_class_set_static_metadata(element_class, "Offline voice agent (espeak-ng)", "Filter/Audio/Agent",
                                         "Greets, answers the call's final transcripts with synthesised speech, "
                                         "stops on barge-in",

@@ -16,6 +16,11 @@
  *
  * Times are call time in seconds (the running time of the audio in this element's input).
  *
+ * The same results go in-band, for the element the pipeline links to it (an agent): the always
+ * `transcript` src pad (`text/x-mediaflow-transcript`) carries each as one JSON object per
+ * buffer (gstutil/transcript_stream.hpp), PTS = its call time, pushed from the pool thread just
+ * before it is posted; EOS follows the last result. Unlinked, it costs one buffer per result.
+ *
  * The element owns no decoder and no thread. Structure: a bin `speechgate ! fakesink`.
  * `speechgate` (see its own doc) passes only speech plus 0.5 s of pre-roll and 0.7 s of
  * hangover and marks the end of each such stretch with a GAP event; the element keeps the
@@ -46,7 +51,8 @@
  * values share decoders; a pool decoder built with other values is rebuilt for the job
  * (costly, so keep them uniform across the pipelines of a process).
  *
- * On EOS the current stretch is decoded and its transcript posted before EOS reaches the bus.
+ * On EOS the current stretch is decoded and its transcript posted (and pushed, then EOS on
+ * `transcript`) before EOS reaches the bus.
  *
  * ## Example launch line
  * |[
@@ -54,12 +60,20 @@
  * GST_PLUGIN_PATH=build/plugins gst-launch-1.0 -m filesrc location=/tmp/yes.wav ! wavparse ! \
  *     audioconvert ! audioresample ! sphinxasr keywords="yes, no"
  * ]|
+ * The transcript stream itself (one JSON result per buffer):
+ * |[
+ * GST_PLUGIN_PATH=build/plugins gst-launch-1.0 filesrc location=/tmp/yes.wav ! wavparse ! \
+ *     audioconvert ! audioresample ! sphinxasr name=asr keywords="yes, no" \
+ *     asr.transcript ! fdsink fd=1
+ * ]|
  */
 #include "gstsphinxasr.hpp"
 
 #include "decoder_pool.hpp"
 #include "keyword_grammar.hpp"
 #include "speech_gate.hpp"
+
+#include <mediaflow/gstutil/transcript_stream.hpp>
 
 #include <gst/audio/audio.h>
 
@@ -200,6 +214,7 @@ struct _GstSphinxAsr {
   GstBin parent;
   GstElement* gate;  // speechgate
   GstElement* sink;  // fakesink: its sink pad's probe collects the stretches
+  GstPad* transcript_pad;  // always src pad: the results, in-band (pushed from the pool thread)
   // Settings (GST_OBJECT_LOCK).
   gchar* keywords;
   gchar* acoustic_model;
@@ -246,7 +261,10 @@ std::string base_word(const std::string& word) {
   return w;
 }
 
+// A result: downstream on the `transcript` pad (for the element the pipeline links to it),
+// then to the bus (for the host). Takes `s`.
 void post(GstSphinxAsr* self, GstStructure* s) {
+  mediaflow::gstutil::push_transcript(GST_ELEMENT(self), self->transcript_pad, s);
   gst_element_post_message(GST_ELEMENT(self), gst_message_new_element(GST_OBJECT(self), s));
 }
 
@@ -380,6 +398,7 @@ void submit_eos(GstSphinxAsr* self, GstPad* pad) {
   marker.done = [ref, session, pad_ref](sph::Recognition&) {
     if (ref->session.load() != session) return;
     ref->release_eos.store(true);
+    mediaflow::gstutil::push_transcript_eos(GST_ELEMENT(ref.get()), ref->transcript_pad);
     gst_pad_send_event(pad_ref.get(), gst_event_new_eos());
   };
   sph::DecoderPool::instance().submit(std::move(marker));
@@ -654,6 +673,7 @@ static void gst_sphinx_asr_init(GstSphinxAsr* self) {
   self->sink = make_child(self, "fakesink", "decoder-input");
   GstPad* ghost = gst_ghost_pad_new_no_target_from_template("sink", gst_static_pad_template_get(&sink_template));
   gst_element_add_pad(GST_ELEMENT(self), ghost);
+  self->transcript_pad = mediaflow::gstutil::add_transcript_pad(GST_ELEMENT(self), GST_PAD_SRC);
   if (!self->gate || !self->sink) return;  // start fails later
 
   g_object_set(self->sink, "sync", FALSE, "async", FALSE, "enable-last-sample", FALSE, nullptr);
@@ -785,9 +805,11 @@ static void gst_sphinx_asr_class_init(GstSphinxAsrClass* klass) {
                         GParamFlags(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
 
   gst_element_class_add_static_pad_template(element_class, &sink_template);
+  gst_element_class_add_pad_template(element_class, mediaflow::gstutil::transcript_pad_template(GST_PAD_SRC));
   gst_element_class_set_static_metadata(element_class, "Offline speech recognition (pocketsphinx)",
                                         "Sink/Audio/Analyzer",
-                                        "Recognises speech with pocketsphinx, posts mediaflow-transcript messages",
+                                        "Recognises speech with pocketsphinx, posts mediaflow-transcript messages "
+                                        "and pushes them on its transcript pad",
                                         "mediaflow");
   element_class->change_state = GST_DEBUG_FUNCPTR(gst_sphinx_asr_change_state);
   GST_DEBUG_CATEGORY_INIT(gst_sphinx_asr_debug, "sphinxasr", 0, "offline speech recognition (pocketsphinx)");

@@ -31,10 +31,10 @@
  * Barge-in: on `interruption` (event_id N) the element pushes the out-of-band
  * `mediaflow-interruption` event (twiliosink drops its partial chunk and sends Twilio `clear`)
  * and drops every later `audio` whose event_id ≤ N. After each vendor audio event it sends a
- * serialized `mediaflow-mark` (twiliosink → Twilio `mark`); it listens for the `twilio-mark`
- * bus messages the host posts for Twilio's echoes (a `sync-message::element` handler on the
- * pipeline's bus, enabled with gst_bus_enable_sync_message_emission(), so it coexists with
- * the host's watch) and posts `heard` events: how much of each response the caller heard.
+ * serialized `mediaflow-mark` (twiliosink → Twilio `mark`); the transport's echoes come back
+ * in-band, as the serialized `mediaflow-mark-echo` event the ingest source sends down the
+ * caller's audio to the sink pad, and the element posts `heard` events: how much of each
+ * response the caller heard.
  *
  * Failures (refused key or signed URL, handshake refused, vendor close, nothing received for
  * `stall-timeout`, unreadable frames, a format name the element does not know, downstream
@@ -64,11 +64,9 @@
 #include "elevenlabs_protocol.hpp"
 #include "elevenlabs_session.hpp"
 
-#include <mediaflow/transport/ingest_src.hpp>
 #include <mediaflow/gstutil/agent_audio_event.hpp>
 #include <mediaflow/gstutil/agent_event.hpp>
 #include <mediaflow/gstutil/custom_events.hpp>
-#include <mediaflow/gstutil/element_message_watch.hpp>
 #include <mediaflow/gstutil/loop_context.hpp>
 
 #include <atomic>
@@ -158,11 +156,9 @@ struct Running {
   guint64 interrupted_up_to = 0;
   guint64 dropped_stale = 0;
 
-  // Mark tracking: loop (marks sent) and the bus's posting thread (echoes).
+  // Mark tracking: loop (marks sent) and the sink pad's streaming thread (echoes).
   std::mutex heard_lock;
   std::unique_ptr<mp::HeardTracker> heard;
-
-  gu::ElementMessageWatch bus_watch;
 };
 
 }  // namespace
@@ -487,13 +483,8 @@ void finish_output(GstElevenLabsAgent* self) {
   gst_pad_push_event(self->srcpad, gst_event_new_eos());
 }
 
-// sync-message::element on the pipeline's bus: runs on the thread that posted the message
-// (the host's call loop, for a transport's mark echo: twilio-mark, jambonz-mark).
-void on_sync_message(GstBus*, GstMessage* message, gpointer data) {
-  auto* self = GST_ELEVENLABS_AGENT(data);
-  const gchar* name = mediaflow::transport::mark_echo_name(message);
-  Running* run = self->running;
-  if (!name || !run) return;
+// A transport's mark echo (the `mediaflow-mark-echo` event on the sink pad: the streaming thread).
+void on_mark_echo(GstElevenLabsAgent* self, Running* run, const std::string& name) {
   std::optional<mp::Heard> heard;
   {
     std::lock_guard lock(run->heard_lock);
@@ -528,8 +519,6 @@ static bool start_running(GstElevenLabsAgent* self) {
   run->loop = std::make_unique<gu::LoopContext>("elevenlabsagent");
   self->running = run;
 
-  run->bus_watch = gu::watch_element_messages(GST_ELEMENT(self), G_CALLBACK(on_sync_message), self);
-
   if (config.agent_id.empty()) {
     run->loop->invoke([self] { fail(self, "no agent id (set agent-id or ELEVENLABS_AGENT_ID)"); });
     return true;
@@ -547,7 +536,6 @@ static bool start_running(GstElevenLabsAgent* self) {
 static void stop_running(GstElevenLabsAgent* self) {
   Running* run = self->running;
   if (!run) return;
-  gu::unwatch_element_messages(run->bus_watch);
   if (run->session) {
     run->loop->invoke([s = run->session] { s->shutdown(); });
     run->session.reset();
@@ -621,6 +609,13 @@ static gboolean gst_elevenlabs_agent_sink_event(GstPad* pad, GstObject* parent, 
       if (run) run->loop->invoke([self] { finish_output(self); });
       gst_event_unref(event);
       return TRUE;
+    case GST_EVENT_CUSTOM_DOWNSTREAM: {
+      std::string mark;
+      if (!gu::parse_mark_echo_event(event, &mark)) break;
+      if (run) on_mark_echo(self, run, mark);
+      gst_event_unref(event);
+      return TRUE;
+    }
     case GST_EVENT_STREAM_START:
     case GST_EVENT_SEGMENT:
     case GST_EVENT_FLUSH_START:
@@ -629,8 +624,9 @@ static gboolean gst_elevenlabs_agent_sink_event(GstPad* pad, GstObject* parent, 
       gst_event_unref(event);
       return TRUE;
     default:
-      return gst_pad_event_default(pad, parent, event);
+      break;
   }
+  return gst_pad_event_default(pad, parent, event);
 }
 
 static void replace_string(gchar** field, const GValue* value) {

@@ -16,6 +16,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <functional>
 #include <memory>
 #include <ostream>
@@ -285,6 +286,45 @@ TEST_P(AsrConformance, VeryShortCallEndsCleanly) {
   EXPECT_TRUE(r.errors.empty());
   expect_schema(r);
   expect_call_time(r, 0.0, 0.06);
+}
+
+// In-band (docs/transcript-schema.md, "In-band"): the `transcript` pad carries every result
+// the bus gets, in the same order, one per buffer, PTS = the result's call time; then EOS.
+TEST_P(AsrConformance, TranscriptPadCarriesEveryResultAtItsCallTimeThenEos) {
+  AsrInput in = speech(3.0);
+  in.first_pts_ns = 4 * GST_SECOND;  // call time ≠ stream time: PTS must be call time
+  in.link_transcript = true;
+  AsrRun r = run(in);
+  ASSERT_TRUE(r.eos) << "no EOS within the bound";
+  ASSERT_GE(r.finals().size(), 1u);
+  EXPECT_TRUE(r.transcript_eos) << "EOS did not come down the transcript pad";
+  std::vector<const GstStructure*> results;
+  for (const auto& m : r.messages) {
+    const char* name = gst_structure_get_name(m.get());
+    if (!g_strcmp0(name, "mediaflow-transcript") || !g_strcmp0(name, "mediaflow-speech-started") ||
+        !g_strcmp0(name, "mediaflow-utterance-end"))
+      results.push_back(m.get());
+  }
+  ASSERT_EQ(r.transcript_buffers.size(), results.size());
+  auto ns = [](double s) { return static_cast<GstClockTime>(std::llround(s * GST_SECOND)); };
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    const GstStructure* s = results[i];
+    const auto& b = r.transcript_buffers[i];
+    EXPECT_EQ(b.caps, "text/x-mediaflow-transcript");
+    ASSERT_TRUE(b.result) << "buffer " << i << " is not a transcript result";
+    EXPECT_EQ(b.result->type, gst_structure_get_name(s));
+    EXPECT_EQ(b.result->vendor, gst_structure_get_string(s, "vendor"));
+    if (gst_structure_has_name(s, "mediaflow-transcript")) {
+      EXPECT_EQ(b.result->text, gst_structure_get_string(s, "text"));
+      EXPECT_EQ(b.result->is_final, is_final(s));
+      EXPECT_EQ(b.pts, ns(get(s, "start")));
+      EXPECT_GE(b.result->start, 4.0 - 0.05);
+    } else if (gst_structure_has_name(s, "mediaflow-speech-started")) {
+      EXPECT_EQ(b.pts, ns(get(s, "timestamp")));
+    } else {
+      EXPECT_EQ(b.pts, ns(get(s, "last-word-end")));
+    }
+  }
 }
 
 TEST_P(AsrConformance, CallWithoutAudioEndsCleanly) {

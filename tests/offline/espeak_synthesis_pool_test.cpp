@@ -9,6 +9,7 @@
 #include "support/loop_thread.hpp"
 #include "support/paths.hpp"
 
+#include <mediaflow/gstutil/transcript_stream.hpp>
 #include <mediaflow/plugin_registry.hpp>
 
 #include <gtest/gtest.h>
@@ -53,13 +54,12 @@ std::vector<std::string> texts(AgentCall& call, const char* kind) {
   return out;
 }
 
+// What the ASR linked to the agent's transcript pad sends (from the call's loop).
 void say_final(AgentCall& call, const char* text) {
-  call.loop().run_sync([&] {
-    GstStructure* s = gst_structure_new("mediaflow-transcript", "vendor", G_TYPE_STRING, "test", "text", G_TYPE_STRING,
-                                        text, "is-final", G_TYPE_BOOLEAN, TRUE, "end-of-utterance", G_TYPE_BOOLEAN,
-                                        TRUE, nullptr);
-    gst_element_post_message(call.pipeline(), gst_message_new_element(GST_OBJECT(call.pipeline()), s));
-  });
+  GstStructure* s = gst_structure_new("mediaflow-transcript", "vendor", G_TYPE_STRING, "test", "text", G_TYPE_STRING,
+                                      text, "is-final", G_TYPE_BOOLEAN, TRUE, "end-of-utterance", G_TYPE_BOOLEAN,
+                                      TRUE, nullptr);
+  ASSERT_TRUE(call.push_transcript(s)) << "no transcript pad";
 }
 
 std::unique_ptr<AgentCall> agent_call(const std::string& props) {
@@ -112,10 +112,12 @@ TEST(EspeakSynthesisPoolUnit, DestructionRunsWhatIsQueued) {
 }
 
 // Calls driven the way the host drives them: several calls share one loop thread (the host
-// has one per core), pushing caller audio inline. Each call: [test pad] → espeakagent → fakesink.
+// has one per core), pushing caller audio inline. Each call: [test pad] → espeakagent → fakesink,
+// and [test pad] → the agent's transcript pad (where an ASR would be linked).
 struct LoopCall {
   GstElement* pipeline = nullptr;
   GstPad* src = nullptr;
+  GstPad* transcript = nullptr;
   GstBus* bus = nullptr;
   std::atomic<int> audible_buffers{0};
   std::vector<std::string> responses;
@@ -160,11 +162,16 @@ TEST_F(EspeakSynthesisPool, ManyCallsGreetAndAnswerWithoutAThreadPerCall) {
       call->src = gst_pad_new("src", GST_PAD_SRC);
       gst_pad_link(call->src, agent_sink);
       gst_object_unref(agent_sink);
+      GstPad* agent_transcript = gst_element_get_static_pad(agent, "transcript");
+      call->transcript = gst_pad_new("transcript", GST_PAD_SRC);
+      gst_pad_link(call->transcript, agent_transcript);
+      gst_object_unref(agent_transcript);
       gst_object_unref(sink_pad);
       gst_object_unref(agent);
       gst_object_unref(sink);
       call->bus = gst_element_get_bus(call->pipeline);
       gst_pad_set_active(call->src, TRUE);
+      gst_pad_set_active(call->transcript, TRUE);
       gst_element_set_state(call->pipeline, GST_STATE_PLAYING);
       gst_pad_push_event(call->src, gst_event_new_stream_start(("call-" + std::to_string(i)).c_str()));
       GstCaps* caps = gst_caps_from_string(kCallerCaps8k);
@@ -178,7 +185,8 @@ TEST_F(EspeakSynthesisPool, ManyCallsGreetAndAnswerWithoutAThreadPerCall) {
       GstStructure* s = gst_structure_new("mediaflow-transcript", "vendor", G_TYPE_STRING, "test", "text",
                                           G_TYPE_STRING, heard.c_str(), "is-final", G_TYPE_BOOLEAN, TRUE,
                                           "end-of-utterance", G_TYPE_BOOLEAN, TRUE, nullptr);
-      gst_element_post_message(call->pipeline, gst_message_new_element(GST_OBJECT(call->pipeline), s));
+      gstutil::push_transcript(call->pipeline, call->transcript, s);
+      gst_structure_free(s);
       calls.push_back(std::move(call));
     }
   });
@@ -235,7 +243,9 @@ TEST_F(EspeakSynthesisPool, ManyCallsGreetAndAnswerWithoutAThreadPerCall) {
     for (auto& call : calls) {
       gst_element_set_state(call->pipeline, GST_STATE_NULL);
       gst_pad_set_active(call->src, FALSE);
+      gst_pad_set_active(call->transcript, FALSE);
       gst_object_unref(call->src);
+      gst_object_unref(call->transcript);
       gst_object_unref(call->bus);
       gst_object_unref(call->pipeline);
     }

@@ -1,7 +1,7 @@
 // espeakagent driven the way the host drives it (tests/support/agent_call: inline pushes on a
-// loop thread, a real twiliosink): it greets, answers a final transcript posted on the
-// pipeline's bus with synthesised speech, and on a barge-in drops its queued audio and makes
-// twiliosink send `clear`.
+// loop thread, a real twiliosink): it greets, answers a final transcript that arrives on its
+// `transcript` pad with synthesised speech, and on a barge-in drops its queued audio and makes
+// twiliosink send `clear`. What is posted on the bus reaches no element.
 #include "support/agent_call.hpp"
 #include "support/paths.hpp"
 
@@ -54,17 +54,21 @@ class OfflineAgent : public ::testing::Test {
     gst_object_unref(src);
     return bin;
   }
-  static void post(AgentCall& call, GstStructure* s) {
+  // What the ASR linked to the agent's transcript pad sends.
+  static void post(AgentCall& call, GstStructure* s) { ASSERT_TRUE(call.push_transcript(s)) << "no transcript pad"; }
+  // The same result on the bus only: elements must not hear it.
+  static void post_on_bus(AgentCall& call, GstStructure* s) {
     call.loop().run_sync([&] {
       gst_element_post_message(call.pipeline(), gst_message_new_element(GST_OBJECT(call.pipeline()), s));
     });
   }
-  static void say_final(AgentCall& call, const char* text) {
-    post(call, gst_structure_new("mediaflow-transcript", "vendor", G_TYPE_STRING, "test", "text", G_TYPE_STRING, text,
-                                 "is-final", G_TYPE_BOOLEAN, TRUE, "end-of-utterance", G_TYPE_BOOLEAN, TRUE, "start",
-                                 G_TYPE_DOUBLE, 1.0, "duration", G_TYPE_DOUBLE, 0.4, "confidence", G_TYPE_DOUBLE, 1.0,
-                                 "channel", G_TYPE_INT, 0, nullptr));
+  static GstStructure* final_transcript(const char* text) {
+    return gst_structure_new("mediaflow-transcript", "vendor", G_TYPE_STRING, "test", "text", G_TYPE_STRING, text,
+                             "is-final", G_TYPE_BOOLEAN, TRUE, "end-of-utterance", G_TYPE_BOOLEAN, TRUE, "start",
+                             G_TYPE_DOUBLE, 1.0, "duration", G_TYPE_DOUBLE, 0.4, "confidence", G_TYPE_DOUBLE, 1.0,
+                             "channel", G_TYPE_INT, 0, nullptr);
   }
+  static void say_final(AgentCall& call, const char* text) { post(call, final_transcript(text)); }
   static std::vector<std::string> texts(AgentCall& call, const char* kind) {
     std::vector<std::string> out;
     for (GstStructure* s : call.agent_events(kind)) {
@@ -140,6 +144,23 @@ TEST_F(OfflineAgent, GreetsThenAnswersAFinalTranscript) {
   EXPECT_TRUE(call.wait([&] { return call.eos_seen(); }));
   EXPECT_TRUE(call.errors().empty());
   EXPECT_TRUE(call.warnings().empty());
+}
+
+// Wiring is the pipeline's: a transcript and a speech-start on the bus (where the ASR also
+// posts them, for the host) reach no element; the same transcript on the pad is answered.
+TEST_F(OfflineAgent, TranscriptsOnTheBusAreNotHeardOnlyThoseOnThePad) {
+  AgentCall call(agent("greeting=\"\""), kCallerCaps, 32000);
+  call.start();
+  call.push_chunks(silence(0.5), kFrame);
+  post_on_bus(call, final_transcript("yes"));
+  post_on_bus(call, gst_structure_new("mediaflow-speech-started", "vendor", G_TYPE_STRING, "test", "timestamp",
+                                      G_TYPE_DOUBLE, 0.5, nullptr));
+  call.push_chunks(silence(0.5), kFrame);
+  EXPECT_FALSE(call.wait([&] { return !texts(call, "user_transcript").empty(); }, 500)) << "the agent read the bus";
+  say_final(call, "no");
+  ASSERT_TRUE(call.wait([&] { return !texts(call, "agent_response").empty(); }));
+  EXPECT_EQ(texts(call, "user_transcript"), (std::vector<std::string>{"no"}));
+  EXPECT_EQ(texts(call, "agent_response"), (std::vector<std::string>{"You said no."}));
 }
 
 TEST_F(OfflineAgent, InterimTranscriptsAreNotAnswered) {

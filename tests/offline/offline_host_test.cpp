@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <fstream>
 #include <thread>
 
 namespace mediaflow::test {
@@ -62,6 +63,54 @@ TEST_F(OfflineHost, DefaultPipelineHearsYesAndAnswers) {
   EXPECT_NE(text.find(R"("kind":"user_transcript","text":"yes")"), std::string::npos) << text;
   EXPECT_NE(text.find(R"("kind":"agent_response","text":"You said yes.")"), std::string::npos) << text;
   EXPECT_EQ(files_ending(recordings_.path, ".wav").size(), 1u) << "both tracks recorded";
+}
+
+// The agent hears the caller only through the pipeline file's `asr.transcript →
+// agent.transcript` link: in a copy of the default pipeline without it, the ASR still hears
+// "yes" (its bus messages reach the host's transcript.jsonl) and the agent still greets, but
+// nothing answers. Before transcripts went in-band the agent read the bus and answered anyway.
+TEST_F(OfflineHost, WithoutTheTranscriptLinkTheAgentDoesNotAnswer) {
+  TempDir pipelines;
+  std::string json = slurp(source_dir() / "pipelines" / "default.json");
+  const std::string link = R"({"from": "asr.transcript", "to": "agent.transcript"},)";
+  const auto at = json.find(link);
+  ASSERT_NE(at, std::string::npos) << "default.json links asr.transcript → agent.transcript";
+  json.erase(at, link.size());
+  const std::string name = R"("name": "default")";
+  ASSERT_NE(json.find(name), std::string::npos);
+  json.replace(json.find(name), name.size(), R"("name": "unlinked")");
+  {
+    std::ofstream out(pipelines.path / "unlinked.json");
+    out << json;
+  }
+  config_.pipelines_dir = pipelines.path;
+  start_host();
+  RawWebSocket ws;
+  ASSERT_EQ(ws.connect(port(), "/rtm/voice"), 101);
+  ASSERT_TRUE(ws.send_text(HostTest::start_message("unlinked")));
+  const auto caller = to_mulaw_8k(speech_at({{3.0, "yes"}}, 7.0));
+  const auto t0 = std::chrono::steady_clock::now();
+  for (std::size_t i = 0; i * 160 < caller.size(); ++i) {
+    std::vector<std::uint8_t> frame(caller.begin() + long(i * 160), caller.begin() + long(i * 160 + 160));
+    ASSERT_TRUE(ws.send_text(tw::encode_inbound_media(i + 2, "MZ00000000000000000000000000000001", "inbound", i + 1,
+                                                      i * 20, frame)));
+    std::this_thread::sleep_until(t0 + std::chrono::milliseconds(5 * (i + 1)));
+  }
+  ASSERT_TRUE(ws.send_text(tw::encode_stop(400, "MZ00000000000000000000000000000001", "AC", "CA")));
+  std::vector<std::uint8_t> agent_audio;
+  EXPECT_EQ(read_until_close(ws, &agent_audio), 1000);
+  host_->stop();
+
+  auto transcripts = files_ending(recordings_.path, "transcript.jsonl");
+  ASSERT_EQ(transcripts.size(), 1u);
+  const std::string text = slurp(transcripts[0]);
+  EXPECT_NE(text.find(R"("type":"mediaflow-transcript","vendor":"pocketsphinx","text":"yes","is-final":true)"),
+            std::string::npos)
+      << "the ASR heard the caller: " << text;
+  EXPECT_NE(text.find(R"("kind":"agent_response","text":"Hello. Please say yes or no.")"), std::string::npos)
+      << "the agent ran and greeted: " << text;
+  EXPECT_EQ(text.find(R"("kind":"user_transcript")"), std::string::npos) << text;
+  EXPECT_EQ(text.find("You said"), std::string::npos) << "the agent heard the ASR without a link: " << text;
 }
 
 // The same through a spawned `mediaflow serve` and the `mediaflow dial` client code, paced in

@@ -59,7 +59,8 @@ TEST(GraphCli, DefaultHasEveryNodeAndLinkAndTheSetValues) {
       "caller.src_1 -> agent.sink",               "caller.src_2 -> rec.caller",
       "agent.src -> agent_reply_caps.sink",       "agent_reply_caps.src -> reply.sink",
       "reply.src_0 -> reply_sink_caps.sink",      "reply_sink_caps.src -> sink_mulawenc.sink",
-      "sink_mulawenc.src -> sink.sink",           "reply.src_1 -> rec.agent"};
+      "sink_mulawenc.src -> sink.sink",           "reply.src_1 -> rec.agent",
+      "asr.transcript -> agent.transcript"};  // what the agent hears: the pipeline's link
   for (const auto& link : expected) EXPECT_TRUE(g.links.count(link)) << link << "\n" << r.out;
   for (const char* node : {"src", "src_mulawdec", "caller", "asr", "agent", "reply", "sink_mulawenc", "sink", "rec"})
     EXPECT_TRUE(g.labels.count(node)) << node;

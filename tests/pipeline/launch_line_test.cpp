@@ -2,11 +2,14 @@
 #include "pipeline/pipeline_test_util.hpp"
 
 #include "support/paths.hpp"
+#include "support/spoken_audio.hpp"
 
 #include <mediaflow/pipeline/launch_line.hpp>
+#include <mediaflow/protocol/wav_header.hpp>
 #include <mediaflow/plugin_registry.hpp>
 
 #include <cstdlib>
+#include <fstream>
 
 namespace {
 
@@ -83,6 +86,62 @@ TEST_F(PipelineLaunchLine, ShellCommandRunsUnderGstLaunch) {
   g_free(out);
   g_free(errout);
   EXPECT_EQ(wav_data_bytes(dir.path / "out CA2's \"x\".wav"), 10u * 80u * 2u);
+}
+
+// An ASR's transcript linked to an agent by pad name: the launch line says
+// `asr.transcript ! agent.transcript`, and under gst_parse_launch the agent answers what the
+// ASR heard (its only audio: no greeting, so the file sink must not wait to preroll). Paced
+// in real time (identity sync=true) so the caller's audio lasts until the answer is out, as
+// on a call.
+TEST_F(PipelineLaunchLine, TranscriptLinkByPadNameRunsUnderGstParseLaunch) {
+  mediaflow::load_plugins(mediaflow::test::plugin_dir());
+  TempDir dir;
+  {
+    std::ofstream wav(dir.path / "caller.wav", std::ios::binary);
+    const auto audio = mediaflow::test::speech_at({{0.3, "yes"}}, 4.0);
+    const auto header = mediaflow::protocol::make_wav_header({}, audio.size());  // 16 kHz S16 mono
+    wav.write(reinterpret_cast<const char*>(header.data()), std::streamsize(header.size()));
+    wav.write(reinterpret_cast<const char*>(audio.data()), std::streamsize(audio.size()));
+  }
+  auto r = load_pipeline(R"({
+  "name": "heard",
+  "nodes": [
+    {"name": "file", "element": "filesrc", "properties": {"location": "${param.dir}/caller.wav"}},
+    {"name": "parse", "element": "wavparse"},
+    {"name": "pace", "element": "identity", "properties": {"sync": true}},
+    {"name": "caller", "element": "tee"},
+    {"name": "q1", "element": "queue"},
+    {"name": "asr", "element": "sphinxasr", "properties": {"keywords": "yes, no"}},
+    {"name": "q2", "element": "queue"},
+    {"name": "agent", "element": "espeakagent", "properties": {"greeting": ""}},
+    {"name": "enc", "element": "wavenc"},
+    {"name": "out", "element": "filesink", "properties": {"location": "${param.dir}/agent.wav", "async": false}}
+  ],
+  "links": [
+    {"from": "file", "to": "parse"},
+    {"from": "parse", "to": "pace", "caps": "audio/x-raw,format=S16LE,rate=16000,channels=1"},
+    {"from": "pace", "to": "caller"},
+    {"from": "caller", "to": "q1"},
+    {"from": "q1", "to": "asr"},
+    {"from": "caller", "to": "q2"},
+    {"from": "q2", "to": "agent.sink"},
+    {"from": "asr.transcript", "to": "agent.transcript"},
+    {"from": "agent", "to": "enc"},
+    {"from": "enc", "to": "out"}
+  ]
+})",
+                         "heard.json");
+  ASSERT_NE(r.spec, nullptr) << to_string(r.errors);
+  std::string line = launch_line(*r.spec, {{"param.dir", dir.path.string()}});
+  EXPECT_NE(line.find("asr.transcript ! agent.transcript"), std::string::npos) << line;
+  GError* err = nullptr;
+  GstElement* p = gst_parse_launch(line.c_str(), &err);
+  ASSERT_EQ(err, nullptr) << err->message << "\n" << line;
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(play_to_eos(p), "");
+  gst_object_unref(p);
+  // "You said yes." at 22.05 kHz S16: well over half a second of agent speech.
+  EXPECT_GT(wav_data_bytes(dir.path / "agent.wav"), 22050u);
 }
 
 TEST_F(PipelineLaunchLine, MissingVariableIsAnError) {

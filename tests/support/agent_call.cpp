@@ -1,5 +1,7 @@
 #include "support/agent_call.hpp"
 
+#include <mediaflow/gstutil/custom_events.hpp>
+#include <mediaflow/gstutil/transcript_stream.hpp>
 #include <mediaflow/protocol/twilio_envelope.hpp>
 
 #include <chrono>
@@ -8,6 +10,31 @@
 namespace mediaflow::test {
 
 namespace {
+
+// The `transcript` sink pad of `element` or of an element inside it (a bin made by
+// gst_parse_bin_from_description ghosts only its audio pads). Transfer full; null if none.
+GstPad* find_transcript_sink(GstElement* element) {
+  if (GstPad* pad = gst_element_get_static_pad(element, mediaflow::gstutil::kTranscriptPadName)) {
+    if (GST_PAD_IS_SINK(pad)) return pad;
+    gst_object_unref(pad);
+  }
+  if (!GST_IS_BIN(element)) return nullptr;
+  GstPad* found = nullptr;
+  GstIterator* it = gst_bin_iterate_recurse(GST_BIN(element));
+  GValue item = G_VALUE_INIT;
+  while (!found && gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+    GstPad* pad = gst_element_get_static_pad(GST_ELEMENT(g_value_get_object(&item)), mediaflow::gstutil::kTranscriptPadName);
+    if (pad && GST_PAD_IS_SINK(pad)) {
+      found = pad;
+    } else if (pad) {
+      gst_object_unref(pad);
+    }
+    g_value_reset(&item);
+  }
+  g_value_unset(&item);
+  gst_iterator_free(it);
+  return found;
+}
 
 std::string json_string_after(const std::string& json, const std::string& key) {
   const auto p = json.find("\"" + key + "\":\"");
@@ -26,15 +53,19 @@ AgentCall::AgentCall(GstElement* agent, std::string caps, std::size_t bytes_per_
     sink_ = gst_element_factory_make("twiliosink", "sink");
     g_object_set(sink_, "stream-sid", "MZ00000000000000000000000000000001", nullptr);
     g_signal_connect(sink_, "outbound-message", G_CALLBACK(on_outbound), this);
-    // The call's ingest, unlinked: only its mark echoes matter here (agents hear a transport's
-    // mark echo from an ingest, whatever the plane).
-    marks_ = gst_element_factory_make("twiliosrc", "marks");
-    gst_bin_add_many(GST_BIN(pipeline_), agent_, sink_, marks_, nullptr);
+    gst_bin_add_many(GST_BIN(pipeline_), agent_, sink_, nullptr);
     gst_element_link(agent_, sink_);
     src_ = gst_pad_new("src", GST_PAD_SRC);
     GstPad* sinkpad = gst_element_get_static_pad(agent_, "sink");
     gst_pad_link(src_, sinkpad);
     gst_object_unref(sinkpad);
+    // What the ASR would push: linked straight to the agent's transcript pad (a pad without a
+    // parent may link into a bin).
+    transcript_src_ = gst_pad_new("transcript", GST_PAD_SRC);
+    if (GstPad* transcript = find_transcript_sink(agent_)) {
+      gst_pad_link(transcript_src_, transcript);
+      gst_object_unref(transcript);
+    }
     bus_ = gst_element_get_bus(pipeline_);
   });
 }
@@ -42,6 +73,7 @@ AgentCall::AgentCall(GstElement* agent, std::string caps, std::size_t bytes_per_
 AgentCall::~AgentCall() {
   stop();
   gst_object_unref(src_);
+  gst_object_unref(transcript_src_);
   gst_object_unref(bus_);
   gst_object_unref(pipeline_);
   for (auto* s : events_) gst_structure_free(s);
@@ -67,6 +99,7 @@ void AgentCall::on_outbound(GstElement*, const gchar* json, gpointer data) {
 void AgentCall::start() {
   loop_.run_sync([&] {
     gst_pad_set_active(src_, TRUE);
+    gst_pad_set_active(transcript_src_, TRUE);
     gst_element_set_state(pipeline_, GST_STATE_PLAYING);
     gst_pad_push_event(src_, gst_event_new_stream_start("agent-test"));
     GstCaps* caps = gst_caps_from_string(caps_.c_str());
@@ -92,8 +125,15 @@ void AgentCall::push_chunks(const std::vector<std::uint8_t>& bytes, std::size_t 
 }
 
 void AgentCall::echo_mark(const std::string& name) {
-  // As the host does through the ingest's push-mark: a `twilio-mark` on the call's loop.
-  loop_.run_sync([&] { g_signal_emit_by_name(marks_, "push-mark", name.c_str()); });
+  // As the call's ingest does on the host's push-mark: in-band, after the caller audio so far.
+  loop_.run_sync([&] { gst_pad_push_event(src_, gstutil::make_mark_echo_event(name)); });
+}
+
+bool AgentCall::push_transcript(GstStructure* result) {
+  const bool linked = gst_pad_is_linked(transcript_src_);
+  loop_.run_sync([&] { gstutil::push_transcript(pipeline_, transcript_src_, result); });
+  gst_structure_free(result);
+  return linked;
 }
 
 void AgentCall::eos() {
@@ -106,6 +146,7 @@ void AgentCall::stop() {
   loop_.run_sync([&] {
     gst_element_set_state(pipeline_, GST_STATE_NULL);
     gst_pad_set_active(src_, FALSE);
+    gst_pad_set_active(transcript_src_, FALSE);
   });
 }
 

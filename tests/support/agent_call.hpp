@@ -1,7 +1,9 @@
 // Drives an agent element (any vendor) the way the host does: a loop thread with its own
 // thread-default GMainContext builds `[test pad] → agent → twiliosink` and pushes caller audio
 // inline; twiliosink's outbound messages (media, mark, clear) and the bus are collected.
-// echo_mark() posts a `twilio-mark` from an ingest, as the host does for Twilio's echo.
+// echo_mark() sends the `mediaflow-mark-echo` event down the caller's audio, as the call's
+// ingest does for Twilio's echo; push_transcript() feeds the agent's `transcript` pad (when it
+// has one, also inside a bin), as the ASR linked to it in a pipeline file does.
 #pragma once
 
 #include "support/loop_thread.hpp"
@@ -33,6 +35,9 @@ class AgentCall {
   void push(const std::vector<std::uint8_t>& bytes);
   void push_chunks(const std::vector<std::uint8_t>& bytes, std::size_t chunk);
   void echo_mark(const std::string& name);
+  // One ASR result (taken) on the agent's transcript pad, from the loop thread; false when the
+  // agent has no transcript pad.
+  bool push_transcript(GstStructure* result);
   void eos();
   void stop();
 
@@ -56,8 +61,8 @@ class AgentCall {
   GstElement* pipeline_ = nullptr;
   GstElement* agent_ = nullptr;
   GstElement* sink_ = nullptr;
-  GstElement* marks_ = nullptr;  // a twiliosrc posting the mark echoes
   GstPad* src_ = nullptr;
+  GstPad* transcript_src_ = nullptr;  // linked to the agent's transcript pad, if any
   GstBus* bus_ = nullptr;
   std::string caps_;
   std::size_t bytes_per_second_;

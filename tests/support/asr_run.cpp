@@ -4,6 +4,8 @@
 
 #include <cmath>
 #include <condition_variable>
+#include <gtest/gtest.h>
+
 #include <functional>
 #include <mutex>
 #include <thread>
@@ -97,15 +99,65 @@ void collect(GstBus* bus, AsrRun& run, int timeout_ms) {
   }
 }
 
+// What a downstream element gets on the ASR's transcript pad: a fakesink handing each buffer
+// over (on the ASR's pushing thread), and a probe for the EOS.
+struct TranscriptCollector {
+  std::mutex mu;
+  std::vector<AsrRun::TranscriptBuffer> buffers;
+  bool eos = false;
+
+  static void on_handoff(GstElement*, GstBuffer* buffer, GstPad* pad, gpointer data) {
+    auto* c = static_cast<TranscriptCollector*>(data);
+    AsrRun::TranscriptBuffer b;
+    b.pts = GST_BUFFER_PTS(buffer);
+    b.result = gstutil::parse_transcript_buffer(buffer);
+    if (GstCaps* caps = gst_pad_get_current_caps(pad)) {
+      gchar* str = gst_caps_to_string(caps);
+      b.caps = str;
+      g_free(str);
+      gst_caps_unref(caps);
+    }
+    std::lock_guard lock(c->mu);
+    c->buffers.push_back(std::move(b));
+  }
+  static GstPadProbeReturn on_event(GstPad*, GstPadProbeInfo* info, gpointer data) {
+    auto* c = static_cast<TranscriptCollector*>(data);
+    if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_EOS) {
+      std::lock_guard lock(c->mu);
+      c->eos = true;
+    }
+    return GST_PAD_PROBE_OK;
+  }
+
+  // Adds the sink to `pipeline` and links `element`'s transcript pad to it.
+  void attach(GstElement* pipeline, GstElement* element) {
+    GstElement* sink = gst_element_factory_make("fakesink", "transcript-sink");
+    g_object_set(sink, "sync", FALSE, "async", FALSE, "signal-handoffs", TRUE, nullptr);
+    g_signal_connect(sink, "handoff", G_CALLBACK(on_handoff), this);
+    gst_bin_add(GST_BIN(pipeline), sink);
+    GstPad* pad = gst_element_get_static_pad(sink, "sink");
+    gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, on_event, this, nullptr);
+    gst_object_unref(pad);
+    EXPECT_TRUE(gst_element_link_pads(element, "transcript", sink, "sink")) << "no transcript pad to link";
+  }
+  void take(AsrRun& run) {
+    std::lock_guard lock(mu);
+    run.transcript_buffers = std::move(buffers);
+    run.transcript_eos = eos;
+  }
+};
+
 AsrRun run_appsrc(GstElement* element, const AsrInput& in) {
   AsrRun run;
+  TranscriptCollector collector;
   GstElement* pipeline = gst_pipeline_new(nullptr);
   GstElement* src = gst_element_factory_make("appsrc", nullptr);
   GstCaps* caps = gst_caps_from_string(in.caps.c_str());
   g_object_set(src, "caps", caps, "format", GST_FORMAT_TIME, "max-bytes", guint64(0), nullptr);
   gst_caps_unref(caps);
   gst_bin_add_many(GST_BIN(pipeline), src, element, nullptr);
-  gst_element_link(src, element);
+  gst_element_link_pads(src, "src", element, "sink");
+  if (in.link_transcript) collector.attach(pipeline, element);
   GstBus* bus = gst_element_get_bus(pipeline);
   gst_element_set_state(pipeline, GST_STATE_PLAYING);
   for (std::size_t off = 0; off < in.audio.size(); off += in.chunk_bytes) {
@@ -119,6 +171,7 @@ AsrRun run_appsrc(GstElement* element, const AsrInput& in) {
   g_signal_emit_by_name(src, "end-of-stream", &ret);
   collect(bus, run, in.timeout_ms);
   gst_element_set_state(pipeline, GST_STATE_NULL);
+  collector.take(run);
   gst_object_unref(bus);
   gst_object_unref(pipeline);
   return run;
@@ -126,6 +179,7 @@ AsrRun run_appsrc(GstElement* element, const AsrInput& in) {
 
 AsrRun run_inline(GstElement* element, const AsrInput& in) {
   AsrRun run;
+  TranscriptCollector collector;
   LoopThread worker;
   GstElement* pipeline = gst_pipeline_new(nullptr);
   GstPad* src = gst_pad_new("src", GST_PAD_SRC);
@@ -134,6 +188,7 @@ AsrRun run_inline(GstElement* element, const AsrInput& in) {
   g_object_set(element, "async", FALSE, nullptr);
   worker.run_sync([&] {
     gst_bin_add(GST_BIN(pipeline), element);
+    if (in.link_transcript) collector.attach(pipeline, element);
     GstPad* sinkpad = gst_element_get_static_pad(element, "sink");
     gst_pad_link(src, sinkpad);
     gst_object_unref(sinkpad);
@@ -159,6 +214,7 @@ AsrRun run_inline(GstElement* element, const AsrInput& in) {
     gst_element_set_state(pipeline, GST_STATE_NULL);
     gst_pad_set_active(src, FALSE);
   });
+  collector.take(run);
   gst_object_unref(src);
   gst_object_unref(bus);
   gst_object_unref(pipeline);

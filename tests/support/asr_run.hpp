@@ -2,10 +2,13 @@
 // ASR conformance suite and per-plugin tests.
 #pragma once
 
+#include <mediaflow/gstutil/transcript_stream.hpp>
+
 #include <gst/gst.h>
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,6 +24,14 @@ struct AsrRun {
   std::vector<std::string> warnings;   // GST_ELEMENT_WARNING texts
   std::vector<std::string> errors;
   bool eos = false;  // EOS reached the bus (everything above came before it)
+  // With AsrInput::link_transcript: what arrived on the `transcript` pad, in order.
+  struct TranscriptBuffer {
+    GstClockTime pts = GST_CLOCK_TIME_NONE;
+    std::optional<gstutil::TranscriptResult> result;
+    std::string caps;  // the stream's caps when the buffer came
+  };
+  std::vector<TranscriptBuffer> transcript_buffers;
+  bool transcript_eos = false;  // EOS came down the transcript pad
   double seconds_to_eos = 0;
 
   std::vector<const GstStructure*> named(const char* name) const;
@@ -45,6 +56,7 @@ struct AsrInput {
   std::uint64_t first_pts_ns = 0;  // PTS (= running time) of the first byte
   int pause_before_eos_ms = 0;    // a quiet gap (no audio) before EOS
   int timeout_ms = 10000;         // only to avoid hangs
+  bool link_transcript = false;   // link the element's `transcript` pad to a sink and collect it
 };
 
 // Runs `element` (the caller's ref is taken) to EOS on `input`.

@@ -450,10 +450,7 @@ guint CallSession::schedule(guint ms, gint priority, gboolean (CallSession::*fn)
   return id;
 }
 
-GstBusSyncReply CallSession::on_bus_sync(GstBus* bus, GstMessage* msg, gpointer data) {
-  // Elements watching the bus with sync-message handlers (gstutil::watch_element_messages)
-  // hear every message as before: a sync handler that drops would otherwise silence them.
-  gst_bus_sync_signal_handler(bus, msg, nullptr);
+GstBusSyncReply CallSession::on_bus_sync(GstBus*, GstMessage* msg, gpointer data) {
   switch (GST_MESSAGE_TYPE(msg)) {
     case GST_MESSAGE_ERROR:
     case GST_MESSAGE_WARNING:

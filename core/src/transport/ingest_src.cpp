@@ -1,5 +1,7 @@
 #include <mediaflow/transport/ingest_src.hpp>
 
+#include <mediaflow/gstutil/custom_events.hpp>
+
 #include <utility>
 
 GST_DEBUG_CATEGORY_STATIC(mediaflow_ingest_src_debug);
@@ -367,6 +369,15 @@ const char* mark_echo_name(GstMessage* message) {
 }
 
 void ingest_post_mark(MediaflowIngestSrc* src, const char* name) {
+  // In-band, where the echo came in the caller's audio, for the agents downstream (they never
+  // read the bus); the message is for the host (transcript.jsonl, call events).
+  Private* p = priv(src);
+  GST_PAD_STREAM_LOCK(p->srcpad);  // recursive: replay_step() already holds it
+  if (!GST_PAD_IS_FLUSHING(p->srcpad) && !p->state.eos_sent) {
+    send_stream_events(src);
+    gst_pad_push_event(p->srcpad, gstutil::make_mark_echo_event(name));
+  }
+  GST_PAD_STREAM_UNLOCK(p->srcpad);
   post(src, MEDIAFLOW_INGEST_SRC_GET_CLASS(src)->mark_message, "name", name, false);
 }
 

@@ -1,6 +1,7 @@
 #include <mediaflow/vendor/vendor_asr.hpp>
 
 #include <mediaflow/gstutil/loop_context.hpp>
+#include <mediaflow/gstutil/transcript_stream.hpp>
 
 #include <algorithm>
 #include <memory>
@@ -74,6 +75,7 @@ struct Running {
 
 struct Private {
   Settings settings;
+  GstPad* transcript_pad = nullptr;  // the always `transcript` source pad (owned by the element)
   Running* running = nullptr;  // created in start(), used from the streaming thread and the loop
 };
 
@@ -140,19 +142,33 @@ void post(MediaflowVendorAsr* self, GstStructure* s) {
   gst_element_post_message(GST_ELEMENT(self), gst_message_new_element(GST_OBJECT(self), s));
 }
 
+// A result of the transcript schema: downstream on the `transcript` pad (for the elements the
+// pipeline links to it), then to the bus (for the host). Takes `s`.
+void report(MediaflowVendorAsr* self, GstStructure* s) {
+  mediaflow::gstutil::push_transcript(GST_ELEMENT(self), priv(self)->transcript_pad, s);
+  post(self, s);
+}
+
+// EOS to the base class (which posts it once every sink is done), after ending the transcript
+// stream: the last results went out before it.
+gboolean forward_eos(MediaflowVendorAsr* self, GstEvent* eos) {
+  mediaflow::gstutil::push_transcript_eos(GST_ELEMENT(self), priv(self)->transcript_pad);
+  return GST_BASE_SINK_CLASS(mediaflow_vendor_asr_parent_class)->event(GST_BASE_SINK(self), eos);
+}
+
 // On the loop: posts what the vendor said, in call time, and tells the session what it means.
 vendor::MessageEffect handle_result(MediaflowVendorAsr* self, const vendor::AsrResult& result, double offset) {
   const char* name = info_of(self).name.c_str();
   vendor::MessageEffect effect;
   if (const auto* t = std::get_if<vendor::Transcript>(&result)) {
-    post(self, transcript_structure(name, *t, offset));
+    report(self, transcript_structure(name, *t, offset));
     effect.healthy = true;
     if (t->is_final) effect.confirms_until_s = t->start + t->duration;
   } else if (const auto* s = std::get_if<vendor::SpeechStarted>(&result)) {
-    post(self, gst_structure_new("mediaflow-speech-started", "vendor", G_TYPE_STRING, name, "timestamp",
+    report(self, gst_structure_new("mediaflow-speech-started", "vendor", G_TYPE_STRING, name, "timestamp",
                                  G_TYPE_DOUBLE, offset + s->timestamp, nullptr));
   } else if (const auto* u = std::get_if<vendor::UtteranceEnd>(&result)) {
-    post(self, gst_structure_new("mediaflow-utterance-end", "vendor", G_TYPE_STRING, name, "last-word-end",
+    report(self, gst_structure_new("mediaflow-utterance-end", "vendor", G_TYPE_STRING, name, "last-word-end",
                                  G_TYPE_DOUBLE, offset + u->last_word_end, nullptr));
   } else if (const auto* e = std::get_if<vendor::VendorError>(&result)) {
     // The vendor's own error text: no audio, no transcript. A close, if any, decides.
@@ -187,7 +203,7 @@ void session_finished(MediaflowVendorAsr* self) {
   g_mutex_unlock(&run->lock);
   if (eos) {
     GST_DEBUG_OBJECT(self, "final results in, posting the held EOS");
-    GST_BASE_SINK_CLASS(mediaflow_vendor_asr_parent_class)->event(GST_BASE_SINK(self), eos);
+    forward_eos(self, eos);
   }
 }
 
@@ -342,8 +358,8 @@ static GstFlowReturn mediaflow_vendor_asr_render(GstBaseSink* sink, GstBuffer* b
 static gboolean mediaflow_vendor_asr_event(GstBaseSink* sink, GstEvent* event) {
   auto* self = MEDIAFLOW_VENDOR_ASR(sink);
   Running* run = priv(self)->running;
-  if (GST_EVENT_TYPE(event) != GST_EVENT_EOS || !run || !run->session)
-    return GST_BASE_SINK_CLASS(mediaflow_vendor_asr_parent_class)->event(sink, event);
+  if (GST_EVENT_TYPE(event) != GST_EVENT_EOS) return GST_BASE_SINK_CLASS(mediaflow_vendor_asr_parent_class)->event(sink, event);
+  if (!run || !run->session) return forward_eos(self, event);
 
   // A streaming thread may wait; the session's own bound ends it, the extra second only
   // covers a loop that stopped turning.
@@ -366,7 +382,7 @@ static gboolean mediaflow_vendor_asr_event(GstBaseSink* sink, GstEvent* event) {
     gst_event_unref(event);
     return FALSE;
   }
-  return GST_BASE_SINK_CLASS(mediaflow_vendor_asr_parent_class)->event(sink, event);
+  return forward_eos(self, event);
 }
 
 static gboolean mediaflow_vendor_asr_unlock(GstBaseSink* sink) {
@@ -444,6 +460,7 @@ static void mediaflow_vendor_asr_finalize(GObject* object) {
 static void mediaflow_vendor_asr_init(MediaflowVendorAsr* self) {
   // The instance private area is raw memory: construct the C++ object in it ourselves.
   new (priv(self)) Private();
+  priv(self)->transcript_pad = mediaflow::gstutil::add_transcript_pad(GST_ELEMENT(self), GST_PAD_SRC);
   // Live audio pushed from a call loop: never wait for the clock.
   gst_base_sink_set_sync(GST_BASE_SINK(self), FALSE);
 }
@@ -511,6 +528,11 @@ static void mediaflow_vendor_asr_class_init(MediaflowVendorAsrClass* klass) {
                         "Reconnect when the vendor sends nothing for this many ms after audio was sent; 0: never "
                         "(default per vendor: one that is silent while nobody speaks needs 0)",
                         0, 600000, 0, rw));
+
+  // What the element hears, in-band: one JSON result per buffer (transcript_stream.hpp), for
+  // the element the pipeline file links it to (an agent's `transcript` pad). Unlinked is fine.
+  gst_element_class_add_pad_template(GST_ELEMENT_CLASS(klass),
+                                     mediaflow::gstutil::transcript_pad_template(GST_PAD_SRC));
 
   sink_class->start = GST_DEBUG_FUNCPTR(mediaflow_vendor_asr_start);
   sink_class->stop = GST_DEBUG_FUNCPTR(mediaflow_vendor_asr_stop);

@@ -15,7 +15,10 @@
 // a DISCONT), one that overlaps has its overlap trimmed (dropped when wholly in the past): time
 // never runs backwards and sample N is always at N/rate s. Pushes without a timestamp follow on.
 // Marks and DTMF are posted as element messages named by the class (mark_message,
-// dtmf_message): a mark with `name` (it belongs to the stream), DTMF with `digit` and `track`.
+// dtmf_message), for the host: a mark with `name` (it belongs to the stream), DTMF with
+// `digit` and `track`. A mark echo also goes down the src pad, in-band at that point of the
+// audio, as the serialized `mediaflow-mark-echo` event (gstutil/custom_events.hpp): that is
+// what agents read to know what the caller heard; elements never read the bus.
 #pragma once
 
 #include <mediaflow/transport/audio_format.hpp>
@@ -66,8 +69,8 @@ void ingest_push_dtmf(MediaflowIngestSrc* src, const char* digit);
 void ingest_end_of_stream(MediaflowIngestSrc* src);
 
 // The name a message carries when it is a transport's mark echo ("twilio-mark",
-// "jambonz-mark": the audio before the mark was played, or cleared); null otherwise. For
-// elements that track what the caller heard, whatever the plane.
+// "jambonz-mark": the audio before the mark was played, or cleared); null otherwise. For the
+// host (events, transcript.jsonl); elements read the `mediaflow-mark-echo` event instead.
 const char* mark_echo_name(GstMessage* message);
 
 // For subclasses' replay_step() (the pad's task holds the stream lock): the buffer is taken.

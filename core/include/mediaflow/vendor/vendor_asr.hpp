@@ -12,8 +12,10 @@
 //    as it comes (mu-law passes through to a vendor that accepts it); a format change
 //    mid-stream is an error;
 //  - the WebSocket on the call's loop (gstutil::LoopContext), never blocking render();
-//  - posting results in the transcript schema (docs/transcript-schema.md), in call time:
-//    `mediaflow-transcript`, `mediaflow-speech-started`, `mediaflow-utterance-end`, and
+//  - results in the transcript schema (docs/transcript-schema.md), in call time, pushed on the
+//    always `transcript` src pad (`text/x-mediaflow-transcript`, one JSON result per buffer,
+//    PTS = call time, EOS after the last; for the element a pipeline links to it) and posted
+//    for the host: `mediaflow-transcript`, `mediaflow-speech-started`, `mediaflow-utterance-end`, and
 //    `mediaflow-vendor-reconnect` {vendor} for each new connection after a drop (the host
 //    counts them in mediaflow_vendor_reconnects_total{vendor});
 //  - failures (key refused, vendor unreachable, a close the vendor says not to retry, no
