@@ -1,12 +1,12 @@
 // POST /twilio/voice, the twilio plugin's application webhook (plugins/twilio_src/twilio_webhook.*),
-// called as the host calls it: the request as the front end parsed it, a context with the
-// host's token minting (server::stream_token_minter) and settings.
+// called as the host calls it (support/webhook_call.hpp).
 #include "twilio_webhook.hpp"
 
 #include <mediaflow/protocol/jwt.hpp>
 #include <mediaflow/protocol/twilio_signature.hpp>
-#include <mediaflow/server/webhooks.hpp>
 #include <mediaflow/transport/webhook.hpp>
+
+#include "support/webhook_call.hpp"
 
 #include <glib.h>
 #include <gtest/gtest.h>
@@ -54,26 +54,19 @@ std::string form_encode(const FormParams& form) {
 
 mediaflow::transport::WebhookAnswer handle_voice_webhook(const WebhookConfig& c, const WebhookRequest& r,
                                                          std::int64_t now) {
-  const std::string body = form_encode(r.form);
-  std::vector<mediaflow::protocol::http::Header> headers{{"Host", std::string(r.host)}};
-  if (r.signature) headers.push_back({"X-Twilio-Signature", std::string(*r.signature)});
-  mediaflow::transport::WebhookRequest req;
-  req.method = "POST";
-  req.path = r.path;
-  req.query = r.raw_query;
-  req.host = r.host;
-  req.body = body;
-  req.headers = headers;
-  mediaflow::transport::WebhookContext ctx;
-  ctx.public_base_url = c.public_base_url;
-  ctx.media_path = c.ws_path;
-  ctx.now_unix = now;
-  ctx.mint_token = mediaflow::server::stream_token_minter(c.shared_secret, c.static_token, now);
-  ctx.setting = [&c](std::string_view name) -> std::optional<std::string> {
-    if (name == "TWILIO_AUTH_TOKEN" && !c.twilio_auth_token.empty()) return c.twilio_auth_token;
-    return std::nullopt;
-  };
-  return mediaflow::twilio_transport::answer_webhook(req, ctx);
+  mediaflow::test::WebhookCall call;
+  call.path = r.path;
+  call.query = r.raw_query;
+  call.host = r.host;
+  call.body = form_encode(r.form);
+  if (r.signature) call.headers.push_back({"X-Twilio-Signature", std::string(*r.signature)});
+  call.public_base_url = c.public_base_url;
+  call.media_path = c.ws_path;
+  call.shared_secret = c.shared_secret;
+  call.static_token = c.static_token;
+  call.settings["TWILIO_AUTH_TOKEN"] = c.twilio_auth_token;
+  call.now_unix = now;
+  return mediaflow::test::call_webhook(mediaflow::twilio_transport::answer_webhook, call);
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 // it; the shipped transports' webhooks are then checked through their loaded descriptors.
 #include "server/host_fixture.hpp"
 #include "support/http_client.hpp"
+#include "support/webhook_call.hpp"
 
 #include <mediaflow/metrics.hpp>
 #include <mediaflow/plugin_registry.hpp>
@@ -13,7 +14,6 @@
 #include <mediaflow/protocol/jwt.hpp>
 #include <mediaflow/server/config.hpp>
 #include <mediaflow/server/served_transports.hpp>
-#include <mediaflow/server/webhooks.hpp>
 #include <mediaflow/transport/webhook.hpp>
 
 #include <json-glib/json-glib.h>
@@ -148,30 +148,22 @@ TEST(TransportWebhooks, TheShippedTransportsDeclareTheirWebhooks) {
   const std::string body = R"({"call_sid":"c1"})";
   const std::int64_t now = 1765000000;
   const std::string sig = protocol::jambonz::jambonz_signature_header(body, "s3cret", now);
-  const std::vector<protocol::http::Header> headers{{"jambonz-signature", sig}};  // any case
-  transport::WebhookRequest request;
-  request.method = "POST";
-  request.path = "/jambonz/call";
-  request.host = "media.example.com";
-  request.body = body;
-  request.headers = headers;
-  std::string rate = "8000";
-  transport::WebhookContext context;
-  context.media_path = "/fork";
-  context.now_unix = now;
-  context.mint_token = server::stream_token_minter("", "static", now);
-  context.setting = [&](std::string_view name) -> std::optional<std::string> {
-    if (name == "JAMBONZ_WEBHOOK_SECRET") return std::string("s3cret");
-    if (name == "JAMBONZ_SAMPLE_RATE") return rate;
-    return std::nullopt;
-  };
-  transport::WebhookAnswer answer = jambonz->answer_webhook(request, context);
+  WebhookCall call;
+  call.path = "/jambonz/call";
+  call.host = "media.example.com";
+  call.body = body;
+  call.headers = {{"jambonz-signature", sig}};  // any case
+  call.media_path = "/fork";
+  call.static_token = "static";
+  call.settings = {{"JAMBONZ_WEBHOOK_SECRET", "s3cret"}, {"JAMBONZ_SAMPLE_RATE", "8000"}};
+  call.now_unix = now;
+  transport::WebhookAnswer answer = call_webhook(jambonz->answer_webhook, call);
   ASSERT_EQ(answer.status, 200) << answer.body;
   EXPECT_NE(answer.body.find(R"("url":"wss://media.example.com/fork/jwt/static")"), std::string::npos) << answer.body;
   EXPECT_NE(answer.body.find(R"("sampleRate":8000)"), std::string::npos) << answer.body;
   // JAMBONZ_SAMPLE_RATE that is not a number: the webhook says so instead of answering a verb.
-  rate = "16k";
-  answer = jambonz->answer_webhook(request, context);
+  call.settings["JAMBONZ_SAMPLE_RATE"] = "16k";
+  answer = call_webhook(jambonz->answer_webhook, call);
   EXPECT_EQ(answer.status, 500);
   EXPECT_EQ(answer.reason, "webhook_misconfigured");
   EXPECT_NE(answer.body.find("JAMBONZ_SAMPLE_RATE"), std::string::npos);

@@ -5,8 +5,9 @@
 
 #include <mediaflow/protocol/jambonz_signature.hpp>
 #include <mediaflow/protocol/jwt.hpp>
-#include <mediaflow/server/webhooks.hpp>
 #include <mediaflow/transport/webhook.hpp>
+
+#include "support/webhook_call.hpp"
 
 #include <gtest/gtest.h>
 #include <json-glib/json-glib.h>
@@ -38,26 +39,19 @@ struct JambonzWebhookRequest {
 };
 
 WebhookResponse handle_jambonz_call(const JambonzWebhookConfig& c, const JambonzWebhookRequest& r, std::int64_t now) {
-  std::vector<mediaflow::protocol::http::Header> headers{{"Host", std::string(r.host)}};
-  if (!r.signature.empty()) headers.push_back({"Jambonz-Signature", std::string(r.signature)});
-  mediaflow::transport::WebhookRequest req;
-  req.method = "POST";
-  req.path = "/jambonz/call";
-  req.query = r.raw_query;
-  req.host = r.host;
-  req.body = r.body;
-  req.headers = headers;
-  mediaflow::transport::WebhookContext ctx;
-  ctx.public_base_url = c.public_base_url;
-  ctx.media_path = c.fork_path;
-  ctx.now_unix = now;
-  ctx.mint_token = mediaflow::server::stream_token_minter(c.shared_secret, c.static_token, now);
-  ctx.setting = [&c](std::string_view name) -> std::optional<std::string> {
-    if (name == "JAMBONZ_WEBHOOK_SECRET" && !c.webhook_secret.empty()) return c.webhook_secret;
-    if (name == "JAMBONZ_SAMPLE_RATE") return std::to_string(c.sample_rate);
-    return std::nullopt;
-  };
-  return mediaflow::jambonz_transport::answer_webhook(req, ctx);
+  mediaflow::test::WebhookCall call;
+  call.path = "/jambonz/call";
+  call.query = r.raw_query;
+  call.host = r.host;
+  call.body = r.body;
+  if (!r.signature.empty()) call.headers.push_back({"Jambonz-Signature", std::string(r.signature)});
+  call.public_base_url = c.public_base_url;
+  call.media_path = c.fork_path;
+  call.shared_secret = c.shared_secret;
+  call.static_token = c.static_token;
+  call.settings = {{"JAMBONZ_WEBHOOK_SECRET", c.webhook_secret}, {"JAMBONZ_SAMPLE_RATE", std::to_string(c.sample_rate)}};
+  call.now_unix = now;
+  return mediaflow::test::call_webhook(mediaflow::jambonz_transport::answer_webhook, call);
 }
 
 constexpr std::int64_t kNow = 1765000000;
