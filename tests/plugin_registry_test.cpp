@@ -42,6 +42,15 @@ TEST_F(PluginRegistryTest, LoadsGoodPluginAndReportsEachBadOneOnOneLine) {
   EXPECT_NE(wrong->message().find("libmediaflow_fixture_wrong_api.so"), std::string::npos);
   EXPECT_EQ(gst_element_factory_find("fixturewrongapi"), nullptr);
 
+  // One built against API 2 (transports without webhooks) is refused the same way.
+  const auto* old = error_for(report, "old_api");
+  ASSERT_NE(old, nullptr);
+  EXPECT_NE(old->message().find("plugin API version 2, this host speaks " + std::to_string(mediaflow::kPluginApiVersion)),
+            std::string::npos)
+      << old->message();
+  EXPECT_EQ(old->message().find('\n'), std::string::npos);
+  EXPECT_EQ(gst_element_factory_find("fixtureoldapi"), nullptr);
+
   const auto* nodesc = error_for(report, "no_descriptor");
   ASSERT_NE(nodesc, nullptr);
   EXPECT_NE(nodesc->reason.find("no 'mediaflow_plugin_descriptor' descriptor"), std::string::npos);
@@ -50,7 +59,7 @@ TEST_F(PluginRegistryTest, LoadsGoodPluginAndReportsEachBadOneOnOneLine) {
   ASSERT_NE(broken, nullptr);
   EXPECT_NE(broken->reason.find("cannot load library"), std::string::npos);
   EXPECT_EQ(broken->message().find('\n'), std::string::npos);
-  EXPECT_EQ(report.errors.size(), 3u);
+  EXPECT_EQ(report.errors.size(), 4u);
 }
 
 TEST_F(PluginRegistryTest, LoadingTwiceRegistersNothingTwice) {

@@ -54,6 +54,8 @@ std::string load_one(const std::filesystem::path& file, LoadedPlugin& out) {
     if (!t || !t->name || !t->path_env || !t->default_path || t->default_path[0] != '/' || !t->ingest_factory ||
         !t->egress_factory || !t->create_codec)
       return "transport descriptor incomplete (name, path, ingest, egress or codec missing)";
+    if ((t->webhook_path == nullptr) != (t->answer_webhook == nullptr) || (t->webhook_path && t->webhook_path[0] != '/'))
+      return std::string("transport '") + t->name + "': a webhook needs both an absolute path and a handler";
     for (const auto& p : g_plugins)
       for (const auto& other : p.transports)
         if (std::string_view(other.name) == t->name)

@@ -1,8 +1,10 @@
 // The `jambonz` plugin: the jambonz / FreeSWITCH audio-fork transport (the `listen` verb's
-// WebSocket, subprotocol audio.jambonz.org) — jambonzsrc, jambonzsink and its codec.
+// WebSocket, subprotocol audio.jambonz.org) — jambonzsrc, jambonzsink, its codec and its
+// application webhook (POST /jambonz/call, answered with the listen verb).
 #include <mediaflow/plugin_api.h>
 
 #include "jambonz_codec.hpp"
+#include "jambonz_webhook.hpp"
 #include "jambonzsink.h"
 #include "jambonzsrc.h"
 
@@ -19,7 +21,8 @@ static const mediaflow::ElementDescriptor kElements[] = {
 
 static const mediaflow::TransportDescriptor kTransports[] = {
     {"jambonz", "FORK_WS_PATH", "/fork", "audio.jambonz.org", "FORK_BASIC_AUTH", "jambonzsrc", "jambonzsink",
-     mediaflow::jambonz_transport::create_codec},
+     mediaflow::jambonz_transport::create_codec, mediaflow::jambonz_transport::kWebhookPath,
+     mediaflow::jambonz_transport::answer_webhook},
 };
 
 MEDIAFLOW_TRANSPORT_PLUGIN_DEFINE(jambonz, "jambonz / FreeSWITCH audio fork in and out", plugin_init, kElements,

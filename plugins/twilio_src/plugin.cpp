@@ -1,8 +1,9 @@
 // The `twilio` plugin: the Twilio Media Streams transport — twiliosrc (ingest), twiliosink
-// (egress) and the codec of its JSON envelopes.
+// (egress), the codec of its JSON envelopes and its application webhook (POST /twilio/voice).
 #include <mediaflow/plugin_api.h>
 
 #include "twilio_codec.hpp"
+#include "twilio_webhook.hpp"
 #include "twiliosink.h"
 #include "twiliosrc.h"
 
@@ -18,7 +19,8 @@ static const mediaflow::ElementDescriptor kElements[] = {
 };
 
 static const mediaflow::TransportDescriptor kTransports[] = {
-    {"twilio", "WS_PATH", "/rtm/voice", nullptr, nullptr, "twiliosrc", "twiliosink", mediaflow::twilio_transport::create_codec},
+    {"twilio", "WS_PATH", "/rtm/voice", nullptr, nullptr, "twiliosrc", "twiliosink", mediaflow::twilio_transport::create_codec,
+     mediaflow::twilio_transport::kWebhookPath, mediaflow::twilio_transport::answer_webhook},
 };
 
 MEDIAFLOW_TRANSPORT_PLUGIN_DEFINE(twilio, "Twilio Media Streams in and out", plugin_init, kElements, kTransports)

@@ -1,20 +1,75 @@
-#include <mediaflow/server/twiml.hpp>
+// POST /twilio/voice, the twilio plugin's application webhook (plugins/twilio_src/twilio_webhook.*),
+// called as the host calls it (support/webhook_call.hpp).
+#include "twilio_webhook.hpp"
 
 #include <mediaflow/protocol/jwt.hpp>
+#include <mediaflow/protocol/twilio_signature.hpp>
+#include <mediaflow/transport/webhook.hpp>
+
+#include "support/webhook_call.hpp"
 
 #include <glib.h>
 #include <gtest/gtest.h>
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 using mediaflow::protocol::FormParams;
 using mediaflow::protocol::JwtStatus;
 using mediaflow::protocol::twilio_signature;
-using mediaflow::server::handle_voice_webhook;
-using mediaflow::server::WebhookConfig;
-using mediaflow::server::WebhookRequest;
+
+namespace {
+
+// The host's configuration of the webhook, and the request and answer, in the terms of these
+// tests: handle_voice_webhook() puts them into the transport contract as the host does.
+struct WebhookConfig {
+  std::string twilio_auth_token;  // the TWILIO_AUTH_TOKEN setting
+  std::string public_base_url;    // PUBLIC_BASE_URL
+  std::string ws_path = "/rtm/voice";  // the transport's served path
+  std::string shared_secret;      // MEDIA_SHARED_SECRET
+  std::string static_token;       // MEDIA_AUTH_TOKEN
+};
+struct WebhookRequest {
+  std::string_view path;
+  std::string_view raw_query;
+  std::string_view host;
+  FormParams form;                            // sent form-encoded as the body
+  std::optional<std::string_view> signature;  // X-Twilio-Signature
+};
+
+std::string form_encode(const FormParams& form) {
+  std::string body;
+  for (const auto& [k, v] : form) {
+    gchar* ek = g_uri_escape_string(k.c_str(), nullptr, FALSE);
+    gchar* ev = g_uri_escape_string(v.c_str(), nullptr, FALSE);
+    if (!body.empty()) body += '&';
+    body.append(ek).append("=").append(ev);
+    g_free(ek);
+    g_free(ev);
+  }
+  return body;
+}
+
+mediaflow::transport::WebhookAnswer handle_voice_webhook(const WebhookConfig& c, const WebhookRequest& r,
+                                                         std::int64_t now) {
+  mediaflow::test::WebhookCall call;
+  call.path = r.path;
+  call.query = r.raw_query;
+  call.host = r.host;
+  call.body = form_encode(r.form);
+  if (r.signature) call.headers.push_back({"X-Twilio-Signature", std::string(*r.signature)});
+  call.public_base_url = c.public_base_url;
+  call.media_path = c.ws_path;
+  call.shared_secret = c.shared_secret;
+  call.static_token = c.static_token;
+  call.settings["TWILIO_AUTH_TOKEN"] = c.twilio_auth_token;
+  call.now_unix = now;
+  return mediaflow::test::call_webhook(mediaflow::twilio_transport::answer_webhook, call);
+}
+
+}  // namespace
 
 namespace {
 
@@ -140,7 +195,7 @@ TEST(WebhookTwiml, ValidatesTwiliosPublishedExampleRequest) {
   const FormParams params{{"CallSid", "CA1234567890ABCDE"}, {"Caller", "+14158675310"},
                           {"Digits", "1234"}, {"From", "+14158675310"}, {"To", "+18005551212"}};
   const std::string url = "https://mycompany.com/myapp.php?foo=1&bar=2";
-  EXPECT_EQ(mediaflow::server::check_webhook_signature("12345", url, params,
+  EXPECT_EQ(mediaflow::twilio_transport::check_webhook_signature("12345", url, params,
                                                        std::string_view("GvWf1cFY/Q7PnoempGyD5oXAezc=")).status, 200);
   WebhookConfig c;
   c.twilio_auth_token = "12345";
@@ -154,7 +209,7 @@ TEST(WebhookTwiml, ValidatesTwiliosPublishedExampleRequest) {
 }
 
 TEST(WebhookTwiml, StaticTokenModeAndUrlDerivation) {
-  using mediaflow::server::stream_url;
+  using mediaflow::transport::stream_url;
   EXPECT_EQ(stream_url("https://a.example", "/rtm/voice", ""), "wss://a.example/rtm/voice");
   EXPECT_EQ(stream_url("http://127.0.0.1:8080/", "/rtm/voice", "t"), "ws://127.0.0.1:8080/rtm/voice/jwt/t");
   EXPECT_EQ(stream_url("https://a.example/base", "custom/ws/", "a/b c"),
@@ -173,7 +228,7 @@ TEST(WebhookTwiml, StaticTokenModeAndUrlDerivation) {
 }
 
 TEST(WebhookTwiml, ParseFormDecodes) {
-  auto form = mediaflow::server::parse_form("a=1&b=x+y%21&&c&d=%zz");
+  auto form = mediaflow::transport::parse_form("a=1&b=x+y%21&&c&d=%zz");
   ASSERT_EQ(form.size(), 4u);
   EXPECT_EQ(form[0], (std::pair<std::string, std::string>{"a", "1"}));
   EXPECT_EQ(form[1], (std::pair<std::string, std::string>{"b", "x y!"}));

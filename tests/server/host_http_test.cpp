@@ -118,7 +118,7 @@ TEST_F(HostTest, WebhookRefusesWhenNotConfiguredAndWhenUnsigned) {
 }
 
 TEST_F(HostTest, WebhookValidatesTheSignatureAndAnswersTwimlWithAStreamToken) {
-  config_.twilio_auth_token = "twilio-auth-token";
+  config_.transport_settings["TWILIO_AUTH_TOKEN"] = "twilio-auth-token";
   config_.public_base_url = "https://media.example.com";
   config_.media_shared_secret = "shared-secret-for-tests";
   ASSERT_NO_FATAL_FAILURE(start_host());

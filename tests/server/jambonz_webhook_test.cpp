@@ -1,16 +1,58 @@
 // POST /jambonz/call: signed webhooks get the listen verb that brings the call to our jambonz
 // WebSocket; anything else is refused with a reason.
+// The jambonz plugin's handler (plugins/jambonz/jambonz_webhook.*), called as the host calls it.
+#include "jambonz_webhook.hpp"
+
 #include <mediaflow/protocol/jambonz_signature.hpp>
 #include <mediaflow/protocol/jwt.hpp>
-#include <mediaflow/server/jambonz_webhook.hpp>
+#include <mediaflow/transport/webhook.hpp>
+
+#include "support/webhook_call.hpp"
 
 #include <gtest/gtest.h>
 #include <json-glib/json-glib.h>
 
+#include <optional>
+#include <string>
+#include <vector>
+
 namespace {
 
-using namespace mediaflow::server;
 namespace jz = mediaflow::protocol::jambonz;
+using WebhookResponse = mediaflow::transport::WebhookAnswer;
+
+// The host's configuration of the webhook and the request, in the terms of these tests;
+// handle_jambonz_call() puts them into the transport contract as the host does.
+struct JambonzWebhookConfig {
+  std::string webhook_secret;         // the JAMBONZ_WEBHOOK_SECRET setting
+  std::string public_base_url;        // PUBLIC_BASE_URL
+  std::string fork_path = "/fork";    // the transport's served path (FORK_WS_PATH)
+  std::uint32_t sample_rate = 16000;  // the JAMBONZ_SAMPLE_RATE setting
+  std::string shared_secret;          // MEDIA_SHARED_SECRET
+  std::string static_token;           // MEDIA_AUTH_TOKEN
+};
+struct JambonzWebhookRequest {
+  std::string_view host;
+  std::string_view raw_query;
+  std::string_view body;
+  std::string_view signature;  // Jambonz-Signature ("" when absent)
+};
+
+WebhookResponse handle_jambonz_call(const JambonzWebhookConfig& c, const JambonzWebhookRequest& r, std::int64_t now) {
+  mediaflow::test::WebhookCall call;
+  call.path = "/jambonz/call";
+  call.query = r.raw_query;
+  call.host = r.host;
+  call.body = r.body;
+  if (!r.signature.empty()) call.headers.push_back({"Jambonz-Signature", std::string(r.signature)});
+  call.public_base_url = c.public_base_url;
+  call.media_path = c.fork_path;
+  call.shared_secret = c.shared_secret;
+  call.static_token = c.static_token;
+  call.settings = {{"JAMBONZ_WEBHOOK_SECRET", c.webhook_secret}, {"JAMBONZ_SAMPLE_RATE", std::to_string(c.sample_rate)}};
+  call.now_unix = now;
+  return mediaflow::test::call_webhook(mediaflow::jambonz_transport::answer_webhook, call);
+}
 
 constexpr std::int64_t kNow = 1765000000;
 const std::string kBody = R"({"call_sid":"b6f48929-8e86-4d62-ae3b-64fb574d91f6","from":"+15083084809","direction":"inbound"})";

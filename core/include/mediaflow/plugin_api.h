@@ -26,7 +26,8 @@ namespace mediaflow {
 
 // Bump when PluginDescriptor, ElementDescriptor or TransportDescriptor change layout or meaning.
 // 2: transports (a plugin may bring a media plane: its codec, ingest and egress).
-inline constexpr unsigned kPluginApiVersion = 2;
+// 3: a transport's application webhook (webhook_path, answer_webhook).
+inline constexpr unsigned kPluginApiVersion = 3;
 
 // The Boost.DLL alias under which a plugin exports `const PluginDescriptor* ()`.
 inline constexpr const char* kPluginDescriptorSymbol = "mediaflow_plugin_descriptor";
@@ -51,12 +52,17 @@ struct ElementDescriptor {
 };
 
 namespace transport {
-class Codec;  // mediaflow/transport/codec.hpp (libmediaflow_sdk)
-}
+class Codec;            // mediaflow/transport/codec.hpp (libmediaflow_sdk)
+struct WebhookRequest;  // mediaflow/transport/webhook.hpp (libmediaflow_sdk)
+struct WebhookContext;
+struct WebhookAnswer;
+}  // namespace transport
 
 // A media plane a plugin brings (docs/plugin-authoring.md, "Transports"): the host serves its
 // WebSocket path, reads every connection's messages with a new codec, and builds the call's
 // pipeline with its ingest and egress elements where a pipeline file says "@ingest"/"@egress".
+// With a webhook, the host also serves POST webhook_path (the platform's application webhook,
+// e.g. Twilio's voice URL) by calling answer_webhook.
 struct TransportDescriptor {
   const char* name;            // "twilio", "jambonz": the `transport` of logs and metrics
   const char* path_env;        // the environment variable naming its WebSocket path
@@ -66,6 +72,11 @@ struct TransportDescriptor {
   const char* ingest_factory;  // a MediaflowIngestSrc subclass (transport/ingest_src.hpp)
   const char* egress_factory;  // a MediaflowEgressSink subclass (transport/egress_sink.hpp)
   transport::Codec* (*create_codec)();  // one per connection; the host deletes it
+  const char* webhook_path;    // the path of its application webhook ("/twilio/voice"), or nullptr
+  // Answers a POST to webhook_path: plain C++, called on the worker loop that read the request
+  // (never block; any thread). The host adds the metric and log line of a refusal.
+  transport::WebhookAnswer (*answer_webhook)(const transport::WebhookRequest& request,
+                                             const transport::WebhookContext& context);
 };
 
 struct PluginDescriptor {

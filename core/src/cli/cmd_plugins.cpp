@@ -23,9 +23,10 @@ int cmd_plugins(const Args& args) {
                 p.description.c_str());
     for (const auto& t : p.transports) {
       // A media plane: where the host serves it, and its ends for @ingest / @egress.
-      std::printf("    transport %s: WebSocket at $%s [%s]%s%s, @ingest %s, @egress %s\n", t.name, t.path_env,
+      std::printf("    transport %s: WebSocket at $%s [%s]%s%s, @ingest %s, @egress %s%s%s\n", t.name, t.path_env,
                   t.default_path, t.subprotocol ? ", subprotocol " : "", t.subprotocol ? t.subprotocol : "",
-                  t.ingest_factory, t.egress_factory);
+                  t.ingest_factory, t.egress_factory, t.webhook_path ? ", webhook POST " : "",
+                  t.webhook_path ? t.webhook_path : "");
     }
     for (const auto& e : p.elements) {
       std::printf("    %-18s %-9s %s\n", e.name.c_str(), e.role.c_str(), e.description.c_str());

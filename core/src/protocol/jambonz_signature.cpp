@@ -1,5 +1,5 @@
 #include <mediaflow/protocol/jambonz_signature.hpp>
-#include <mediaflow/protocol/twilio_signature.hpp>  // constant_time_equals
+#include <mediaflow/protocol/constant_time.hpp>
 
 #include <glib.h>
 

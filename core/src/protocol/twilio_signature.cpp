@@ -57,18 +57,6 @@ std::vector<std::string> url_variants(std::string_view url) {
 
 }  // namespace
 
-bool constant_time_equals(std::string_view a, std::string_view b) {
-  // Fold the length difference in, and always walk the longer input.
-  unsigned diff = a.size() == b.size() ? 0u : 1u;
-  const std::size_t n = std::max(a.size(), b.size());
-  for (std::size_t i = 0; i < n; ++i) {
-    unsigned char x = i < a.size() ? static_cast<unsigned char>(a[i]) : 0;
-    unsigned char y = i < b.size() ? static_cast<unsigned char>(b[i]) : 0;
-    diff |= static_cast<unsigned>(x ^ y);
-  }
-  return diff == 0;
-}
-
 std::string twilio_signature(std::string_view auth_token, std::string_view url,
                              const FormParams& params) {
   FormParams sorted = params;

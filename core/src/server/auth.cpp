@@ -1,6 +1,6 @@
 #include <mediaflow/server/auth.hpp>
 
-#include <mediaflow/protocol/twilio_signature.hpp>
+#include <mediaflow/protocol/constant_time.hpp>
 
 #include <glib.h>
 

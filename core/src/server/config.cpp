@@ -58,10 +58,7 @@ ServerConfig ServerConfig::from_env() {
   }
   env::string("INSTANCE_ID", c.instance_id);
   if (c.instance_id.empty()) c.instance_id = g_get_host_name();
-  env::string("TWILIO_AUTH_TOKEN", c.twilio_auth_token);
   env::string("PUBLIC_BASE_URL", c.public_base_url);
-  env::string("JAMBONZ_WEBHOOK_SECRET", c.jambonz_webhook_secret);
-  c.jambonz_sample_rate = static_cast<unsigned>(env::number("JAMBONZ_SAMPLE_RATE", c.jambonz_sample_rate, 64000));
   c.evidence = evidence::EvidenceConfig::from_env(c.recordings_dir);
   return c;
 }

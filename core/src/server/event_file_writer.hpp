@@ -1,7 +1,7 @@
 // Appends JSON lines to per-call files (transcript.jsonl) on one background thread, so the
 // call loops never wait on the disk. Lines for one file keep their order.
 //
-// A busy agent call produces dozens of events a second (a Twilio mark per audio chunk), so a
+// A busy agent call produces dozens of events a second (a mark echo per audio chunk), so a
 // call's file stays open until close() and each wake-up writes everything queued for a file
 // with one write(): one open per call instead of an open/append/close per line.
 #pragma once

@@ -1,14 +1,14 @@
 #include "server/http_routes.hpp"
 
-#include <mediaflow/server/jambonz_webhook.hpp>
 #include <mediaflow/server/served_transports.hpp>
+#include <mediaflow/server/webhooks.hpp>
+#include <mediaflow/transport/webhook.hpp>
 
 #include <mediaflow/evidence/evidence_service.hpp>
 #include <mediaflow/log.hpp>
 #include <mediaflow/metrics.hpp>
 #include <mediaflow/server/auth.hpp>
 #include <mediaflow/server/host.hpp>
-#include <mediaflow/server/twiml.hpp>
 
 #include <json-glib/json-glib.h>
 
@@ -81,6 +81,14 @@ http::Response status_body(Host& host, bool health) {
     json_builder_add_string_value(b, t.path.c_str());
   }
   json_builder_end_object(b);
+  json_builder_set_member_name(b, "webhooks");  // every transport's application webhook
+  json_builder_begin_object(b);
+  for (const auto& t : host.transports()) {
+    if (t.descriptor.webhook_path == nullptr) continue;
+    json_builder_set_member_name(b, t.descriptor.name);
+    json_builder_add_string_value(b, t.descriptor.webhook_path);
+  }
+  json_builder_end_object(b);
   json_builder_set_member_name(b, "time");
   json_builder_add_string_value(b, iso8601_now().c_str());
   if (health) {
@@ -94,53 +102,46 @@ http::Response status_body(Host& host, bool health) {
   return respond_json(health && !ok ? 503 : 200, b);
 }
 
-http::Response twilio_voice(Host& host, const http::Request& request) {
-  if (request.method != "POST") return respond(405, "text/plain", "POST only\n");
-  const auto& cfg = host.config();
-  WebhookConfig wc;
-  wc.twilio_auth_token = cfg.twilio_auth_token;
-  wc.public_base_url = cfg.public_base_url;
-  wc.ws_path = cfg.ws_path;
-  wc.shared_secret = cfg.media_shared_secret;
-  wc.static_token = cfg.media_auth_token;
-
-  WebhookRequest req;
-  req.path = request.path;
-  req.raw_query = request.query;
-  req.host = request.header("Host").value_or("");
-  req.form = parse_form(request.body);
-  if (auto sig = request.header("X-Twilio-Signature")) req.signature = *sig;
-  WebhookResponse res = handle_voice_webhook(wc, req);
-  if (res.status != 200) {
-    metrics().auth_failures(res.reason).inc();
-    log::warn("webhook_refused", {{"status", res.status}, {"reason", res.reason}});
-  }
-  return respond(res.status, res.content_type.empty() ? "text/plain" : res.content_type, std::move(res.body));
-}
-
 http::Response not_found() { return http::json_error(404, "not found"); }
 
-http::Response jambonz_call(Host& host, const ServedTransport& fork, const http::Request& request) {
+// POST to a transport's webhook_path: its answer_webhook, given what only the host knows.
+http::Response transport_webhook(Host& host, const ServedTransport& transport, const http::Request& request) {
   if (request.method != "POST") return respond(405, "text/plain", "POST only\n");
   const auto& cfg = host.config();
-  JambonzWebhookConfig jc;
-  jc.webhook_secret = cfg.jambonz_webhook_secret;
-  jc.public_base_url = cfg.public_base_url;
-  jc.fork_path = fork.path;
-  jc.sample_rate = cfg.jambonz_sample_rate;
-  jc.shared_secret = cfg.media_shared_secret;
-  jc.static_token = cfg.media_auth_token;
-  JambonzWebhookRequest req;
+  transport::WebhookRequest req;
+  req.method = request.method;
+  req.path = request.path;
+  req.query = request.query;
   req.host = request.header("Host").value_or("");
-  req.raw_query = request.query;
   req.body = request.body;
-  req.signature = request.header("Jambonz-Signature").value_or("");
-  WebhookResponse res = handle_jambonz_call(jc, req, static_cast<std::int64_t>(g_get_real_time() / G_USEC_PER_SEC));
-  if (res.status != 200) {
-    metrics().auth_failures(res.reason).inc();
-    log::warn("webhook_refused", {{"status", res.status}, {"reason", res.reason}, {"transport", "jambonz"}});
+  req.headers = request.headers;
+  const auto now_unix = static_cast<std::int64_t>(g_get_real_time() / G_USEC_PER_SEC);
+  transport::WebhookContext context;
+  context.public_base_url = cfg.public_base_url;
+  context.media_path = transport.path;
+  context.default_pipeline = cfg.default_pipeline;
+  context.now_unix = now_unix;
+  context.mint_token = stream_token_minter(cfg.media_shared_secret, cfg.media_auth_token, now_unix);
+  context.setting = [&cfg](std::string_view name) { return host_setting(cfg, name); };
+  transport::WebhookAnswer answer = transport.descriptor.answer_webhook(req, context);
+  if (answer.status < 200 || answer.status > 599) {  // 1xx would be read as an upgrade
+    answer = {};
+    answer.reason = "bad_webhook_answer";
   }
-  return respond(res.status, res.content_type.empty() ? "text/plain" : res.content_type, std::move(res.body));
+  if (answer.status >= 400) {
+    if (answer.reason.empty()) answer.reason = "webhook_refused";
+    metrics().auth_failures(answer.reason).inc();
+    log::warn("webhook_refused",
+              {{"status", answer.status}, {"reason", answer.reason}, {"transport", transport.descriptor.name}});
+  }
+  http::Response r = respond(static_cast<unsigned>(answer.status),
+                             answer.content_type.empty() ? "text/plain" : answer.content_type, std::move(answer.body));
+  for (auto& [name, value] : answer.headers) {
+    const bool clean = !name.empty() && name.find_first_of(":\r\n") == std::string::npos &&
+                       value.find_first_of("\r\n") == std::string::npos;
+    if (clean) r.headers.push_back({std::move(name), std::move(value)});  // never a split answer
+  }
+  return r;
 }
 
 }  // namespace
@@ -155,11 +156,8 @@ http::Response handle_http_request(Host& host, const http::Request& request) {
   if (path == "/") return status_body(host, false);
   if (path == "/health") return status_body(host, true);
   if (path == "/metrics") return respond(200, kPrometheusContentType, metrics().render_prometheus());
-  if (path == "/twilio/voice") return twilio_voice(host, request);
-  if (path == "/jambonz/call") {
-    for (const auto& t : host.transports())
-      if (std::string_view(t.descriptor.name) == "jambonz") return jambonz_call(host, t, request);
-  }
+  for (const auto& t : host.transports())
+    if (t.descriptor.webhook_path != nullptr && path == t.descriptor.webhook_path) return transport_webhook(host, t, request);
   return not_found();
 }
 

@@ -1,6 +1,7 @@
-// Plain HTTP routes (/, /health, /metrics, /twilio/voice) and the check that runs before a
-// media WebSocket upgrade (path shape + auth → 401/404 before the upgrade). Request in,
-// response out: the front end (http_connection.cpp) does the I/O.
+// Plain HTTP routes (/, /health, /metrics, and every served transport's application webhook:
+// POST TransportDescriptor::webhook_path, answered by its answer_webhook) and the check that
+// runs before a media WebSocket upgrade (path shape + auth → 401/404 before the upgrade).
+// Request in, response out: the front end (http_connection.cpp) does the I/O.
 #pragma once
 
 #include <mediaflow/protocol/http_request.hpp>

@@ -8,6 +8,39 @@
 #include <cstring>
 
 namespace mediaflow::server {
+namespace {
+
+// Every webhook path is the host's own plain path: absolute, not one of the host's routes, not
+// another transport's webhook, and not on a media path (those are answered as WebSockets).
+bool check_webhooks(const std::vector<ServedTransport>& served, std::string* error) {
+  for (const auto& t : served) {
+    const char* hook = t.descriptor.webhook_path;
+    if (hook == nullptr) continue;
+    const std::string_view path(hook);
+    const std::string what = std::string("transport '") + t.descriptor.name + "': webhook path '" + hook + "'";
+    if (t.descriptor.answer_webhook == nullptr) {
+      *error = what + " has no handler";
+      return false;
+    }
+    if (path.size() < 2 || path[0] != '/' || path == "/health" || path == "/metrics") {
+      *error = what + " is not a path of its own";
+      return false;
+    }
+    for (const auto& other : served) {
+      if (is_websocket_route(other.path, path)) {
+        *error = what + " lies on the media path of '" + other.descriptor.name + "' (set " + other.descriptor.path_env + ")";
+        return false;
+      }
+      if (&other != &t && other.descriptor.webhook_path != nullptr && path == other.descriptor.webhook_path) {
+        *error = what + " is also the webhook of '" + other.descriptor.name + "'";
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+}  // namespace
 
 std::vector<ServedTransport> serve_transports(const std::vector<TransportDescriptor>& loaded,
                                               const ServerConfig& config, std::string* error) {
@@ -37,6 +70,7 @@ std::vector<ServedTransport> serve_transports(const std::vector<TransportDescrip
     out.push_back({t, path, basic});
   }
   if (out.empty()) *error = "no transport plugin loaded (PLUGIN_DIR): nothing would answer a call";
+  if (!check_webhooks(out, error)) return {};
   return out;
 }
 

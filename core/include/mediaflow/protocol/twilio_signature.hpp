@@ -7,6 +7,8 @@
 // signed depends on how the webhook URL was configured.
 #pragma once
 
+#include <mediaflow/protocol/constant_time.hpp>  // the comparison the check uses
+
 #include <string>
 #include <string_view>
 #include <utility>
@@ -24,8 +26,5 @@ std::string twilio_signature(std::string_view auth_token, std::string_view url,
 // Comparison is constant-time. An empty auth token or signature never validates.
 bool twilio_signature_valid(std::string_view auth_token, std::string_view signature,
                             std::string_view url, const FormParams& params);
-
-// Constant-time equality (time depends on the lengths only, not on where bytes differ).
-bool constant_time_equals(std::string_view a, std::string_view b);
 
 }  // namespace mediaflow::protocol

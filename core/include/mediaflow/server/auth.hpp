@@ -8,8 +8,8 @@
 //   MEDIA_AUTH_TOKEN only     -> token must equal it (constant-time)
 //   MEDIA_SHARED_SECRET only  -> token must be a valid HS256 JWT (protocol/jwt.hpp)
 //   both                      -> either one suffices
-// A transport may also take HTTP Basic credentials (jambonz's `wsAuth`: FORK_BASIC_AUTH=
-// user:password): a matching `Authorization: Basic` header is then enough, and without any
+// A transport may also take HTTP Basic credentials (its TransportDescriptor::basic_auth_env
+// names a variable of user:password): a matching `Authorization: Basic` header is then enough, and without any
 // token mode it is required.
 // See docs/security.md.
 #pragma once

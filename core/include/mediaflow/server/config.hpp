@@ -5,6 +5,8 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <map>
 #include <string>
 
 namespace mediaflow::server {
@@ -54,10 +56,10 @@ struct ServerConfig {
   bool refuse_on_redis_error = false;        // CONCURRENCY_ON_REDIS_ERROR=refuse (default allow)
   unsigned redis_timeout_ms = 50;            // REDIS_TIMEOUT_MS: the longest a call's start waits on Redis
   std::string instance_id;                   // INSTANCE_ID; default the host name
-  std::string twilio_auth_token;             // TWILIO_AUTH_TOKEN
-  std::string public_base_url;               // PUBLIC_BASE_URL
-  std::string jambonz_webhook_secret;        // JAMBONZ_WEBHOOK_SECRET (POST /jambonz/call)
-  unsigned jambonz_sample_rate = 16000;      // JAMBONZ_SAMPLE_RATE: the listen verb's, both ways
+  std::string public_base_url;               // PUBLIC_BASE_URL: the origin transports' webhooks answer with
+  // Settings transports' webhooks read by name (their secrets, e.g.), consulted before the
+  // environment: in-process hosts (tests) set them here instead of calling setenv.
+  std::map<std::string, std::string, std::less<>> transport_settings;
   evidence::EvidenceConfig evidence;         // uploads, webhooks, spool (docs/evidence.md)
 
   // Reads the environment; throws std::invalid_argument naming the variable on a bad value.

@@ -1,5 +1,5 @@
 // The production host: N worker loops (one per core) sharing one port with SO_REUSEPORT,
-// each serving HTTP and the Twilio Media Streams WebSocket; calls stay on the worker that
+// each serving HTTP and every transport's media WebSocket; calls stay on the worker that
 // accepted them. Drain and reload are driven from the main thread (see cmd_serve.cpp).
 #pragma once
 

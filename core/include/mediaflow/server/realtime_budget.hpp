@@ -1,4 +1,4 @@
-// Bounds how far a caller's audio may run ahead of real time. A Twilio track carries 20 ms of
+// Bounds how far a caller's audio may run ahead of real time. A telephony track carries 20 ms of
 // audio every 20 ms; a caller sending faster (50× real time was seen in a soak: 30 s of wall
 // time became a 600 s recording and 20× the recognition work) only gets its frames processed
 // while the audio received stays within the wall time since its first frame plus an allowance
