@@ -4,10 +4,12 @@
  *
  * The jambonz transport's egress (MediaflowEgressSink, mediaflow/transport/egress_sink.hpp):
  * `audio/x-raw, format=S16LE, channels=1` at the call's rate leaves as binary frames of 20 ms
- * (jambonz's `bidirectionalAudio.streaming`); a `mediaflow-mark` event becomes
- * `{"type":"mark","data":{"name":…}}` after the audio before it, and `mediaflow-interruption`
+ * (jambonz's `bidirectionalAudio.streaming`), sent as soon as they are complete; a
+ * `mediaflow-mark` event becomes `{"type":"mark","data":{"name":…}}` on a frame boundary (held
+ * inside a partial frame until that frame is complete; the last partial frame of a response
+ * leaves after `partial-flush-ms` without audio, or at EOS), and `mediaflow-interruption`
  * drops what is not sent and becomes `{"type":"killAudio"}` (jambonz then reports every
- * pending mark as `cleared`). Without a host, messages are only logged at DEBUG.
+ * pending mark as `cleared`), followed by the marks that were held. Without a host, messages are only logged at DEBUG.
  */
 #include "jambonzsink.h"
 

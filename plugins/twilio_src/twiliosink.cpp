@@ -3,8 +3,10 @@
  * @title: twiliosink
  *
  * Turns `audio/x-mulaw, rate=8000, channels=1` into the messages a bidirectional Twilio
- * Media Stream expects from us: `media` messages of 20 ms (160 bytes) each — a shorter last
- * one at EOS — carrying `stream-sid`, plus `mark` and `clear`.
+ * Media Stream expects from us: `media` messages of 20 ms (160 bytes) each, sent as soon as
+ * they are complete (Twilio buffers; no real-time pacing) — a shorter last one of a response
+ * after `partial-flush-ms` without audio, or at EOS — carrying `stream-sid`, plus `mark` and
+ * `clear`.
  *
  * A transport egress (MediaflowEgressSink, mediaflow/transport/egress_sink.hpp): in the host
  * every message goes straight to the call's WebSocket. Without a host (gst-launch, `mediaflow
@@ -14,9 +16,12 @@
  *
  * Custom events (build them with mediaflow/gstutil/custom_events.hpp):
  * - `mediaflow-interruption` (out-of-band downstream, field `event-id` guint64): the caller
- *   barged in — the partial chunk not yet sent is dropped and `clear` is sent at once.
- * - `mediaflow-mark` (serialized downstream, field `name` string): the audio before it is
- *   sent (including a partial chunk), then a `mark` with that name.
+ *   barged in — the partial chunk not yet sent is dropped and `clear` is sent at once,
+ *   followed by the marks that were waiting in that chunk (Twilio echoes them at once).
+ * - `mediaflow-mark` (serialized downstream, field `name` string): a `mark` with that name on
+ *   a frame boundary — at once when no partial chunk is pending, else right after the frame
+ *   the audio following it completes (or the flush after `partial-flush-ms` / at EOS).
+ *   `partial-flush-ms=0`: the partial chunk is sent before the mark instead.
  *
  * Defaults `sync=false` and `async=false`: in live pipelines the push runs on the call's loop
  * thread, which must never wait for the clock or for preroll.

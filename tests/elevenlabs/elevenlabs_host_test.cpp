@@ -188,7 +188,8 @@ TEST_F(ElevenLabsHost, AgentEndingTheConversationHangsUpNormallyAfterItsLastAudi
 // 440 Hz tone; the fake must receive it in the agent's input format (content checked). The
 // agent answers with a 1 kHz tone in its output format; the caller must get mu-law 8 kHz in
 // 160-byte frames (the last of a response may be shorter) carrying that tone, the mark after the
-// last frame; then a response in uneven (odd-length) chunks, reassembled (byte for byte when
+// last frame; then a response in uneven (odd-length) chunks with a mark after each: still in
+// 160-byte frames but the last, the marks on frame boundaries, reassembled (byte for byte when
 // the agent speaks ulaw_8000).
 class ElevenLabsHostFormats : public ElevenLabsHost, public ::testing::WithParamInterface<const char*> {};
 
@@ -250,15 +251,19 @@ TEST_P(ElevenLabsHostFormats, AgentInAnyFormatWorksOnTheShippedPipeline) {
   }
 
   // A second response in uneven chunks (odd lengths split PCM samples across messages), one
-  // audio event each: reassembled, and each mark after its audio.
+  // audio event each, each followed by the element's mark: it still reaches the caller in
+  // 160-byte frames except the response's very last one (issue #17 item 3), reassembled, each
+  // mark right after the frame holding its position, the final mark after the last frame.
   const std::size_t marks_before = received_.size();
   const auto second = encode_tone(agent, 1000, 300);
   const std::size_t sizes[] = {333, 1001, 7, 160, 2999};
   std::size_t pos = 0, events = 0;
+  std::vector<std::size_t> ends;  // where each event's audio ends, in the agent's bytes
   for (std::size_t k = 0; pos < second.size(); ++k, ++events) {
     const std::size_t n = std::min(sizes[k % std::size(sizes)], second.size() - pos);
     fake_.send_audio(0, std::vector<uint8_t>(second.begin() + std::ptrdiff_t(pos), second.begin() + std::ptrdiff_t(pos + n)), 2);
     pos += n;
+    ends.push_back(pos);
   }
   ASSERT_TRUE(read_until(ws, [&](auto& rs) {
     std::size_t marks = 0;
@@ -266,6 +271,27 @@ TEST_P(ElevenLabsHostFormats, AgentInAnyFormatWorksOnTheShippedPipeline) {
     return marks == events;
   })) << format;
   EXPECT_EQ(received_.back().event, "mark");
+  std::vector<std::size_t> frames;  // indexes of this response's media messages
+  for (std::size_t i = marks_before; i < received_.size(); ++i)
+    if (received_[i].event == "media") frames.push_back(i);
+  ASSERT_FALSE(frames.empty()) << format;
+  for (std::size_t k = 0; k + 1 < frames.size(); ++k)
+    EXPECT_EQ(received_[frames[k]].payload.size(), 160u) << format << ": frame " << k << " of " << frames.size();
+  EXPECT_GT(received_[frames.back()].payload.size(), 0u) << format;
+  EXPECT_LE(received_[frames.back()].payload.size(), 160u) << format;
+  EXPECT_LT(frames.back(), received_.size() - 1) << format << ": the final mark after the last frame";
+  if (agent.mulaw) {
+    // The caller's bytes are the agent's: mark k follows exactly the frames up to the one
+    // holding the end of event k.
+    std::size_t sent = 0, k = 0;
+    for (std::size_t i = marks_before; i < received_.size(); ++i) {
+      if (received_[i].event == "media") sent += received_[i].payload.size();
+      if (received_[i].event != "mark") continue;
+      ASSERT_LT(k, ends.size());
+      EXPECT_EQ(sent, std::min((ends[k] + 159) / 160 * 160, second.size())) << format << ": mark " << k;
+      ++k;
+    }
+  }
   const auto assembled = media_after(received_, marks_before);
   if (agent.mulaw) {
     EXPECT_EQ(assembled, second);

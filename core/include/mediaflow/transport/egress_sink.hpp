@@ -1,12 +1,25 @@
 // MediaflowEgressSink: the base class of a transport's egress element (twiliosink, jambonzsink).
 // It takes audio in the call's format and hands the transport's wire messages to the host:
 // - audio leaves in 20 ms frames (160 bytes of 8 kHz mu-law), as fast as it arrives (the far
-//   end buffers; nothing here paces in real time); the last partial frame is flushed at a mark
-//   and at EOS;
+//   end buffers; nothing here paces in real time): a frame leaves as soon as it is complete,
+//   however the upstream chunks were cut, byte-exact;
 // - the serialized downstream event `mediaflow-mark` (gstutil/custom_events.hpp) becomes the
-//   transport's mark after the last frame before it, so a mark lands on a frame boundary;
+//   transport's mark on a frame boundary: with nothing pending, at once; inside a partial frame
+//   it is held and sent right after the frame that contains its position, once the audio after
+//   it completes that frame (several held marks keep their order). Whoever counts what the
+//   caller heard from mark echoes is then late by less than one frame (20 ms) of audio;
+// - the last partial frame of a response (and the marks held in it) leaves when no audio has
+//   come for `partial-flush-ms` (default 100; measured from the last audio, on a timer on the
+//   context the streaming runs on: the host's call loop, else a private thread), and at EOS.
+//   `partial-flush-ms=0`: no timer, a mark flushes the partial frame before it (short frames
+//   wherever a producer puts marks). A producer that delivers in real time with gaps longer
+//   than the quiet time gets a short frame per gap;
 // - the out-of-band event `mediaflow-interruption` drops what is not yet sent (whole frames)
-//   and becomes the transport's clear.
+//   and becomes the transport's clear; marks held in the dropped partial frame follow the
+//   clear, so the far end echoes them at once and the agent's heard accounting completes.
+// Render, events and the timer are serialised by one lock held through delivery: a Sender or
+// deliver_offline is called from one thread at a time, in order, and must not call back into
+// the element.
 // A subclass encodes: encode_audio(), encode_mark(), encode_clear() append wire messages to an
 // Outbox. The host installs a Sender (egress_set_sender) and names the call (set_call);
 // without a sender (gst-launch, `mediaflow run`) messages go to the subclass's deliver_offline.
@@ -52,7 +65,8 @@ class Outbox {
   std::size_t count_ = 0;
 };
 
-// The host's end: called on a streaming thread (or the call's loop); must not block.
+// The host's end: called on the call's loop (streaming, the flush timer) or an agent's thread
+// (an interruption), one call at a time; must not block nor call back into the element.
 class Sender {
  public:
   virtual ~Sender() = default;
