@@ -30,27 +30,32 @@ class OfflineHost : public HostTest {
     setenv("RECORDINGS_DIR", recordings_.path.c_str(), 1);
     config_.recordings_dir = recordings_.path;
   }
+  // One call on `pipeline` ("" = the default) in which the caller says "yes" at 3 s of 7 s of
+  // audio, sent at 4x real time: fast, yet the caller's audio keeps flowing while the agent
+  // answers. Returns the agent's audio; the host is stopped after it (flushing the event writer).
+  void call_saying_yes(const std::string& pipeline, std::vector<std::uint8_t>* agent_audio) {
+    RawWebSocket ws;
+    ASSERT_EQ(ws.connect(port(), "/rtm/voice"), 101);
+    ASSERT_TRUE(ws.send_text(HostTest::start_message(pipeline)));
+    const auto caller = to_mulaw_8k(speech_at({{3.0, "yes"}}, 7.0));
+    const auto t0 = std::chrono::steady_clock::now();
+    for (std::size_t i = 0; i * 160 < caller.size(); ++i) {
+      std::vector<std::uint8_t> frame(caller.begin() + long(i * 160), caller.begin() + long(i * 160 + 160));
+      ASSERT_TRUE(ws.send_text(tw::encode_inbound_media(i + 2, "MZ00000000000000000000000000000001", "inbound",
+                                                        i + 1, i * 20, frame)));
+      std::this_thread::sleep_until(t0 + std::chrono::milliseconds(5 * (i + 1)));
+    }
+    ASSERT_TRUE(ws.send_text(tw::encode_stop(400, "MZ00000000000000000000000000000001", "AC", "CA")));
+    EXPECT_EQ(read_until_close(ws, agent_audio), 1000);
+    host_->stop();
+  }
   TempDir recordings_;
 };
 
 TEST_F(OfflineHost, DefaultPipelineHearsYesAndAnswers) {
   start_host();
-  RawWebSocket ws;
-  ASSERT_EQ(ws.connect(port(), "/rtm/voice"), 101);
-  ASSERT_TRUE(ws.send_text(HostTest::start_message("")));  // no pipeline named: the default
-  const auto caller = to_mulaw_8k(speech_at({{3.0, "yes"}}, 7.0));
-  // 4x real time: fast, yet the caller's audio keeps flowing while the agent answers.
-  const auto t0 = std::chrono::steady_clock::now();
-  for (std::size_t i = 0; i * 160 < caller.size(); ++i) {
-    std::vector<std::uint8_t> frame(caller.begin() + long(i * 160), caller.begin() + long(i * 160 + 160));
-    ASSERT_TRUE(ws.send_text(tw::encode_inbound_media(i + 2, "MZ00000000000000000000000000000001", "inbound", i + 1,
-                                                      i * 20, frame)));
-    std::this_thread::sleep_until(t0 + std::chrono::milliseconds(5 * (i + 1)));
-  }
-  ASSERT_TRUE(ws.send_text(tw::encode_stop(400, "MZ00000000000000000000000000000001", "AC", "CA")));
   std::vector<std::uint8_t> agent_audio;
-  EXPECT_EQ(read_until_close(ws, &agent_audio), 1000);
-  host_->stop();  // flushes the event writer
+  ASSERT_NO_FATAL_FAILURE(call_saying_yes("", &agent_audio));  // no pipeline named: the default
 
   // The greeting (~2 s, before the caller speaks at 3 s) and the answer (~1 s) came back.
   EXPECT_GT(agent_audio.size(), std::size_t(8000 * 2.5));
@@ -85,21 +90,8 @@ TEST_F(OfflineHost, WithoutTheTranscriptLinkTheAgentDoesNotAnswer) {
   }
   config_.pipelines_dir = pipelines.path;
   start_host();
-  RawWebSocket ws;
-  ASSERT_EQ(ws.connect(port(), "/rtm/voice"), 101);
-  ASSERT_TRUE(ws.send_text(HostTest::start_message("unlinked")));
-  const auto caller = to_mulaw_8k(speech_at({{3.0, "yes"}}, 7.0));
-  const auto t0 = std::chrono::steady_clock::now();
-  for (std::size_t i = 0; i * 160 < caller.size(); ++i) {
-    std::vector<std::uint8_t> frame(caller.begin() + long(i * 160), caller.begin() + long(i * 160 + 160));
-    ASSERT_TRUE(ws.send_text(tw::encode_inbound_media(i + 2, "MZ00000000000000000000000000000001", "inbound", i + 1,
-                                                      i * 20, frame)));
-    std::this_thread::sleep_until(t0 + std::chrono::milliseconds(5 * (i + 1)));
-  }
-  ASSERT_TRUE(ws.send_text(tw::encode_stop(400, "MZ00000000000000000000000000000001", "AC", "CA")));
   std::vector<std::uint8_t> agent_audio;
-  EXPECT_EQ(read_until_close(ws, &agent_audio), 1000);
-  host_->stop();
+  ASSERT_NO_FATAL_FAILURE(call_saying_yes("unlinked", &agent_audio));
 
   auto transcripts = files_ending(recordings_.path, "transcript.jsonl");
   ASSERT_EQ(transcripts.size(), 1u);
