@@ -40,6 +40,14 @@ void on_post_message_pre(GstTracer*, guint64, GstElement*, GstMessage* message) 
   __tsan_release(message);
 }
 
+// The last unref of a GstMiniObject frees it on whichever thread drops it; the order between
+// another thread's reads and that free is the refcount's atomic decrement inside libgstreamer.
+// Unrefs from our code release the object first (gst_mini_object_unref below); the free is
+// preceded by this acquire (GStreamer calls the hook on the freeing thread before ->free()).
+void on_mini_object_destroyed(GstTracer*, guint64, GstMiniObject* object) {
+  __tsan_acquire(object);
+}
+
 GType tsan_bus_tracer_get_type() {
   static GType type = g_type_register_static_simple(
       GST_TYPE_TRACER, "MediaflowTsanBusTracer", sizeof(TsanBusTracerClass), nullptr,
@@ -55,6 +63,8 @@ void register_tracer() {
     gst_object_ref_sink(tracer);
     gst_tracing_register_hook(tracer, "element-post-message-pre",
                               G_CALLBACK(&on_post_message_pre));
+    gst_tracing_register_hook(tracer, "mini-object-destroyed",
+                              G_CALLBACK(&on_mini_object_destroyed));
   });
 }
 
@@ -98,6 +108,13 @@ gboolean gst_init_check(int* argc, char** argv[], GError** error) {
   const gboolean ok = init_check(argc, argv, error);
   if (ok) register_tracer();
   return ok;
+}
+
+void gst_mini_object_unref(GstMiniObject* object) {
+  static const auto unref = gst<void (*)(GstMiniObject*)>("gst_mini_object_unref");
+  __tsan_release(object);
+  __tsan_acquire(object);  // in case this unref is the last: what the others released
+  unref(object);
 }
 
 gboolean gst_bus_post(GstBus* bus, GstMessage* message) {
