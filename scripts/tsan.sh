@@ -9,12 +9,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 threaded='^(Log|Metrics|SphinxPoolQueue|OfflineAsr|EspeakSynthesisPool|EspeakSynthesisPoolUnit|OfflineAgentSpeech|OfflineAgent|RecorderPipelineTest|RecorderFaults|EpollDispatcher|WebSocketClient|DeepgramAsrTest|ElevenLabsAgent|TwilioLive|HostTest|HostLifecycle)\.'
+# These two run the recorder in a gst-launch-1.0 child, which is not TSan-built and cannot load
+# the TSan-built plugins (libtsan cannot be dlopen'ed: "cannot allocate memory in static TLS
+# block"); the writer pool they reach is exercised in-process by RecorderPipelineTest.
+not_here='^RecorderFaults\.(FullDiskViaFileSizeLimit|SigkillMidRecording)'
 scripts/install-deps.sh
 scripts/build.sh tsan
 reports=build-tsan/tsan-reports
 rm -rf "$reports" && mkdir -p "$reports"
 rc=0
-ctest --preset tsan -j "$(nproc)" -R "$threaded" "$@" || rc=$?
+ctest --preset tsan -j "$(nproc)" -R "$threaded" -E "$not_here" "$@" || rc=$?
 if compgen -G "$reports/report*" > /dev/null; then
   cat "$reports"/report*
   echo "tsan: $(grep -l 'WARNING: ThreadSanitizer' "$reports"/report* | wc -l) process(es) reported (above; files in $reports)" >&2

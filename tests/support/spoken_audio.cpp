@@ -33,6 +33,9 @@ bool run(const std::vector<std::string>& args) {
 }
 
 std::vector<std::uint8_t> synthesize(const std::string& text) {
+  // GLib initialises its temp dir once, behind atomics ThreadSanitizer cannot see (tests speak
+  // from several threads); a C++ static makes the first call's order visible to the others.
+  [[maybe_unused]] static const gchar* const tmp_dir = g_get_tmp_dir();
   gchar* dir = g_dir_make_tmp("mediaflow-speech-XXXXXX", nullptr);
   if (!dir) return {};
   const std::string wav = std::string(dir) + "/speech.wav", raw = std::string(dir) + "/speech.raw";
