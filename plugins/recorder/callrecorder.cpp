@@ -6,6 +6,15 @@
  * agent), or with `layout=per-track` two mono WAVs `{recording_id}.caller.wav` and
  * `{recording_id}.agent.wav` — plus the manifest `{recording_id}.json` beside them.
  *
+ * Rate: by default (`rate=0`) the recording has the rate of the audio it gets, S16LE mono at
+ * 8000–64000 Hz: the first caps on either pad fix it (the writer is created then, so the WAV
+ * header, the live `.wav.part` header and the manifest's `sample_rate` carry it), and from then
+ * on both pads answer caps queries with that rate only, so upstream converters resample the
+ * other track to it (caps at another rate are refused: not-negotiated). A Twilio call recorded
+ * after `mulawdec` is 8 kHz, a jambonz call at 16 kHz is 16 kHz, with no resampler. A pad that
+ * never got caps (no audio at all) leaves an empty recording at 8000 Hz. `rate=8000`..`64000`
+ * fixes the rate instead, as before: both pads accept only that rate (upstream converts).
+ *
  * Each buffer is written at the sample position its running time gives (running time 0 =
  * offset 0 of the file); whatever a track did not send is silence. So a silent or unlinked
  * agent pad never holds the caller back and offsets in the file are offsets in the call.
@@ -69,7 +78,13 @@ namespace rec = mediaflow::recorder;
 
 namespace {
 
-constexpr guint kDefaultRate = 16000;
+// 0: record at the rate the caps bring (the first caps on either pad decide, the other pad
+// answers that rate to caps queries); 8000–64000: that rate, upstream converts.
+constexpr guint kDefaultRate = 0;
+constexpr guint kMinRate = 8000;
+constexpr guint kMaxRate = 64000;
+// With rate=0, a recording whose pads never got caps (no audio at all) is written at this rate.
+constexpr guint kNoCapsRate = 8000;
 constexpr rec::Layout kDefaultLayout = rec::Layout::kStereo;
 constexpr const char* kDefaultRoot = "./recordings";
 
@@ -86,7 +101,7 @@ enum {
   PROP_LAYOUT,
 };
 
-#define RECORDER_CAPS "audio/x-raw, format=S16LE, channels=1, layout=interleaved, rate={ 8000, 16000 }"
+#define RECORDER_CAPS "audio/x-raw, format=S16LE, channels=1, layout=interleaved, rate=[ 8000, 64000 ]"
 
 GstStaticPadTemplate caller_template =
     GST_STATIC_PAD_TEMPLATE("caller", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS(RECORDER_CAPS));
@@ -110,10 +125,12 @@ struct _GstCallRecorder {
   guint rate;
   gint layout;
 
-  // State while PAUSED/PLAYING. `writer` is created before the pads activate and destroyed
-  // after they deactivate, so chain functions may use it without a lock.
+  // State while PAUSED/PLAYING. `writer` is created before the pads activate (fixed rate) or
+  // at the first caps (rate=0, under writer_lock, published atomically), and destroyed after
+  // the pads deactivate, so chain functions may use it without a lock.
   rec::RecordingWriter* writer;
-  guint active_rate;
+  GMutex writer_lock;
+  guint active_rate;  // under GST_OBJECT_LOCK; 0 until the writer exists
   GstSegment segments[2];  // each touched only by its pad's streaming thread
   gboolean eos[2];         // under GST_OBJECT_LOCK
   guint32 eos_seqnum;      // under GST_OBJECT_LOCK
@@ -163,7 +180,11 @@ GstStructure* manifest_structure(const rec::RecordingResult& r) {
   return s;
 }
 
-rec::RecordingWriter* start_writer(GstCallRecorder* self) {
+rec::RecordingWriter* writer_of(GstCallRecorder* self) {
+  return static_cast<rec::RecordingWriter*>(g_atomic_pointer_get(&self->writer));
+}
+
+rec::RecordingWriter* start_writer(GstCallRecorder* self, guint rate) {
   rec::RecordingConfig config;
   GST_OBJECT_LOCK(self);
   config.root = self->root;
@@ -173,15 +194,11 @@ rec::RecordingWriter* start_writer(GstCallRecorder* self) {
   config.stream_sid = self->stream_sid;
   config.recording_id = self->recording_id;
   config.pipeline = self->pipeline_name;
-  config.rate = self->rate;
+  config.rate = rate;
   config.layout = static_cast<rec::Layout>(self->layout);
-  self->active_rate = self->rate;
-  self->eos[0] = self->eos[1] = FALSE;
   GST_OBJECT_UNLOCK(self);
-  for (auto& seg : self->segments) gst_segment_init(&seg, GST_FORMAT_TIME);
-  g_atomic_int_set(&self->overflow_warned, 0);
 
-  GST_INFO_OBJECT(self, "recording call %s", mediaflow::protocol::redact_sid(config.call_sid).c_str());
+  GST_INFO_OBJECT(self, "recording call %s at %u Hz", mediaflow::protocol::redact_sid(config.call_sid).c_str(), rate);
   rec::RecordingCallbacks callbacks;
   callbacks.complete = [self](const rec::RecordingResult& r) {
     GST_INFO_OBJECT(self, "recording complete: %.2f s, %" G_GUINT64_FORMAT " bytes",
@@ -212,6 +229,32 @@ rec::RecordingWriter* start_writer(GstCallRecorder* self) {
   return new rec::RecordingWriter(std::move(config), std::move(callbacks));
 }
 
+// The writer, created at `rate` if there is none yet (rate=0: the first caps decide). Returns
+// the rate the recording has.
+guint ensure_writer(GstCallRecorder* self, guint rate, bool* created = nullptr) {
+  g_mutex_lock(&self->writer_lock);
+  GST_OBJECT_LOCK(self);
+  guint active = self->active_rate;
+  GST_OBJECT_UNLOCK(self);
+  if (!writer_of(self)) {
+    rec::RecordingWriter* writer = start_writer(self, rate);
+    GST_OBJECT_LOCK(self);
+    self->active_rate = active = rate;  // before the writer is published: chain reads it after
+    GST_OBJECT_UNLOCK(self);
+    g_atomic_pointer_set(&self->writer, writer);
+    if (created) *created = true;
+  }
+  g_mutex_unlock(&self->writer_lock);
+  return active;
+}
+
+guint active_rate(GstCallRecorder* self) {
+  GST_OBJECT_LOCK(self);
+  const guint rate = self->active_rate;
+  GST_OBJECT_UNLOCK(self);
+  return rate;
+}
+
 GstFlowReturn chain(GstPad* pad, GstObject* parent, GstBuffer* buffer) {
   auto* self = GST_CALL_RECORDER(parent);
   const int t = track_of(self, pad);
@@ -223,7 +266,7 @@ GstFlowReturn chain(GstPad* pad, GstObject* parent, GstBuffer* buffer) {
       gst_buffer_unref(buffer);
       return GST_FLOW_OK;
     }
-    position = static_cast<std::int64_t>(gst_util_uint64_scale_round(rt, self->active_rate, GST_SECOND));
+    position = static_cast<std::int64_t>(gst_util_uint64_scale_round(rt, active_rate(self), GST_SECOND));
   }
   GstMapInfo map;
   std::vector<std::int16_t> samples;
@@ -233,7 +276,8 @@ GstFlowReturn chain(GstPad* pad, GstObject* parent, GstBuffer* buffer) {
     gst_buffer_unmap(buffer, &map);
   }
   gst_buffer_unref(buffer);
-  if (self->writer && !samples.empty() && !self->writer->push(static_cast<rec::Track>(t), position, std::move(samples)) &&
+  rec::RecordingWriter* writer = writer_of(self);
+  if (writer && !samples.empty() && !writer->push(static_cast<rec::Track>(t), position, std::move(samples)) &&
       g_atomic_int_compare_and_exchange(&self->overflow_warned, 0, 1)) {
     GST_ELEMENT_WARNING(self, RESOURCE, WRITE, ("Recorder cannot keep up with the disk: dropping audio"),
                         ("writer queue full (%zu buffers)", rec::kDefaultQueueLimit));
@@ -251,10 +295,19 @@ gboolean sink_event(GstPad* pad, GstObject* parent, GstEvent* event) {
       gint rate = 0;
       gst_structure_get_int(gst_caps_get_structure(caps, 0), "rate", &rate);
       gst_event_unref(event);
-      if (rate != static_cast<gint>(self->active_rate)) {
-        GST_WARNING_OBJECT(pad, "caps rate %d, recorder records at %u", rate, self->active_rate);
+      if (rate < static_cast<gint>(kMinRate) || rate > static_cast<gint>(kMaxRate)) return FALSE;
+      GST_OBJECT_LOCK(self);
+      const guint fixed = self->rate;
+      GST_OBJECT_UNLOCK(self);
+      bool created = false;
+      // A fixed rate has its writer since READY→PAUSED; rate=0: the first caps create it.
+      const guint recording_rate = ensure_writer(self, fixed ? fixed : static_cast<guint>(rate), &created);
+      if (rate != static_cast<gint>(recording_rate)) {
+        GST_WARNING_OBJECT(pad, "caps rate %d, recorder records at %u", rate, recording_rate);
         return FALSE;
       }
+      // The other track negotiates again: its caps query now answers this rate.
+      if (created && gst_pad_is_linked(self->pads[1 - t])) gst_pad_push_event(self->pads[1 - t], gst_event_new_reconfigure());
       return TRUE;
     }
     case GST_EVENT_SEGMENT:
@@ -272,10 +325,12 @@ gboolean sink_event(GstPad* pad, GstObject* parent, GstEvent* event) {
       self->eos_seqnum = gst_event_get_seqnum(event);
       GST_OBJECT_UNLOCK(self);
       gst_event_unref(event);
-      if (self->writer) {
+      // EOS before any caps (rate=0, no audio): the recording is made all the same.
+      ensure_writer(self, kNoCapsRate);
+      if (rec::RecordingWriter* writer = writer_of(self)) {
         // An unlinked pad will never see EOS: it has nothing more to say either.
-        if (!gst_pad_is_linked(other)) self->writer->end_track(static_cast<rec::Track>(1 - t));
-        self->writer->end_track(static_cast<rec::Track>(t));
+        if (!gst_pad_is_linked(other)) writer->end_track(static_cast<rec::Track>(1 - t));
+        writer->end_track(static_cast<rec::Track>(t));
       }
       return TRUE;
     }
@@ -283,7 +338,7 @@ gboolean sink_event(GstPad* pad, GstObject* parent, GstEvent* event) {
       // Which formats the call's agent ran (from the agent element, along the agent track).
       mediaflow::protocol::AgentAudio agent_audio;
       if (mediaflow::gstutil::parse_agent_audio_event(event, &agent_audio)) {
-        if (self->writer) self->writer->set_agent_audio(agent_audio);
+        if (rec::RecordingWriter* writer = writer_of(self)) writer->set_agent_audio(agent_audio);
         gst_event_unref(event);
         return TRUE;
       }
@@ -296,11 +351,12 @@ gboolean sink_query(GstPad* pad, GstObject* parent, GstQuery* query) {
   auto* self = GST_CALL_RECORDER(parent);
   if (GST_QUERY_TYPE(query) != GST_QUERY_CAPS) return gst_pad_query_default(pad, parent, query);
   GST_OBJECT_LOCK(self);
-  const gint rate = static_cast<gint>(self->writer ? self->active_rate : self->rate);
+  // The recording's rate once it has one, else the fixed rate, else (rate=0) any.
+  const gint rate = static_cast<gint>(self->active_rate ? self->active_rate : self->rate);
   GST_OBJECT_UNLOCK(self);
   GstCaps* caps = gst_pad_get_pad_template_caps(pad);
   caps = gst_caps_make_writable(caps);
-  gst_caps_set_simple(caps, "rate", G_TYPE_INT, rate, nullptr);
+  if (rate) gst_caps_set_simple(caps, "rate", G_TYPE_INT, rate, nullptr);
   GstCaps* filter = nullptr;
   gst_query_parse_caps(query, &filter);
   if (filter) {
@@ -315,14 +371,28 @@ gboolean sink_query(GstPad* pad, GstObject* parent, GstQuery* query) {
 
 GstStateChangeReturn change_state(GstElement* element, GstStateChange transition) {
   auto* self = GST_CALL_RECORDER(element);
-  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED) self->writer = start_writer(self);
+  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED) {
+    GST_OBJECT_LOCK(self);
+    const guint fixed = self->rate;
+    self->active_rate = 0;
+    self->eos[0] = self->eos[1] = FALSE;
+    GST_OBJECT_UNLOCK(self);
+    for (auto& seg : self->segments) gst_segment_init(&seg, GST_FORMAT_TIME);
+    g_atomic_int_set(&self->overflow_warned, 0);
+    if (fixed) ensure_writer(self, fixed);
+  }
   GstStateChangeReturn ret = GST_ELEMENT_CLASS(gst_call_recorder_parent_class)->change_state(element, transition);
   if (transition == GST_STATE_CHANGE_PAUSED_TO_READY ||
       (transition == GST_STATE_CHANGE_READY_TO_PAUSED && ret == GST_STATE_CHANGE_FAILURE)) {
+    // A call that ended before any caps still leaves its (empty) recording, as with a fixed rate.
+    if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) ensure_writer(self, kNoCapsRate);
     // Pads are inactive now: no chain function can still use the writer. This waits for
     // one fsync + rename when the call ended without EOS.
-    delete self->writer;
-    self->writer = nullptr;
+    delete writer_of(self);
+    g_atomic_pointer_set(&self->writer, nullptr);
+    GST_OBJECT_LOCK(self);
+    self->active_rate = 0;
+    GST_OBJECT_UNLOCK(self);
   }
   return ret;
 }
@@ -346,10 +416,10 @@ void set_property(GObject* object, guint id, const GValue* value, GParamSpec* ps
     case PROP_PIPELINE_NAME: set_string(&self->pipeline_name, value); break;
     case PROP_RATE: {
       const guint rate = g_value_get_uint(value);
-      if (rate == 8000 || rate == 16000)
+      if (rate == 0 || (rate >= kMinRate && rate <= kMaxRate))
         self->rate = rate;
       else
-        GST_WARNING_OBJECT(self, "rate %u not supported (8000 or 16000); keeping %u", rate, self->rate);
+        GST_WARNING_OBJECT(self, "rate %u not supported (0 or 8000–64000); keeping %u", rate, self->rate);
       break;
     }
     case PROP_LAYOUT: self->layout = g_value_get_enum(value); break;
@@ -379,6 +449,7 @@ void get_property(GObject* object, guint id, GValue* value, GParamSpec* pspec) {
 void finalize(GObject* object) {
   auto* self = GST_CALL_RECORDER(object);
   delete self->writer;
+  g_mutex_clear(&self->writer_lock);
   for (gchar* s : {self->root, self->path_template, self->organization_id, self->call_sid, self->stream_sid,
                    self->recording_id, self->pipeline_name})
     g_free(s);
@@ -418,9 +489,13 @@ static void gst_call_recorder_class_init(GstCallRecorderClass* klass) {
       g_param_spec_string("recording-id", "Recording ID", "Names the files (default: a random UUID)", nullptr, kFlags));
   g_object_class_install_property(gobject_class, PROP_PIPELINE_NAME,
       g_param_spec_string("pipeline-name", "Pipeline name", "Pipeline file name, for the manifest", "", kFlags));
-  // rate: 8000 or 16000 only; both pads accept this rate (upstream converts).
+  // rate: 0 (default) records at the rate the caps bring, 8000–64000 Hz: the first caps on
+  // either pad fix it and the other pad then accepts only that rate. 8000–64000: both pads
+  // accept this rate only (upstream converts).
   g_object_class_install_property(gobject_class, PROP_RATE,
-      g_param_spec_uint("rate", "Rate", "Sample rate of the recording: 8000 or 16000", 8000, 16000, kDefaultRate, kFlags));
+      g_param_spec_uint("rate", "Rate",
+                        "Sample rate of the recording: 0 = the rate of the caps (8000-64000), or a fixed rate",
+                        0, kMaxRate, kDefaultRate, kFlags));
   g_object_class_install_property(gobject_class, PROP_LAYOUT,
       g_param_spec_enum("layout", "Layout", "One stereo WAV, or one mono WAV per track", GST_TYPE_CALL_RECORDER_LAYOUT,
                         static_cast<gint>(kDefaultLayout), kFlags));
@@ -455,4 +530,5 @@ static void gst_call_recorder_init(GstCallRecorder* self) {
   self->rate = kDefaultRate;
   self->layout = static_cast<gint>(kDefaultLayout);
   self->eos_seqnum = GST_SEQNUM_INVALID;
+  g_mutex_init(&self->writer_lock);
 }

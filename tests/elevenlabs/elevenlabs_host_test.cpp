@@ -327,6 +327,9 @@ TEST_P(ElevenLabsHostFormats, AgentInAnyFormatWorksOnTheShippedPipeline) {
   EXPECT_EQ(m->agent_audio->src_format, "ulaw_8000");
   EXPECT_EQ(m->agent_audio->input_converted, converted);
   EXPECT_EQ(m->agent_audio->output_converted, converted);
+  // Both tracks recorded at the line's 8 kHz (mulawdec only, no resampler), the whole call long.
+  EXPECT_EQ(m->sample_rate, 8000u);
+  EXPECT_GT(m->duration_seconds, 0.5);
 }
 
 INSTANTIATE_TEST_SUITE_P(Formats, ElevenLabsHostFormats,

@@ -202,7 +202,7 @@ TEST_P(JambonzHost, BargeInKillsAudioAndPendingMarksComeBackCleared) {
   }, 5000)) << text;
 }
 
-// `record` keeps the caller's channel (a tone; the stereo callee is silent) at 16 kHz, under the
+// `record` keeps the caller's channel (a tone; the stereo callee is silent) at the call's rate (no resampler), under the
 // organisation and jambonz's callSid, with the manifest beside it.
 TEST_P(JambonzHost, RecordWritesTheCallersChannelUnderTheCallSid) {
   const auto caller = tone(GetParam().rate, 1.0, 440);
@@ -223,7 +223,8 @@ TEST_P(JambonzHost, RecordWritesTheCallersChannelUnderTheCallSid) {
   EXPECT_EQ(m->organization_id, "acme");
   EXPECT_EQ(m->pipeline, "record");
   const Wav w = read_wav(wavs[0]);
-  EXPECT_EQ(w.info.format.sample_rate, 16000u);
+  EXPECT_EQ(w.info.format.sample_rate, GetParam().rate);
+  EXPECT_EQ(m->sample_rate, GetParam().rate);
   EXPECT_NEAR(w.seconds(), 1.0, 0.1);
   int16_t left = 0, right = 0;
   for (size_t i = 0; i < w.frames(); ++i) {
@@ -240,11 +241,10 @@ INSTANTIATE_TEST_SUITE_P(Formats, JambonzHost,
 
 // The shipped transcribe-deepgram pipeline runs unchanged on jambonz: Deepgram gets the call's
 // PCM as it is, at the call's rate (linear16, byte for byte: no downsampling to 8 kHz mu-law, no
-// resampling), while the recorder's branch converts to its 16 kHz (nothing at 16 kHz, a
-// resampler at 48 kHz).
+// resampling), and the recorder records it at the call's rate too (no converter at all).
 class JambonzTranscribe : public ::testing::TestWithParam<unsigned> {};
 
-TEST_P(JambonzTranscribe, DeepgramGetsTheCallsPcmAsItIsAndTheRecordingIs16kHz) {
+TEST_P(JambonzTranscribe, DeepgramGetsTheCallsPcmAsItIsAndTheRecordingIsAtTheCallsRate) {
   const unsigned rate = GetParam();
   FakeDeepgram vendor("dg-test-key");
   ASSERT_NE(vendor.start(), 0);
@@ -281,7 +281,7 @@ TEST_P(JambonzTranscribe, DeepgramGetsTheCallsPcmAsItIsAndTheRecordingIs16kHz) {
     return wavs.size() == 1 && !files_ending(folder, ".json").empty();
   }, 5000)) << folder;
   const Wav w = read_wav(wavs[0]);
-  EXPECT_EQ(w.info.format.sample_rate, 16000u);
+  EXPECT_EQ(w.info.format.sample_rate, rate);
   EXPECT_NEAR(w.seconds(), 1.0, 0.1);
   int16_t left = 0;
   for (size_t i = 0; i < w.frames(); ++i) left = std::max<int16_t>(left, int16_t(std::abs(w.at(i, 0))));

@@ -162,3 +162,39 @@ TEST(CallPlane, TheLaunchLineConvertsATeeBranchAsTheBuilderDoes) {
 }
 
 }  // namespace
+
+// An element whose output the builder does not know (the agent), with fixed caps on its way
+// into a tee: the tee's format is known from those caps, so a branch asking for PCM at an open
+// rate gets only a decoder (8 kHz stays 8 kHz), whatever the call's own format.
+TEST(CallPlane, FixedCapsIntoATeeMakeItsFormatKnownAndOpenFieldsAreCompletedFromIt) {
+  gst_init(nullptr, nullptr);
+  mediaflow::load_plugins(mediaflow::test::plugin_dir());
+  auto loaded = load_pipeline(R"({"name": "x", "nodes": [{"name": "src", "element": "@ingest"},
+      {"name": "agent", "element": "identity"}, {"name": "reply", "element": "tee"},
+      {"name": "out", "element": "fakesink"}, {"name": "rec", "element": "fakesink"}],
+      "links": [{"from": "src", "to": "agent", "caps": "audio/x-mulaw,rate=8000,channels=1"},
+                {"from": "agent", "to": "reply", "caps": "audio/x-mulaw,rate=8000,channels=1"},
+                {"from": "reply", "to": "out"},
+                {"from": "reply", "to": "rec", "caps": "audio/x-raw,format=S16LE,channels=1"}]})",
+                              "x.json");
+  ASSERT_TRUE(loaded.spec) << to_string(loaded.errors);
+  const AudioFormat mulaw8k{Enc::kMulaw, 8000, 1};
+  EXPECT_EQ(known_formats(*loaded.spec, AudioFormat{Enc::kS16le, 16000, 1}).at("reply"), mulaw8k);
+  // Caps that leave a field open from an unknown element say nothing about it.
+  auto open = load_pipeline(R"({"name": "x", "nodes": [{"name": "src", "element": "@ingest"},
+      {"name": "agent", "element": "identity"}, {"name": "reply", "element": "tee"}],
+      "links": [{"from": "src", "to": "agent"}, {"from": "agent", "to": "reply", "caps": "audio/x-raw,format=S16LE,channels=1"}]})",
+                            "x.json");
+  ASSERT_TRUE(open.spec) << to_string(open.errors);
+  EXPECT_EQ(known_formats(*open.spec, mulaw8k).count("reply"), 0u);
+
+  for (const CallPlane& plane : {CallPlane{}, jambonz_plane(16000)}) {
+    auto built = build_pipeline(*loaded.spec, {}, plane);
+    ASSERT_TRUE(built.pipeline) << built.error;
+    auto names = element_names(built.pipeline);
+    EXPECT_TRUE(names.count("reply_mulawdec")) << ::testing::PrintToString(names);
+    EXPECT_FALSE(names.count("reply_audioresample")) << ::testing::PrintToString(names);
+    EXPECT_FALSE(names.count("reply_audioconvert")) << ::testing::PrintToString(names);
+    gst_object_unref(built.pipeline);
+  }
+}

@@ -29,20 +29,20 @@ long first_loud_frame(const Wav& w, int channel) {
 // Pushes `seconds` of audio in 20 ms buffers with explicit PTS; tone (1 kHz, loud) where
 // `tone(t)` says so, silence elsewhere.
 template <typename ToneFn>
-void push_track(GstElement* appsrc, double from_s, double to_s, ToneFn tone) {
-  const int per_buffer = kRate / 50;
-  for (long start = std::lround(from_s * kRate); start < std::lround(to_s * kRate); start += per_buffer) {
+void push_track(GstElement* appsrc, double from_s, double to_s, ToneFn tone, int rate = kRate) {
+  const int per_buffer = rate / 50;
+  for (long start = std::lround(from_s * rate); start < std::lround(to_s * rate); start += per_buffer) {
     GstBuffer* b = gst_buffer_new_allocate(nullptr, per_buffer * 2, nullptr);
     GstMapInfo map;
     gst_buffer_map(b, &map, GST_MAP_WRITE);
     auto* s = reinterpret_cast<std::int16_t*>(map.data);
     for (int i = 0; i < per_buffer; ++i) {
-      const double t = double(start + i) / kRate;
+      const double t = double(start + i) / rate;
       s[i] = tone(t) ? static_cast<std::int16_t>(12000 * std::sin(2 * M_PI * 1000 * t)) : 0;
     }
     gst_buffer_unmap(b, &map);
-    GST_BUFFER_PTS(b) = gst_util_uint64_scale(start, GST_SECOND, kRate);
-    GST_BUFFER_DURATION(b) = gst_util_uint64_scale(per_buffer, GST_SECOND, kRate);
+    GST_BUFFER_PTS(b) = gst_util_uint64_scale(start, GST_SECOND, rate);
+    GST_BUFFER_DURATION(b) = gst_util_uint64_scale(per_buffer, GST_SECOND, rate);
     // Signals, not gst_app_src_*: the test binary does not link gstreamer-app.
     GstFlowReturn ret = GST_FLOW_ERROR;
     g_signal_emit_by_name(appsrc, "push-buffer", b, &ret);
@@ -277,6 +277,89 @@ TEST_F(RecorderPipelineTest, StoppingWithoutEosStillFinalisesTheRecording) {
   ASSERT_TRUE(m);
   EXPECT_EQ(m->sha256, fresh_sha256(dir / "r4.wav"));
   EXPECT_TRUE(files_ending(root, ".part").empty());
+}
+
+// rate=0, the default: the recording has the rate of the caps, whatever it is (8–48 kHz here),
+// in the WAV header and the manifest, and the audio keeps its length.
+TEST_F(RecorderPipelineTest, ByDefaultTheRecordingHasTheRateOfItsCaps) {
+  GstElement* probe = gst_element_factory_make("callrecorder", nullptr);
+  ASSERT_TRUE(probe);
+  guint rate_property = 1;
+  g_object_get(probe, "rate", &rate_property, nullptr);
+  gst_object_unref(gst_object_ref_sink(probe));
+  EXPECT_EQ(rate_property, 0u);
+  for (const int rate : {8000, 24000, 48000}) {
+    const fs::path root = tmp.path / ("rec" + std::to_string(rate));
+    GstElement* p = launch("audiotestsrc num-buffers=50 samplesperbuffer=" + std::to_string(rate / 50) +
+                           " volume=0.5 ! audio/x-raw,format=S16LE,rate=" + std::to_string(rate) +
+                           ",channels=1 ! callrecorder name=rec call-sid=CA8 recording-id=r8 root=" + root.string());
+    ASSERT_TRUE(p);
+    BusLog log;
+    run_to_eos(p, log);
+    gst_object_unref(p);
+    ASSERT_TRUE(log.eos) << rate << ": " << log.error;
+    const fs::path dir = root / "org/unassigned/recordings/CA8";
+    const Wav w = read_wav(dir / "r8.wav");
+    EXPECT_EQ(w.info.format.sample_rate, unsigned(rate));
+    EXPECT_EQ(w.info.format.channels, 2);
+    EXPECT_NEAR(w.seconds(), 1.0, 0.001) << rate;
+    EXPECT_EQ(first_loud_frame(w, 1), -1);
+    EXPECT_LT(first_loud_frame(w, 0), rate / 100);
+    auto m = protocol::manifest_from_json(slurp(dir / "r8.json"));
+    ASSERT_TRUE(m);
+    EXPECT_EQ(m->sample_rate, unsigned(rate));
+    EXPECT_NEAR(m->duration_seconds, 1.0, 0.001);
+  }
+}
+
+// The first caps decide (here the caller's 8 kHz): the agent pad then answers caps queries with
+// that rate only, so the agent's resampler converts its 16 kHz to it, and its audio lands at its
+// call offset, sample-accurately, in the 8 kHz file.
+TEST_F(RecorderPipelineTest, TheFirstCapsFixTheRateAndTheOtherTrackIsResampledToIt) {
+  const fs::path root = tmp.path / "rec";
+  const std::string caps8k = "caps=audio/x-raw,format=S16LE,channels=1,layout=interleaved,rate=8000 "
+                             "format=time max-bytes=0 block=false";
+  GstElement* p = launch("appsrc name=caller " + caps8k + " ! rec.caller  appsrc name=agent " + kAppCaps +
+                         " ! audioresample ! rec.agent  callrecorder name=rec call-sid=CA9 recording-id=r9 root=" +
+                         root.string());
+  ASSERT_TRUE(p);
+  GstElement* rec = gst_bin_get_by_name(GST_BIN(p), "rec");
+  GstPad* agent_pad = gst_element_get_static_pad(rec, "agent");
+  GstCaps* before = gst_pad_query_caps(agent_pad, nullptr);
+  EXPECT_FALSE(gst_caps_is_fixed(before)) << gst_caps_to_string(before);  // any rate, yet
+  gst_caps_unref(before);
+
+  GstElement* caller = gst_bin_get_by_name(GST_BIN(p), "caller");
+  GstElement* agent = gst_bin_get_by_name(GST_BIN(p), "agent");
+  ASSERT_EQ(gst_element_set_state(p, GST_STATE_PAUSED), GST_STATE_CHANGE_SUCCESS);
+  push_track(caller, 0.0, 4.0, [](double s) { return s >= 1.0 && s < 1.5; }, 8000);
+  for (int i = 0; i < 200 && level_bytes(caller) > 0; ++i) g_usleep(10000);
+  g_usleep(50000);
+  GstCaps* after = gst_pad_query_caps(agent_pad, nullptr);
+  GstCaps* want = gst_caps_from_string("audio/x-raw,rate=8000");
+  EXPECT_TRUE(gst_caps_is_subset(after, want)) << gst_caps_to_string(after);
+  gst_caps_unref(want);
+  gst_caps_unref(after);
+  push_track(agent, 2.0, 3.0, [](double s) { return s < 2.5; }, 16000);
+  end_of_stream(agent);
+  end_of_stream(caller);
+  gst_object_unref(caller);
+  gst_object_unref(agent);
+  gst_object_unref(agent_pad);
+  gst_object_unref(rec);
+  BusLog log;
+  run_to_eos(p, log);
+  gst_object_unref(p);
+  ASSERT_TRUE(log.eos) << log.error;
+
+  const Wav w = read_wav(root / "org/unassigned/recordings/CA9/r9.wav");
+  EXPECT_EQ(w.info.format.sample_rate, 8000u);
+  EXPECT_NEAR(w.seconds(), 4.0, 0.01);
+  EXPECT_NEAR(first_loud_frame(w, 0), 8000, 2);
+  EXPECT_NEAR(first_loud_frame(w, 1), 16000, 8);  // 1 ms: the resampler's filter ramp
+  auto m = protocol::manifest_from_json(slurp(root / "org/unassigned/recordings/CA9/r9.json"));
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->sample_rate, 8000u);
 }
 
 }  // namespace

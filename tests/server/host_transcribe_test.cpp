@@ -1,6 +1,6 @@
 // A live call on the shipped `transcribe-deepgram` pipeline, through the real host, against the
 // protocol-faithful fake Deepgram: the vendor gets exactly the caller's mu-law as Twilio sent it
-// (not decoded, not resampled) while the recording is still 16 kHz PCM, transcripts land in transcript.jsonl beside the recording (never in the logs). The same for
+// (not decoded, not resampled) while the recording is PCM at the call's 8 kHz (decoded, not resampled), transcripts land in transcript.jsonl beside the recording (never in the logs). The same for
 // `transcribe-assemblyai`, the same pipeline with assemblyaiasr in its asr node.
 #include "server/host_fixture.hpp"
 #include "support/fake_assemblyai.hpp"
@@ -136,8 +136,8 @@ TEST_F(HostTranscribeTest, TranscribeDeepgramCallWritesTranscriptsBesideTheRecor
   EXPECT_EQ(conns[0].query["sample_rate"], "8000");
   ASSERT_EQ(conns[0].audio.size(), sent.size());
   EXPECT_TRUE(conns[0].audio == sent) << "the caller's mu-law, unchanged";
-  // The recording still decodes (its own branch of the tee): 16 kHz PCM.
-  EXPECT_EQ(recorded_rate(), 16000);
+  // The recording decodes (its own branch of the tee) and keeps the call's 8 kHz: no resampler.
+  EXPECT_EQ(recorded_rate(), 8000);
   EXPECT_TRUE(conns[0].close_stream) << "CloseStream at the end of the call";
 
   const auto got = finals();
@@ -169,7 +169,7 @@ TEST_F(HostTranscribeTest, TranscribeAssemblyAiCallWritesTranscriptsBesideTheRec
   EXPECT_EQ(sessions[0].query.at("sample_rate"), "8000");
   ASSERT_EQ(sessions[0].audio.size(), sent.size());
   EXPECT_TRUE(sessions[0].audio == sent) << "the caller's mu-law, unchanged";
-  EXPECT_EQ(recorded_rate(), 16000);
+  EXPECT_EQ(recorded_rate(), 8000);
   ASSERT_FALSE(sessions[0].controls.empty());
   EXPECT_EQ(sessions[0].controls.back(), "Terminate");
   EXPECT_NE(sessions[0].close_code, 3007) << "paced: never faster than real time";

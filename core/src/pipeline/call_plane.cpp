@@ -44,12 +44,24 @@ std::map<std::string, AudioFormat> known_formats(const PipelineSpec& spec, const
   for (bool changed = true; changed;) {
     changed = false;
     for (const auto& link : spec.links) {
+      if (formats.count(link.to.node) || !passes_on(link.to.node)) continue;
       const auto from = formats.find(link.from.node);
-      if (from == formats.end() || formats.count(link.to.node) || !passes_on(link.to.node)) continue;
-      std::optional<AudioFormat> f = from->second;
+      std::optional<AudioFormat> f;
+      if (from != formats.end()) f = from->second;
       if (link.caps) {
+        // Caps completed from the upstream format where they leave a field open; from an
+        // element whose output is not known, only caps that fix all of it (encoding, rate,
+        // channels) make the format known.
         GstCaps* caps = gst_caps_from_string(link.caps->c_str());
-        f = caps ? audio_format_of_caps(caps, from->second) : std::nullopt;
+        if (caps && from != formats.end()) {
+          f = audio_format_of_caps(caps, from->second);
+        } else if (caps && gst_caps_get_size(caps) == 1 &&
+                   gst_structure_has_field(gst_caps_get_structure(caps, 0), "rate") &&
+                   gst_structure_has_field(gst_caps_get_structure(caps, 0), "channels") &&
+                   (!gst_structure_has_name(gst_caps_get_structure(caps, 0), "audio/x-raw") ||
+                    gst_structure_has_field(gst_caps_get_structure(caps, 0), "format"))) {
+          f = audio_format_of_caps(caps, AudioFormat{});
+        }
         if (caps) gst_caps_unref(caps);
       }
       if (!f) continue;
