@@ -347,13 +347,37 @@ gboolean sink_event(GstPad* pad, GstObject* parent, GstEvent* event) {
   }
 }
 
+// The one rate the caller track's upstream can bring, or 0 when it can bring several (or
+// nothing is linked). The caller track is the call's own format, so it decides the rate of a
+// rate=0 recording; asking upstream keeps that true when the agent track negotiates first.
+gint caller_upstream_rate(GstCallRecorder* self) {
+  GstPad* caller = self->pads[0];
+  if (!gst_pad_is_linked(caller)) return 0;
+  GstCaps* up = gst_pad_peer_query_caps(caller, nullptr);
+  gint rate = 0;
+  if (up && !gst_caps_is_empty(up) && !gst_caps_is_any(up)) {
+    gint first = 0;
+    bool one = true;
+    for (guint i = 0; i < gst_caps_get_size(up) && one; ++i) {
+      gint r = 0;
+      if (!gst_structure_get_int(gst_caps_get_structure(up, i), "rate", &r) || (first && r != first)) one = false;
+      first = r;
+    }
+    if (one && first >= static_cast<gint>(kMinRate) && first <= static_cast<gint>(kMaxRate)) rate = first;
+  }
+  if (up) gst_caps_unref(up);
+  return rate;
+}
+
 gboolean sink_query(GstPad* pad, GstObject* parent, GstQuery* query) {
   auto* self = GST_CALL_RECORDER(parent);
   if (GST_QUERY_TYPE(query) != GST_QUERY_CAPS) return gst_pad_query_default(pad, parent, query);
   GST_OBJECT_LOCK(self);
-  // The recording's rate once it has one, else the fixed rate, else (rate=0) any.
-  const gint rate = static_cast<gint>(self->active_rate ? self->active_rate : self->rate);
+  // The recording's rate once it has one, else the fixed rate, else (rate=0) the caller
+  // track's rate when its upstream can bring only one, else any.
+  gint rate = static_cast<gint>(self->active_rate ? self->active_rate : self->rate);
   GST_OBJECT_UNLOCK(self);
+  if (!rate && track_of(self, pad) == 1) rate = caller_upstream_rate(self);
   GstCaps* caps = gst_pad_get_pad_template_caps(pad);
   caps = gst_caps_make_writable(caps);
   if (rate) gst_caps_set_simple(caps, "rate", G_TYPE_INT, rate, nullptr);

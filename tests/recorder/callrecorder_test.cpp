@@ -319,15 +319,14 @@ TEST_F(RecorderPipelineTest, TheFirstCapsFixTheRateAndTheOtherTrackIsResampledTo
   const fs::path root = tmp.path / "rec";
   const std::string caps8k = "caps=audio/x-raw,format=S16LE,channels=1,layout=interleaved,rate=8000 "
                              "format=time max-bytes=0 block=false";
-  GstElement* p = launch("appsrc name=caller " + caps8k + " ! rec.caller  appsrc name=agent " + kAppCaps +
-                         " ! audioresample ! rec.agent  callrecorder name=rec call-sid=CA9 recording-id=r9 root=" +
+  // The capsfilter states the caller's rate upstream before data, as the host's ingest does;
+  // without it which track's caps come first is a race between the two appsrc threads.
+  GstElement* p = launch("appsrc name=caller " + caps8k + " ! audio/x-raw,rate=8000 ! rec.caller  appsrc name=agent " +
+                         kAppCaps + " ! audioresample ! rec.agent  callrecorder name=rec call-sid=CA9 recording-id=r9 root=" +
                          root.string());
   ASSERT_TRUE(p);
   GstElement* rec = gst_bin_get_by_name(GST_BIN(p), "rec");
   GstPad* agent_pad = gst_element_get_static_pad(rec, "agent");
-  GstCaps* before = gst_pad_query_caps(agent_pad, nullptr);
-  EXPECT_FALSE(gst_caps_is_fixed(before)) << gst_caps_to_string(before);  // any rate, yet
-  gst_caps_unref(before);
 
   GstElement* caller = gst_bin_get_by_name(GST_BIN(p), "caller");
   GstElement* agent = gst_bin_get_by_name(GST_BIN(p), "agent");
@@ -361,6 +360,54 @@ TEST_F(RecorderPipelineTest, TheFirstCapsFixTheRateAndTheOtherTrackIsResampledTo
   ASSERT_TRUE(m);
   EXPECT_EQ(m->sample_rate, 8000u);
 }
+
+// The caller track decides even when the agent track negotiates first: the agent pad's caps
+// query answers the one rate the caller's upstream can bring, so the agent's resampler goes to
+// 8 kHz before any caller audio exists. (Before: the agent's 16 kHz caps made a 16 kHz
+// recording, the caller's 8 kHz caps were refused and the pipeline failed not-negotiated —
+// a race the first-caps rule lost whenever the agent's source started first.)
+TEST_F(RecorderPipelineTest, TheCallerTrackDecidesTheRateEvenWhenTheAgentNegotiatesFirst) {
+  const fs::path root = tmp.path / "rec";
+  const std::string caps8k = "caps=audio/x-raw,format=S16LE,channels=1,layout=interleaved,rate=8000 "
+                             "format=time max-bytes=0 block=false";
+  // The caller's upstream states its rate before any data (as the host's ingest and decoder do);
+  // a bare appsrc answers ANY until it has sent caps, hence the capsfilter.
+  GstElement* p = launch("appsrc name=caller " + caps8k + " ! audio/x-raw,rate=8000 ! rec.caller  appsrc name=agent " +
+                         kAppCaps + " ! audioresample ! rec.agent  callrecorder name=rec call-sid=CA10 recording-id=r10 root=" +
+                         root.string());
+  ASSERT_TRUE(p);
+  GstElement* rec = gst_bin_get_by_name(GST_BIN(p), "rec");
+  GstPad* agent_pad = gst_element_get_static_pad(rec, "agent");
+  GstElement* caller = gst_bin_get_by_name(GST_BIN(p), "caller");
+  GstElement* agent = gst_bin_get_by_name(GST_BIN(p), "agent");
+  ASSERT_EQ(gst_element_set_state(p, GST_STATE_PAUSED), GST_STATE_CHANGE_SUCCESS);
+  GstCaps* asked = gst_pad_query_caps(agent_pad, nullptr);  // no caps on either pad yet
+  GstCaps* want = gst_caps_from_string("audio/x-raw,rate=8000");
+  EXPECT_TRUE(gst_caps_is_subset(asked, want)) << gst_caps_to_string(asked);
+  gst_caps_unref(want);
+  gst_caps_unref(asked);
+  push_track(agent, 2.0, 3.0, [](double s) { return s < 2.5; }, 16000);  // the agent first
+  for (int i = 0; i < 200 && level_bytes(agent) > 0; ++i) g_usleep(10000);
+  g_usleep(50000);
+  push_track(caller, 0.0, 4.0, [](double s) { return s >= 1.0 && s < 1.5; }, 8000);
+  end_of_stream(agent);
+  end_of_stream(caller);
+  gst_object_unref(caller);
+  gst_object_unref(agent);
+  gst_object_unref(agent_pad);
+  gst_object_unref(rec);
+  BusLog log;
+  run_to_eos(p, log);
+  gst_object_unref(p);
+  ASSERT_TRUE(log.eos) << log.error;
+
+  const Wav w = read_wav(root / "org/unassigned/recordings/CA10/r10.wav");
+  EXPECT_EQ(w.info.format.sample_rate, 8000u);
+  EXPECT_NEAR(w.seconds(), 4.0, 0.01);
+  EXPECT_NEAR(first_loud_frame(w, 0), 8000, 2);
+  EXPECT_NEAR(first_loud_frame(w, 1), 16000, 8);
+}
+
 
 }  // namespace
 }  // namespace mediaflow::test::recorder
