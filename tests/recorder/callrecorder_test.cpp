@@ -312,18 +312,32 @@ TEST_F(RecorderPipelineTest, ByDefaultTheRecordingHasTheRateOfItsCaps) {
   }
 }
 
+// A caller track at 8 kHz whose upstream states its rate before any data (the capsfilter, as
+// the host's ingest and decoders do; a bare appsrc answers ANY until it has sent caps), and an
+// agent track at 16 kHz behind a resampler, into a rate=0 recorder.
+std::string caller_8k_agent_resampled(const std::string& call_sid, const std::string& recording_id,
+                                      const fs::path& root) {
+  return "appsrc name=caller caps=audio/x-raw,format=S16LE,channels=1,layout=interleaved,rate=8000 "
+         "format=time max-bytes=0 block=false ! audio/x-raw,rate=8000 ! rec.caller  appsrc name=agent " +
+         std::string(kAppCaps) + " ! audioresample ! rec.agent  callrecorder name=rec call-sid=" + call_sid +
+         " recording-id=" + recording_id + " root=" + root.string();
+}
+
+// The pad offers 8 kHz and nothing else.
+void expect_only_8k(GstPad* pad) {
+  GstCaps* caps = gst_pad_query_caps(pad, nullptr);
+  GstCaps* want = gst_caps_from_string("audio/x-raw,rate=8000");
+  EXPECT_TRUE(gst_caps_is_subset(caps, want)) << gst_caps_to_string(caps);
+  gst_caps_unref(want);
+  gst_caps_unref(caps);
+}
+
 // The first caps decide (here the caller's 8 kHz): the agent pad then answers caps queries with
 // that rate only, so the agent's resampler converts its 16 kHz to it, and its audio lands at its
 // call offset, sample-accurately, in the 8 kHz file.
 TEST_F(RecorderPipelineTest, TheFirstCapsFixTheRateAndTheOtherTrackIsResampledToIt) {
   const fs::path root = tmp.path / "rec";
-  const std::string caps8k = "caps=audio/x-raw,format=S16LE,channels=1,layout=interleaved,rate=8000 "
-                             "format=time max-bytes=0 block=false";
-  // The capsfilter states the caller's rate upstream before data, as the host's ingest does;
-  // without it which track's caps come first is a race between the two appsrc threads.
-  GstElement* p = launch("appsrc name=caller " + caps8k + " ! audio/x-raw,rate=8000 ! rec.caller  appsrc name=agent " +
-                         kAppCaps + " ! audioresample ! rec.agent  callrecorder name=rec call-sid=CA9 recording-id=r9 root=" +
-                         root.string());
+  GstElement* p = launch(caller_8k_agent_resampled("CA9", "r9", root));
   ASSERT_TRUE(p);
   GstElement* rec = gst_bin_get_by_name(GST_BIN(p), "rec");
   GstPad* agent_pad = gst_element_get_static_pad(rec, "agent");
@@ -334,11 +348,7 @@ TEST_F(RecorderPipelineTest, TheFirstCapsFixTheRateAndTheOtherTrackIsResampledTo
   push_track(caller, 0.0, 4.0, [](double s) { return s >= 1.0 && s < 1.5; }, 8000);
   for (int i = 0; i < 200 && level_bytes(caller) > 0; ++i) g_usleep(10000);
   g_usleep(50000);
-  GstCaps* after = gst_pad_query_caps(agent_pad, nullptr);
-  GstCaps* want = gst_caps_from_string("audio/x-raw,rate=8000");
-  EXPECT_TRUE(gst_caps_is_subset(after, want)) << gst_caps_to_string(after);
-  gst_caps_unref(want);
-  gst_caps_unref(after);
+  expect_only_8k(agent_pad);
   push_track(agent, 2.0, 3.0, [](double s) { return s < 2.5; }, 16000);
   end_of_stream(agent);
   end_of_stream(caller);
@@ -368,24 +378,14 @@ TEST_F(RecorderPipelineTest, TheFirstCapsFixTheRateAndTheOtherTrackIsResampledTo
 // a race the first-caps rule lost whenever the agent's source started first.)
 TEST_F(RecorderPipelineTest, TheCallerTrackDecidesTheRateEvenWhenTheAgentNegotiatesFirst) {
   const fs::path root = tmp.path / "rec";
-  const std::string caps8k = "caps=audio/x-raw,format=S16LE,channels=1,layout=interleaved,rate=8000 "
-                             "format=time max-bytes=0 block=false";
-  // The caller's upstream states its rate before any data (as the host's ingest and decoder do);
-  // a bare appsrc answers ANY until it has sent caps, hence the capsfilter.
-  GstElement* p = launch("appsrc name=caller " + caps8k + " ! audio/x-raw,rate=8000 ! rec.caller  appsrc name=agent " +
-                         kAppCaps + " ! audioresample ! rec.agent  callrecorder name=rec call-sid=CA10 recording-id=r10 root=" +
-                         root.string());
+  GstElement* p = launch(caller_8k_agent_resampled("CA10", "r10", root));
   ASSERT_TRUE(p);
   GstElement* rec = gst_bin_get_by_name(GST_BIN(p), "rec");
   GstPad* agent_pad = gst_element_get_static_pad(rec, "agent");
   GstElement* caller = gst_bin_get_by_name(GST_BIN(p), "caller");
   GstElement* agent = gst_bin_get_by_name(GST_BIN(p), "agent");
   ASSERT_EQ(gst_element_set_state(p, GST_STATE_PAUSED), GST_STATE_CHANGE_SUCCESS);
-  GstCaps* asked = gst_pad_query_caps(agent_pad, nullptr);  // no caps on either pad yet
-  GstCaps* want = gst_caps_from_string("audio/x-raw,rate=8000");
-  EXPECT_TRUE(gst_caps_is_subset(asked, want)) << gst_caps_to_string(asked);
-  gst_caps_unref(want);
-  gst_caps_unref(asked);
+  expect_only_8k(agent_pad);  // no caps on either pad yet
   push_track(agent, 2.0, 3.0, [](double s) { return s < 2.5; }, 16000);  // the agent first
   for (int i = 0; i < 200 && level_bytes(agent) > 0; ++i) g_usleep(10000);
   g_usleep(50000);

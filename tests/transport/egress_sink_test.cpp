@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include <mutex>
+#include <span>
 
 namespace {
 
@@ -72,6 +73,7 @@ class EgressSink : public ::testing::Test {
   }
   void send_event(GstEvent* e) { gst_element_send_event(src, e); }
   void mark(const std::string& name) { send_event(mediaflow::gstutil::make_mark_event(name)); }
+  std::string push_each_marked(std::span<const std::size_t> sizes);
   void set_flush_ms(guint ms) {
     GstElement* sink = gst_bin_get_by_name(GST_BIN(pipeline), "sink");
     ASSERT_NE(g_object_class_find_property(G_OBJECT_GET_CLASS(sink), "partial-flush-ms"), nullptr);
@@ -187,17 +189,23 @@ const std::vector<std::string> kExpected = {
     "audio:320", "mark:m4", "mark:m5",                        // 806, 808
     "audio:230", "mark:m6", "mark:m7", "mark:m8"};            // 1126, 1176, 1190: the tail
 
-TEST_F(EgressSink, AMarkAfterEachUnevenChunkLandsAfterTheFrameHoldingItAndFramesStayWhole) {
-  // The quiet time is longer than any stall of a loaded test machine between two pushes.
-  set_flush_ms(300);
+// Pushes chunks of these sizes with a mark m<k> after each; returns the bytes pushed, in order.
+std::string EgressSink::push_each_marked(std::span<const std::size_t> sizes) {
   std::string in;
   int k = 0;
-  for (std::size_t n : kChunks) {
+  for (std::size_t n : sizes) {
     const std::string chunk = pattern(n, int(in.size()));
     in += chunk;
     push(chunk);
     mark("m" + std::to_string(k++));
   }
+  return in;
+}
+
+TEST_F(EgressSink, AMarkAfterEachUnevenChunkLandsAfterTheFrameHoldingItAndFramesStayWhole) {
+  // The quiet time is longer than any stall of a loaded test machine between two pushes.
+  set_flush_ms(300);
+  const std::string in = push_each_marked(kChunks);
   const auto sent = wait_for(kExpected.size());  // the tail after the quiet time
   EXPECT_EQ(describe(sent), kExpected);
   EXPECT_EQ(audio_of(sent), in) << "reassembled byte-exact";
@@ -207,14 +215,7 @@ TEST_F(EgressSink, AMarkAfterEachUnevenChunkLandsAfterTheFrameHoldingItAndFrames
 
 TEST_F(EgressSink, TheLastPartialFrameAndItsMarksLeaveAfterTheQuietTimeNotBefore) {
   set_flush_ms(300);
-  std::string in;
-  int k = 0;
-  for (std::size_t n : kChunks) {
-    const std::string chunk = pattern(n, int(in.size()));
-    in += chunk;
-    push(chunk);
-    mark("m" + std::to_string(k++));
-  }
+  const std::string in = push_each_marked(kChunks);
   const gint64 last_push = g_get_monotonic_time();
   // The whole frames leave at once (no pacing) …
   ASSERT_EQ(wait_for(9).size(), 9u);
