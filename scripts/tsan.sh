@@ -8,7 +8,10 @@
 # Not part of scripts/test.sh: too slow for CI's budget (docs/security.md, "ThreadSanitizer").
 set -euo pipefail
 cd "$(dirname "$0")/.."
-threaded='^(Log|Metrics|SphinxPoolQueue|OfflineAsr|EspeakSynthesisPool|EspeakSynthesisPoolUnit|OfflineAgentSpeech|OfflineAgent|RecorderPipelineTest|RecorderFaults|EpollDispatcher|WebSocketClient|DeepgramAsrTest|ElevenLabsAgent|TwilioLive|HostTest|HostLifecycle)\.'
+# Since the transport refactor also: the vendor base and its elements (AssemblyAI, ElevenLabs
+# TTS, the conformance suites), the WebSocket engine's stream, the egress base, jambonz calls,
+# the evidence spool and uploaders (their worker threads), and every Host* suite.
+threaded='^(Log|Metrics|SphinxPoolQueue|OfflineAsr|EspeakSynthesisPool|EspeakSynthesisPoolUnit|OfflineAgentSpeech|OfflineAgent|RecorderPipelineTest|RecorderFaults|EpollDispatcher|WebSocketClient|WebSocketStreamTest|DeepgramAsrTest|AssemblyAiAsrTest|ElevenLabsTtsElement|ElevenLabsAgent|ElevenLabsHost|Formats/ElevenLabsHostFormats|Asr/AsrVendorConformance|Tts/TtsConformance|VendorBase|EgressSink|IngestMarkEcho|TranscriptStream|TwilioLive|Formats/JambonzHost|JambonzCaller|Spool|EvidenceService|EvidenceHostTest|ClusterAdmissionTest|Host[A-Za-z]*Test|HostLifecycle|HostFrontEnd|HostCrashRecovery)\.'
 # These two run the recorder in a gst-launch-1.0 child, which is not TSan-built and cannot load
 # the TSan-built plugins (libtsan cannot be dlopen'ed: "cannot allocate memory in static TLS
 # block"); the writer pool they reach is exercised in-process by RecorderPipelineTest.
