@@ -99,3 +99,23 @@ TEST(WebSocketUpgrade, AnswersAreChecked) {
   EXPECT_FALSE(a.ok);
   EXPECT_EQ(a.status, 0u);
 }
+
+TEST(WebSocketUpgrade, AnOfferedSubprotocolMayBeSelectedOrNotAnyOther) {
+  const std::string accept = websocket_accept("dGhlIHNhbXBsZSBub25jZQ==");
+  const std::string head = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                           "Sec-WebSocket-Accept: " + accept + "\r\n";
+  auto a = parse_upgrade_answer(head + "Sec-WebSocket-Protocol: audio.jambonz.org\r\n\r\n", accept, "audio.jambonz.org");
+  EXPECT_TRUE(a.ok) << a.problem;
+  EXPECT_EQ(a.subprotocol, "audio.jambonz.org");
+
+  a = parse_upgrade_answer(head + "\r\n", accept, "audio.jambonz.org");  // none selected: the owner decides
+  EXPECT_TRUE(a.ok) << a.problem;
+  EXPECT_EQ(a.subprotocol, "");
+
+  a = parse_upgrade_answer(head + "Sec-WebSocket-Protocol: chat\r\n\r\n", accept, "audio.jambonz.org");
+  EXPECT_FALSE(a.ok);
+  EXPECT_NE(a.problem.find("subprotocol"), std::string::npos);
+
+  a = parse_upgrade_answer(head + "Sec-WebSocket-Protocol: audio.jambonz.org\r\n\r\n", accept);  // none offered
+  EXPECT_FALSE(a.ok);
+}

@@ -1,10 +1,11 @@
 #include <mediaflow/dial/caller.hpp>
 
 #include "dial/caller_protocol.hpp"
-#include "dial/deadline_scheduler.hpp"
 #include "dial/frame_matcher.hpp"
 
-#include <libsoup/soup.h>
+#include <mediaflow/net/epoll_dispatcher.hpp>
+#include <mediaflow/net/websocket_client.hpp>
+#include <mediaflow/protocol/websocket_frame.hpp>
 
 #include <algorithm>
 #include <deque>
@@ -12,6 +13,8 @@
 namespace mediaflow::dial {
 
 namespace {
+
+namespace ws = protocol::websocket;
 
 constexpr int64_t kUsPerSecond = 1000000;
 constexpr unsigned kFramesPerSecond = 50;  // 20 ms frames
@@ -26,21 +29,19 @@ const char* protocol_name(CallProtocol protocol) {
   return protocol == CallProtocol::kJambonz ? "jambonz" : "twilio";
 }
 
+// The WebSocket is the host's own engine in the client role (net::WebSocketClient, the one the
+// vendor connections use), on the context's EpollDispatcher, whose timers pace the frames: a
+// caller costs the loop no GSource of its own.
 struct Caller::Impl : std::enable_shared_from_this<Impl>, MessageSink {
   GMainContext* ctx;
   CallerOptions opt;
   std::unique_ptr<CallerProtocol> protocol;
-  std::shared_ptr<DeadlineScheduler> scheduler;
+  std::shared_ptr<net::EpollDispatcher> dispatcher;  // before the timers
   CallResult result;
   DoneCallback on_done;
   bool finished = false;
-  bool vanished = false;  // the TCP connection was dropped on purpose
 
-  SoupSession* session = nullptr;
-  SoupMessage* msg = nullptr;
-  SoupWebsocketConnection* conn = nullptr;
-  GCancellable* cancellable = nullptr;
-  std::vector<gulong> handlers;
+  std::shared_ptr<net::WebSocketClient> conn;
 
   // Sending.
   enum class Phase { kConnecting, kAudio, kHold, kEnding, kDone } phase = Phase::kConnecting;
@@ -54,8 +55,9 @@ struct Caller::Impl : std::enable_shared_from_this<Impl>, MessageSink {
   int64_t connect_begin_us = 0;
   std::vector<uint8_t> frame_buf;
   std::vector<uint8_t> caller_track;  // channel 0 of frame_buf: what an echo returns
-  DeadlineScheduler::TimerId send_timer = 0;
-  DeadlineScheduler::TimerId guard_timer = 0;  // connect / close timeout
+  net::EpollDispatcher::Timer send_timer;
+  net::EpollDispatcher::Timer guard_timer;  // connect / close timeout
+  net::EpollDispatcher::Timer done_timer;   // reports the result from the loop
 
   // Playback of what the host sends (the telephony side's buffer).
   int64_t play_end_us = 0;  // when everything received so far has played
@@ -64,43 +66,37 @@ struct Caller::Impl : std::enable_shared_from_this<Impl>, MessageSink {
     int64_t due_us;
   };
   std::deque<PendingMark> pending_marks;
-  DeadlineScheduler::TimerId mark_timer = 0;
+  net::EpollDispatcher::Timer mark_timer;
 
   FrameMatcher matcher;
 
   Impl(GMainContext* c, CallerOptions o)
       : ctx(g_main_context_ref(c ? c : g_main_context_default())), opt(std::move(o)), protocol(make_protocol(opt)),
-        scheduler(DeadlineScheduler::for_context(ctx)), matcher(1) {}  // the matcher is sized in start()
+        dispatcher(net::EpollDispatcher::for_context(ctx)), matcher(1) {}  // the matcher is sized in start()
 
   ~Impl() {
     cancel_timers();
-    if (cancellable) {
-      g_cancellable_cancel(cancellable);
-      g_object_unref(cancellable);
-    }
+    done_timer.cancel();
     drop_connection();
-    if (msg) g_object_unref(msg);
-    if (session) g_object_unref(session);
     g_main_context_unref(ctx);
   }
 
   void cancel_timers() {
-    for (auto* t : {&send_timer, &guard_timer, &mark_timer}) {
-      if (*t) scheduler->cancel(*t);
-      *t = 0;
-    }
+    send_timer.cancel();
+    guard_timer.cancel();
+    mark_timer.cancel();
   }
 
+  // An open connection is closed politely (1001): the client finishes the close handshake on
+  // its own once we let go of it.
   void drop_connection() {
     if (!conn) return;
-    for (gulong h : handlers) g_signal_handler_disconnect(conn, h);
-    handlers.clear();
-    if (!vanished && is_open()) soup_websocket_connection_close(conn, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, nullptr);
-    g_object_unref(conn);
-    conn = nullptr;
+    conn->clear_callbacks();
+    if (conn->is_open()) conn->close(ws::close_code::kGoingAway);
+    conn.reset();
   }
 
-  bool is_open() const { return conn && soup_websocket_connection_get_state(conn) == SOUP_WEBSOCKET_STATE_OPEN; }
+  bool is_open() const { return conn && conn->is_open(); }
   double ms_since_open(int64_t t) const { return (t - open_us) / 1000.0; }
   int64_t sent_bytes_to_us(uint64_t bytes) const { return static_cast<int64_t>(bytes) * kUsPerSecond / sent_bytes_per_second; }
   int64_t track_bytes_to_us(uint64_t bytes) const { return static_cast<int64_t>(bytes) * kUsPerSecond / track_bytes_per_second; }
@@ -122,79 +118,60 @@ struct Caller::Impl : std::enable_shared_from_this<Impl>, MessageSink {
     frame_buf.resize(opt.frame_bytes);
     caller_track.resize(opt.frame_bytes / opt.channels);
 
-    g_main_context_push_thread_default(ctx);
-    session = soup_session_new_with_options("max-conns", 65535, "max-conns-per-host", 65535,
-                                            "idle-timeout", 0, "timeout", 0, nullptr);
-    GError* err = nullptr;
-    GUri* uri = g_uri_parse(opt.url.c_str(), static_cast<GUriFlags>(SOUP_HTTP_URI_FLAGS), &err);
-    if (!uri) {
-      g_main_context_pop_thread_default(ctx);
-      fail(std::string("bad URL: ") + err->message);
-      g_error_free(err);
-      return;
-    }
-    msg = soup_message_new_from_uri(SOUP_METHOD_GET, uri);
-    g_uri_unref(uri);
-    for (const auto& [k, v] : opt.headers)
-      soup_message_headers_append(soup_message_get_request_headers(msg), k.c_str(), v.c_str());
-    const char* subprotocols[] = {protocol->subprotocol(), nullptr};
-    cancellable = g_cancellable_new();
+    if (!dispatcher) return fail("cannot create an epoll set");
+    net::WebSocketClientOptions options;
+    options.url = opt.url;
+    options.headers.assign(opt.headers.begin(), opt.headers.end());
+    if (const char* offered = protocol->subprotocol()) options.subprotocol = offered;
+    options.connect_timeout_ms = 0;  // the guard below covers the whole opening
+    options.close_timeout_ms = 2000;
+    options.max_message_bytes = 1 << 20;  // far above any host message; keeps a broken host in check
+    // Callbacks come from the loop, never from inside a call into the client.
+    std::weak_ptr<Impl> weak = shared_from_this();
+    net::WebSocketClientCallbacks callbacks;
+    callbacks.opened = [weak] {
+      if (auto self = weak.lock()) self->on_open();
+    };
+    callbacks.message = [weak](net::WebSocketMessageType type, std::string_view data) {
+      if (auto self = weak.lock()) self->on_message(type, data);
+    };
+    callbacks.failed = [weak](const net::WebSocketConnectFailure& failure) {
+      if (auto self = weak.lock()) {
+        self->result.http_status = failure.http_status;
+        self->fail(failure.message);
+      }
+    };
+    callbacks.closed = [weak] {
+      if (auto self = weak.lock()) self->on_closed();
+    };
     connect_begin_us = g_get_monotonic_time();
-    soup_session_websocket_connect_async(session, msg, nullptr, subprotocols[0] ? const_cast<char**>(subprotocols) : nullptr,
-                                         G_PRIORITY_DEFAULT, cancellable, &Impl::on_connected,
-                                         new std::weak_ptr<Impl>(shared_from_this()));
+    std::string why;
+    g_main_context_push_thread_default(ctx);  // the client lives on the thread-default context
+    conn = net::WebSocketClient::connect(std::move(options), std::move(callbacks), &why);
     g_main_context_pop_thread_default(ctx);
+    if (!conn) return fail("bad URL: " + why);
     arm_guard(opt.connect_timeout_seconds, "connect timed out");
   }
 
   void arm_guard(double seconds, const char* why) {
-    if (guard_timer) scheduler->cancel(guard_timer);
-    std::weak_ptr<Impl> weak = shared_from_this();
     std::string reason = why;
-    guard_timer = scheduler->schedule(
-        g_get_monotonic_time() + static_cast<int64_t>(seconds * 1e6), [weak, reason] {
-          auto self = weak.lock();
-          if (!self) return;
-          self->guard_timer = 0;
-          self->on_guard_expired(reason);
-        });
+    guard_timer.arm_at(*dispatcher, g_get_monotonic_time() + static_cast<int64_t>(seconds * 1e6),
+                       [this, reason] { on_guard_expired(reason); });
   }
 
   void on_guard_expired(const std::string& why) {
     if (phase == Phase::kConnecting) {
-      g_cancellable_cancel(cancellable);  // on_connected reports the failure
-      result.error = why;
-      return;
+      drop_connection();  // no callback from it any more
+      return fail(why);
     }
     // The host did not close in time: close ourselves.
     result.timed_out = true;
     if (is_open()) {
-      soup_websocket_connection_close(conn, SOUP_WEBSOCKET_CLOSE_NORMAL, "timeout");
+      conn->close(ws::close_code::kNormal, "timeout");
       arm_guard(2, "close handshake timed out");
     } else {
       complete();
     }
-  }
-
-  static void on_connected(GObject* source, GAsyncResult* res, gpointer data) {
-    std::unique_ptr<std::weak_ptr<Impl>> weak(static_cast<std::weak_ptr<Impl>*>(data));
-    GError* err = nullptr;
-    SoupWebsocketConnection* c =
-        soup_session_websocket_connect_finish(SOUP_SESSION(source), res, &err);
-    auto self = weak->lock();
-    if (!self) {
-      if (c) g_object_unref(c);
-      if (err) g_error_free(err);
-      return;
-    }
-    self->result.http_status = soup_message_get_status(self->msg);
-    if (!c) {
-      std::string why = self->result.error.empty() ? err->message : self->result.error;
-      g_error_free(err);
-      self->fail(why);
-      return;
-    }
-    self->on_open(c);
   }
 
   void fail(const std::string& why) {
@@ -202,26 +179,19 @@ struct Caller::Impl : std::enable_shared_from_this<Impl>, MessageSink {
     complete();
   }
 
-  void on_open(SoupWebsocketConnection* c) {
-    conn = c;
+  void on_open() {
     result.connected = true;
+    result.http_status = 101;
     open_us = g_get_monotonic_time();
     result.connect_ms = (open_us - connect_begin_us) / 1000.0;
-    if (guard_timer) scheduler->cancel(guard_timer);
-    guard_timer = 0;
+    guard_timer.cancel();
     // A caller that asked for a subprotocol (jambonz's libwebsockets) drops a host that did not
-    // select it.
+    // select it. The host's pings are answered by the client itself.
     const char* wanted = protocol->subprotocol();
-    const char* chosen = soup_websocket_connection_get_protocol(conn);
-    if (wanted && (!chosen || std::string_view(chosen) != wanted)) {
+    if (wanted && conn->subprotocol() != wanted) {
       fail(std::string("the host did not select subprotocol ") + wanted);
       return;
     }
-    // The host's pings are answered by libsoup itself; keep our own frames small.
-    soup_websocket_connection_set_max_incoming_payload_size(conn, 1 << 20);
-    handlers.push_back(g_signal_connect(conn, "message", G_CALLBACK(&Impl::on_message_cb), this));
-    handlers.push_back(g_signal_connect(conn, "closed", G_CALLBACK(&Impl::on_closed_cb), this));
-    handlers.push_back(g_signal_connect(conn, "error", G_CALLBACK(&Impl::on_error_cb), this));
 
     protocol->open_call(*this);
     phase = audio_frames ? Phase::kAudio : Phase::kHold;
@@ -230,11 +200,11 @@ struct Caller::Impl : std::enable_shared_from_this<Impl>, MessageSink {
   }
 
   void send_text(const std::string& text) override {
-    if (is_open()) soup_websocket_connection_send_text(conn, text.c_str());
+    if (is_open()) conn->send_text(text);
   }
 
   void send_binary(std::span<const uint8_t> bytes) override {
-    if (is_open()) soup_websocket_connection_send_binary(conn, bytes.data(), bytes.size());
+    if (is_open()) conn->send_binary(bytes.data(), bytes.size());
   }
 
   // --- sending audio --------------------------------------------------------------------
@@ -274,7 +244,6 @@ struct Caller::Impl : std::enable_shared_from_this<Impl>, MessageSink {
   }
 
   void send_due_frames() {
-    send_timer = 0;
     const uint64_t total = audio_frames + hold_frames;
     const int64_t now = g_get_monotonic_time();
     while (next_frame < total && phase != Phase::kEnding && phase != Phase::kDone &&
@@ -306,20 +275,13 @@ struct Caller::Impl : std::enable_shared_from_this<Impl>, MessageSink {
   // Runs `then` at `at` on the send timer (one per call: sending, holding and hanging up are
   // never due at once).
   void after(int64_t at, void (*then)(Impl&)) {
-    std::weak_ptr<Impl> weak = shared_from_this();
-    send_timer = scheduler->schedule(at, [weak, then] {
-      if (auto self = weak.lock()) {
-        self->send_timer = 0;
-        then(*self);
-      }
-    });
+    send_timer.arm_at(*dispatcher, at, [this, then] { then(*this); });
   }
 
   void end_call() {
     if (phase == Phase::kEnding || phase == Phase::kDone) return;
     phase = Phase::kEnding;
-    if (send_timer) scheduler->cancel(send_timer);
-    send_timer = 0;
+    send_timer.cancel();
     switch (opt.ending) {
       case CallEnding::kStop:
         hang_up();
@@ -346,31 +308,24 @@ struct Caller::Impl : std::enable_shared_from_this<Impl>, MessageSink {
   }
 
   void close_normally() {
-    if (is_open()) soup_websocket_connection_close(conn, SOUP_WEBSOCKET_CLOSE_NORMAL, nullptr);
+    if (is_open()) conn->close(ws::close_code::kNormal);
     arm_guard(opt.close_timeout_seconds, "close timed out");
   }
 
   // Drops the TCP connection without a close frame, as a network failure would.
   void vanish() {
-    GIOStream* io = soup_websocket_connection_get_io_stream(conn);
-    result.close_code = SOUP_WEBSOCKET_CLOSE_ABNORMAL;
-    vanished = true;
-    for (gulong h : handlers) g_signal_handler_disconnect(conn, h);
-    handlers.clear();
-    g_io_stream_close(io, nullptr, nullptr);
+    result.close_code = ws::close_code::kAbnormal;
+    conn.reset();  // dropped without a close handshake: the socket is closed as it is
     complete();
   }
 
   // --- receiving ------------------------------------------------------------------------
 
-  static void on_message_cb(SoupWebsocketConnection*, gint type, GBytes* message, gpointer data) {
-    auto* self = static_cast<Impl*>(data);
-    auto keep = self->shared_from_this();
-    gsize len = 0;
-    const auto* bytes = static_cast<const uint8_t*>(g_bytes_get_data(message, &len));
-    self->on_message(type == SOUP_WEBSOCKET_DATA_TEXT
-                         ? self->protocol->read_text(std::string_view(reinterpret_cast<const char*>(bytes), len))
-                         : self->protocol->read_binary(std::span<const uint8_t>(bytes, len)));
+  void on_message(net::WebSocketMessageType type, std::string_view data) {
+    if (finished) return;
+    on_message(type == net::WebSocketMessageType::kText
+                   ? protocol->read_text(data)
+                   : protocol->read_binary({reinterpret_cast<const uint8_t*>(data.data()), data.size()}));
   }
 
   void on_message(const HostMessage& m) {
@@ -399,8 +354,7 @@ struct Caller::Impl : std::enable_shared_from_this<Impl>, MessageSink {
         name = "disconnect";
         if (phase != Phase::kDone) {
           phase = Phase::kEnding;
-          if (send_timer) scheduler->cancel(send_timer);
-          send_timer = 0;
+          send_timer.cancel();
           close_normally();
         }
         break;
@@ -440,20 +394,15 @@ struct Caller::Impl : std::enable_shared_from_this<Impl>, MessageSink {
   }
 
   void arm_mark_timer() {
-    if (mark_timer) scheduler->cancel(mark_timer);
-    mark_timer = 0;
+    mark_timer.cancel();
     if (pending_marks.empty()) return;
-    std::weak_ptr<Impl> weak = shared_from_this();
-    mark_timer = scheduler->schedule(pending_marks.front().due_us, [weak] {
-      auto self = weak.lock();
-      if (!self) return;
-      self->mark_timer = 0;
+    mark_timer.arm_at(*dispatcher, pending_marks.front().due_us, [this] {
       const int64_t t = g_get_monotonic_time();
-      while (!self->pending_marks.empty() && self->pending_marks.front().due_us <= t) {
-        self->echo_mark(self->pending_marks.front().name, false);
-        self->pending_marks.pop_front();
+      while (!pending_marks.empty() && pending_marks.front().due_us <= t) {
+        echo_mark(pending_marks.front().name, false);
+        pending_marks.pop_front();
       }
-      self->arm_mark_timer();
+      arm_mark_timer();
     });
   }
 
@@ -473,18 +422,13 @@ struct Caller::Impl : std::enable_shared_from_this<Impl>, MessageSink {
     arm_mark_timer();
   }
 
-  static void on_error_cb(SoupWebsocketConnection*, GError* error, gpointer data) {
-    auto* self = static_cast<Impl*>(data);
-    if (self->result.error.empty()) self->result.error = error->message;
-  }
-
-  static void on_closed_cb(SoupWebsocketConnection* c, gpointer data) {
-    auto* self = static_cast<Impl*>(data);
-    auto keep = self->shared_from_this();
-    self->result.close_code = soup_websocket_connection_get_close_code(c);
-    if (const char* r = soup_websocket_connection_get_close_data(c)) self->result.close_reason = r;
-    if (self->result.close_code == 0) self->result.close_code = SOUP_WEBSOCKET_CLOSE_ABNORMAL;
-    self->complete();
+  // The connection ended: the host's close code (1005 when its close frame had none, 1006 when
+  // none came) and, when it ended on our side (protocol error, I/O error, close deadline), why.
+  void on_closed() {
+    result.close_code = conn->close_code();
+    result.close_reason = conn->close_reason();
+    if (result.error.empty()) result.error = conn->error();
+    complete();
   }
 
   void complete() {
@@ -493,10 +437,14 @@ struct Caller::Impl : std::enable_shared_from_this<Impl>, MessageSink {
     phase = Phase::kDone;
     cancel_timers();
     pending_marks.clear();
-    // Defer: the callback may destroy the caller, and we may be inside a libsoup signal.
+    if (!dispatcher) {  // no loop to defer to (the epoll set could not be created): report now
+      if (auto cb = std::move(on_done)) cb(result);
+      return;
+    }
+    // Defer: the callback may destroy the caller, and we may be inside a client callback.
     std::weak_ptr<Impl> weak = shared_from_this();
-    scheduler->schedule(0, [weak] {
-      auto self = weak.lock();
+    done_timer.arm_at(*dispatcher, 0, [weak] {
+      auto self = weak.lock();  // held until the callback has returned
       if (!self) return;
       self->drop_connection();
       if (self->on_done) {
@@ -539,7 +487,7 @@ CallResult run_call(CallerOptions options) {
     });
     while (!done) g_main_context_iteration(ctx, TRUE);
   }
-  // Let libsoup finish closing sockets it still holds.
+  // Let a close handshake still under way finish.
   while (g_main_context_pending(ctx)) g_main_context_iteration(ctx, FALSE);
   g_main_context_pop_thread_default(ctx);
   g_main_context_unref(ctx);

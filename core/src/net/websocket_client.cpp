@@ -29,6 +29,7 @@ std::shared_ptr<WebSocketClient> WebSocketClient::connect(WebSocketClientOptions
                                                           WebSocketClientCallbacks callbacks, std::string* error) {
   UpgradeTarget target;
   std::string why;
+  if (!options.subprotocol.empty()) options.headers.emplace_back("Sec-WebSocket-Protocol", options.subprotocol);
   if (!parse_upgrade_target(options.url, &target, &why) || !check_request_headers(options.headers, &why)) {
     if (error) *error = why;
     return nullptr;
@@ -173,13 +174,15 @@ void WebSocketClient::on_ws_handshake_bytes(std::span<const std::uint8_t> bytes)
 }
 
 void WebSocketClient::check_upgrade_answer(std::size_t header_end) {
-  UpgradeAnswer answer = parse_upgrade_answer(std::string_view(answer_).substr(0, header_end), expected_accept_);
+  UpgradeAnswer answer = parse_upgrade_answer(std::string_view(answer_).substr(0, header_end), expected_accept_,
+                                              options_.subprotocol);
   if (!answer.ok) {
     fail_connect(std::move(answer.problem), answer.status, false, std::move(answer.headers));
     return;
   }
   deadline_timer_.cancel();
   g_clear_object(&cancellable_);
+  subprotocol_ = std::move(answer.subprotocol);
   std::string rest = answer_.substr(header_end);  // frames the server sent right behind the answer
   answer_.clear();
   answer_.shrink_to_fit();

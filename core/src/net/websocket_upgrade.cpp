@@ -122,7 +122,8 @@ std::string build_upgrade_request(const UpgradeTarget& target, std::string_view 
   return request;
 }
 
-UpgradeAnswer parse_upgrade_answer(std::string_view head, std::string_view expected_accept) {
+UpgradeAnswer parse_upgrade_answer(std::string_view head, std::string_view expected_accept,
+                                   std::string_view offered_subprotocol) {
   UpgradeAnswer answer;
   SoupMessageHeaders* headers = soup_message_headers_new(SOUP_MESSAGE_HEADERS_RESPONSE);
   guint status = 0;
@@ -154,10 +155,12 @@ UpgradeAnswer parse_upgrade_answer(std::string_view head, std::string_view expec
     answer.problem = "the server's Sec-WebSocket-Accept does not match our key";
   } else if (soup_message_headers_get_one(headers, "Sec-WebSocket-Extensions")) {
     answer.problem = "the server chose an extension we did not offer";
-  } else if (soup_message_headers_get_one(headers, "Sec-WebSocket-Protocol")) {
+  } else if (const char* chosen = soup_message_headers_get_one(headers, "Sec-WebSocket-Protocol");
+             chosen && (offered_subprotocol.empty() || std::string_view(chosen) != offered_subprotocol)) {
     answer.problem = "the server chose a subprotocol we did not offer";
   } else {
     answer.ok = true;
+    if (chosen) answer.subprotocol = chosen;
   }
   soup_message_headers_unref(headers);
   return answer;

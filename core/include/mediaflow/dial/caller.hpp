@@ -1,6 +1,7 @@
 // A simulated caller: the telephony side of one bidirectional media WebSocket, over a real
-// WebSocket (libsoup 3), as Twilio (`<Connect><Stream>`, Media Streams) or jambonz (the
-// `listen` verb's audio fork, docs/jambonz.md) would run it against the host.
+// WebSocket (the host's own engine in the client role, net::WebSocketClient), as Twilio
+// (`<Connect><Stream>`, Media Streams) or jambonz (the `listen` verb's audio fork,
+// docs/jambonz.md) would run it against the host.
 //
 // It connects to the host's URL (optional extra headers such as x-media-auth; jambonz also
 // offers subprotocol audio.jambonz.org and fails unless the host selects it), opens the call

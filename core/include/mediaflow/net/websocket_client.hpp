@@ -39,6 +39,9 @@ struct WebSocketClientOptions {
   std::string url;  // ws://host[:port]/path?query or wss://…
   // Extra request headers (e.g. {"Authorization", "Token …"}); values are never logged.
   HttpHeaders headers;
+  // Offered in Sec-WebSocket-Protocol ("" none). The server may select it or none;
+  // subprotocol() says which, and the owner decides whether "none" will do.
+  std::string subprotocol;
   // For each step of the opening: the TCP (+TLS) connect, then the upgrade answer (restarted
   // by every byte of it). 0: no limit.
   unsigned connect_timeout_ms = 10000;
@@ -113,6 +116,8 @@ class WebSocketClient final : public std::enable_shared_from_this<WebSocketClien
   // and reason.
   std::uint16_t close_code() const;
   const std::string& close_reason() const;
+  // The subprotocol the server selected ("" when none, or before the upgrade succeeded).
+  const std::string& subprotocol() const { return subprotocol_; }
   // Why the connection ended on our side (protocol error, I/O error, close timeout); empty
   // after a clean close handshake.
   const std::string& error() const { return error_; }
@@ -159,6 +164,7 @@ class WebSocketClient final : public std::enable_shared_from_this<WebSocketClien
   bool abandoned_ = false;  // close() before the connection was open
   std::string request_;      // the upgrade request, until the connection exists
   std::string expected_accept_;
+  std::string subprotocol_;  // selected by the server
   std::string answer_;  // the upgrade answer read so far
 
   // From the TCP (+TLS) connection on; only abort()ed, never destroyed, before the client is.

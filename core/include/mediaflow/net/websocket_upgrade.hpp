@@ -32,7 +32,8 @@ bool check_request_headers(const HttpHeaders& headers, std::string* why);
 std::string websocket_accept(std::string_view key);
 
 // The GET upgrade request with a fresh random key; *expected_accept is what the server must
-// answer in Sec-WebSocket-Accept. No extension or subprotocol is offered.
+// answer in Sec-WebSocket-Accept. No extension is offered; a subprotocol is offered by passing
+// Sec-WebSocket-Protocol among `headers`.
 std::string build_upgrade_request(const UpgradeTarget& target, const HttpHeaders& headers,
                                   std::string* expected_accept);
 // The same request with a given Sec-WebSocket-Key (a load generator draws its own keys).
@@ -43,8 +44,12 @@ struct UpgradeAnswer {
   unsigned status = 0;    // 0 when the status line could not be read
   std::string problem;    // why not ok
   HttpHeaders headers;    // every header of the answer
+  std::string subprotocol;  // the one the server selected ("" when none)
 };
 // `head`: the answer up to and including the blank line that ends its headers.
-UpgradeAnswer parse_upgrade_answer(std::string_view head, std::string_view expected_accept);
+// `offered_subprotocol`: what the request offered ("" none). The server may select it or none
+// (RFC 6455 §4.1: the client then decides); selecting anything else fails the answer.
+UpgradeAnswer parse_upgrade_answer(std::string_view head, std::string_view expected_accept,
+                                   std::string_view offered_subprotocol = {});
 
 }  // namespace mediaflow::net
