@@ -16,12 +16,22 @@ namespace {
 
 using Key = std::tuple<std::string, int, int, std::string>;  // voice, wpm, rate, text
 
-std::mutex cache_mutex;
-std::map<Key, SharedSamples> cache;
-std::deque<Key> cache_order;  // oldest first
-// Sentences being synthesised: calls asking for one of them wait for that synthesis
-// (2,000 calls starting together greet with one synthesis, not 2,000).
-std::map<Key, std::shared_future<SpeechResult>> in_flight;
+struct SpeechCache {
+  std::mutex mutex;
+  std::map<Key, SharedSamples> entries;
+  std::deque<Key> order;  // oldest first
+  // Sentences being synthesised: calls asking for one of them wait for that synthesis
+  // (2,000 calls starting together greet with one synthesis, not 2,000).
+  std::map<Key, std::shared_future<SpeechResult>> in_flight;
+};
+
+// Never destroyed: the synthesis pool's threads live as long as the process and may be inside
+// speak() while exit() runs static destructors (ThreadSanitizer saw the map destroyed under a
+// synthesis that was finishing as `mediaflow serve` exited).
+SpeechCache& speech_cache() {
+  static auto* c = new SpeechCache();
+  return *c;
+}
 
 }  // namespace
 
@@ -47,23 +57,25 @@ std::vector<std::int16_t> resample(const std::vector<std::int16_t>& samples, int
 }
 
 SharedSamples cached_speech(const std::string& text, const std::string& voice, int words_per_minute, int rate) {
-  std::lock_guard lock(cache_mutex);
-  auto it = cache.find(Key{voice, words_per_minute, rate, text});
-  return it == cache.end() ? nullptr : it->second;
+  SpeechCache& c = speech_cache();
+  std::lock_guard lock(c.mutex);
+  auto it = c.entries.find(Key{voice, words_per_minute, rate, text});
+  return it == c.entries.end() ? nullptr : it->second;
 }
 
 SpeechResult speak(const std::string& text, const std::string& voice, int words_per_minute, int rate) {
+  SpeechCache& c = speech_cache();
   Key key{voice, words_per_minute, rate, text};
   std::promise<SpeechResult> promise;
   {
-    std::unique_lock lock(cache_mutex);
-    if (auto it = cache.find(key); it != cache.end()) return {it->second, {}};
-    if (auto it = in_flight.find(key); it != in_flight.end()) {
+    std::unique_lock lock(c.mutex);
+    if (auto it = c.entries.find(key); it != c.entries.end()) return {it->second, {}};
+    if (auto it = c.in_flight.find(key); it != c.in_flight.end()) {
       auto pending = it->second;
       lock.unlock();
       return pending.get();
     }
-    in_flight.emplace(key, promise.get_future().share());
+    c.in_flight.emplace(key, promise.get_future().share());
   }
   SpeechResult result;
   SynthResult synth = synthesize(text, voice, words_per_minute);
@@ -73,14 +85,14 @@ SpeechResult speak(const std::string& text, const std::string& voice, int words_
     result.error = synth.error;  // not cached: the next call tries again
   }
   {
-    std::lock_guard lock(cache_mutex);
-    in_flight.erase(key);
+    std::lock_guard lock(c.mutex);
+    c.in_flight.erase(key);
     if (result.samples) {
-      cache.emplace(key, result.samples);
-      cache_order.push_back(key);
-      while (cache_order.size() > kSpeechCacheEntries) {
-        cache.erase(cache_order.front());
-        cache_order.pop_front();
+      c.entries.emplace(key, result.samples);
+      c.order.push_back(key);
+      while (c.order.size() > kSpeechCacheEntries) {
+        c.entries.erase(c.order.front());
+        c.order.pop_front();
       }
     }
   }
