@@ -15,6 +15,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <memory>
 #include <mutex>
 
 namespace mediaflow::log {
@@ -63,9 +64,20 @@ bool is_reserved(std::string_view key) {
   return key == "ts" || key == "level" || key == "event" || key == "instance";
 }
 
-std::string& instance_id() {
-  static std::string id;  // written once at start (set_instance), read by every log line
-  return id;
+// Set when a host starts, read by every log line on any thread. Several hosts in one process
+// (tests) each set it while the others' threads log: readers take a reference under the lock.
+struct InstanceId {
+  std::mutex mutex;
+  std::shared_ptr<const std::string> id = std::make_shared<const std::string>();
+};
+InstanceId& instance_slot() {
+  static auto* slot = new InstanceId();  // never destroyed: threads may log during exit
+  return *slot;
+}
+std::shared_ptr<const std::string> instance_id() {
+  InstanceId& slot = instance_slot();
+  std::lock_guard lock(slot.mutex);
+  return slot.id;
 }
 
 void append_json_string(std::string& out, std::string_view raw) {
@@ -191,7 +203,12 @@ std::string scrub_sids(std::string_view text) {
   return out;
 }
 
-void set_instance(std::string id) { instance_id() = std::move(id); }
+void set_instance(std::string id) {
+  auto value = std::make_shared<const std::string>(std::move(id));
+  InstanceId& slot = instance_slot();
+  std::lock_guard lock(slot.mutex);
+  slot.id = std::move(value);
+}
 
 std::string format_line(Level level, std::string_view event, Fields fields, std::int64_t unix_ms) {
   std::string out;
@@ -200,9 +217,9 @@ std::string format_line(Level level, std::string_view event, Fields fields, std:
   out += iso8601_ms(unix_ms);
   out += "\",\"level\":\"";
   out += to_string(level);
-  if (!instance_id().empty()) {
+  if (const auto instance = instance_id(); !instance->empty()) {
     out += "\",\"instance\":";
-    append_json_string(out, instance_id());
+    append_json_string(out, *instance);
     out += ",\"event\":";
   } else {
     out += "\",\"event\":";

@@ -135,13 +135,19 @@ void gauges(std::string& out, std::string_view name, std::string_view label, std
 
 }  // namespace
 
-void Metrics::set_instance(std::string id) { instance_ = std::move(id); }
+void Metrics::set_instance(std::string id) {
+  std::lock_guard lock(instance_mutex_);
+  instance_ = std::move(id);
+}
 
 std::string Metrics::render_prometheus() const {
   std::string out;
   out.reserve(4096);
   header(out, "mediaflow_instance_info", "gauge", "This host's INSTANCE_ID (one of a fleet), always 1.");
-  out.append("mediaflow_instance_info{instance_id=\"").append(escape_label_value(instance_)).append("\"} 1\n");
+  {
+    std::lock_guard lock(instance_mutex_);
+    out.append("mediaflow_instance_info{instance_id=\"").append(escape_label_value(instance_)).append("\"} 1\n");
+  }
   gauge(out, "mediaflow_draining", "1 while the host drains after SIGTERM.", draining_.value());
   gauge(out, "mediaflow_calls_active", "Media WebSocket calls currently in progress.", calls_active_.value());
   family(out, "mediaflow_calls_total", "outcome", "Calls ended, by outcome.", calls_total_);

@@ -183,8 +183,9 @@ class Metrics {
   metric::Gauge redis_connected_;
   metric::CounterFamily redis_errors_;
   metric::Gauge draining_;
+  mutable std::mutex instance_mutex_;  // set at a host's start, read by scrapes on any worker
   std::string instance_;
-  bool redis_enabled_ = false;
+  std::atomic<bool> redis_enabled_{false};
   metric::Counter frames_in_;
   metric::Counter frames_out_;
   metric::CounterFamily frames_dropped_;
