@@ -1,6 +1,7 @@
 #include "jambonz_webhook.hpp"
 
 #include <mediaflow/protocol/jambonz_listen_verb.hpp>
+#include <mediaflow/protocol/jambonz_metadata.hpp>
 #include <mediaflow/protocol/jambonz_signature.hpp>
 #include <mediaflow/protocol/jwt.hpp>
 
@@ -46,6 +47,13 @@ std::optional<std::uint32_t> sample_rate(const std::string& text) {
 }
 
 }  // namespace
+
+std::string check_settings(const transport::SettingLookup& setting) {
+  const std::optional<std::uint32_t> rate = sample_rate(setting ? setting("JAMBONZ_SAMPLE_RATE").value_or("") : "");
+  if (!rate || !jz::is_supported_sample_rate(*rate))
+    return "JAMBONZ_SAMPLE_RATE: expected one of 8000, 16000, 24000, 48000, 64000 (the rates of the listen verb)";
+  return "";
+}
 
 transport::WebhookAnswer answer_webhook(const transport::WebhookRequest& request,
                                         const transport::WebhookContext& context) {

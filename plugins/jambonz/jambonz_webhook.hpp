@@ -20,4 +20,8 @@ inline constexpr const char* kWebhookPath = "/jambonz/call";
 transport::WebhookAnswer answer_webhook(const transport::WebhookRequest& request,
                                         const transport::WebhookContext& context);
 
+// At the host's start: JAMBONZ_SAMPLE_RATE, when set, must be a rate the listen verb can ask
+// for (8000, 16000, 24000, 48000, 64000); "" when it is, else why not.
+std::string check_settings(const transport::SettingLookup& setting);
+
 }  // namespace mediaflow::jambonz_transport

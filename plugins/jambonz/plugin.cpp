@@ -22,7 +22,7 @@ static const mediaflow::ElementDescriptor kElements[] = {
 static const mediaflow::TransportDescriptor kTransports[] = {
     {"jambonz", "FORK_WS_PATH", "/fork", "audio.jambonz.org", "FORK_BASIC_AUTH", "jambonzsrc", "jambonzsink",
      mediaflow::jambonz_transport::create_codec, mediaflow::jambonz_transport::kWebhookPath,
-     mediaflow::jambonz_transport::answer_webhook},
+     mediaflow::jambonz_transport::answer_webhook, mediaflow::jambonz_transport::check_settings},
 };
 
 MEDIAFLOW_TRANSPORT_PLUGIN_DEFINE(jambonz, "jambonz / FreeSWITCH audio fork in and out", plugin_init, kElements,

@@ -20,7 +20,8 @@ static const mediaflow::ElementDescriptor kElements[] = {
 
 static const mediaflow::TransportDescriptor kTransports[] = {
     {"twilio", "WS_PATH", "/rtm/voice", nullptr, nullptr, "twiliosrc", "twiliosink", mediaflow::twilio_transport::create_codec,
-     mediaflow::twilio_transport::kWebhookPath, mediaflow::twilio_transport::answer_webhook},
+     mediaflow::twilio_transport::kWebhookPath, mediaflow::twilio_transport::answer_webhook,
+     nullptr /* no setting to check: without TWILIO_AUTH_TOKEN the webhook answers 503 */},
 };
 
 MEDIAFLOW_TRANSPORT_PLUGIN_DEFINE(twilio, "Twilio Media Streams in and out", plugin_init, kElements, kTransports)

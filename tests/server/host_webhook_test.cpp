@@ -6,6 +6,8 @@
 // it; the shipped transports' webhooks are then checked through their loaded descriptors.
 #include "server/host_fixture.hpp"
 #include "support/http_client.hpp"
+#include "support/paths.hpp"
+#include "support/spawn.hpp"
 #include "support/webhook_call.hpp"
 
 #include <mediaflow/metrics.hpp>
@@ -174,7 +176,7 @@ TEST(TransportWebhooks, AWebhookPathTheHostCannotServeIsRefusedAtStart) {
   transport::WebhookAnswer (*handler)(const transport::WebhookRequest&, const transport::WebhookContext&) =
       [](const transport::WebhookRequest&, const transport::WebhookContext&) { return transport::WebhookAnswer{}; };
   auto transport_with = [&](const char* name, const char* path, const char* hook) {
-    return TransportDescriptor{name, "UNSET_TEST_WS_PATH", path, nullptr, nullptr, "a", "b", nullptr, hook, handler};
+    return TransportDescriptor{name, "UNSET_TEST_WS_PATH", path, nullptr, nullptr, "a", "b", nullptr, hook, handler, nullptr};
   };
   server::ServerConfig config;
   std::string error;
@@ -195,6 +197,39 @@ TEST(TransportWebhooks, AWebhookPathTheHostCannotServeIsRefusedAtStart) {
     EXPECT_TRUE(server::serve_transports({transport_with("a", "/a", bad)}, config, &error).empty()) << bad;
     EXPECT_NE(error.find("is not a path of its own"), std::string::npos) << error;
   }
+}
+
+
+// A jambonz instance whose JAMBONZ_SAMPLE_RATE the listen verb cannot carry would answer every
+// call's webhook with an error: it refuses to start instead, naming the setting.
+TEST(TransportWebhooks, ABadJambonzSampleRateIsRefusedAtStartNotPerCall) {
+  gst_init(nullptr, nullptr);
+  load_plugins(plugin_dir());
+  const auto jambonz = find_transport("jambonz");
+  ASSERT_TRUE(jambonz.has_value());
+  ASSERT_NE(jambonz->check_settings, nullptr);
+  server::ServerConfig config;
+  std::string error;
+  for (const char* good : {"8000", "16000", "24000", "48000", "64000"}) {
+    config.transport_settings["JAMBONZ_SAMPLE_RATE"] = good;
+    EXPECT_FALSE(server::serve_transports({*jambonz}, config, &error).empty()) << good << ": " << error;
+  }
+  for (const char* bad : {"16k", "17000", "96000", "-8000", "8000 "}) {
+    config.transport_settings["JAMBONZ_SAMPLE_RATE"] = bad;
+    error.clear();
+    EXPECT_TRUE(server::serve_transports({*jambonz}, config, &error).empty()) << bad;
+    EXPECT_NE(error.find("transport 'jambonz': JAMBONZ_SAMPLE_RATE: expected one of 8000, 16000"), std::string::npos)
+        << error;
+  }
+  config.transport_settings.erase("JAMBONZ_SAMPLE_RATE");  // unset: 16000
+  EXPECT_FALSE(server::serve_transports({*jambonz}, config, &error).empty()) << error;
+}
+
+TEST(TransportWebhooks, MediaflowServeExitsAtOnceOnABadJambonzSampleRate) {
+  const ProcessResult r = run_process({mediaflow_binary().string(), "serve"},
+                                      {"PORT=0", "PLUGIN_DIR=" + plugin_dir().string(), "JAMBONZ_SAMPLE_RATE=17000"});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("JAMBONZ_SAMPLE_RATE: expected one of"), std::string::npos) << r.err << r.out;
 }
 
 }  // namespace

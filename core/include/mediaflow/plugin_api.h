@@ -16,18 +16,22 @@
 //   MEDIAFLOW_PLUGIN_DEFINE(myvendor, "MyVendor speech recognition", plugin_init, kElements)
 #pragma once
 
+#include <mediaflow/transport/settings.hpp>
+
 #include <gst/gst.h>
 
 #include <boost/dll/alias.hpp>
 #include <cstddef>
 #include <iterator>
+#include <string>
 
 namespace mediaflow {
 
 // Bump when PluginDescriptor, ElementDescriptor or TransportDescriptor change layout or meaning.
 // 2: transports (a plugin may bring a media plane: its codec, ingest and egress).
 // 3: a transport's application webhook (webhook_path, answer_webhook).
-inline constexpr unsigned kPluginApiVersion = 3;
+// 4: a transport checks the settings it reads when the host starts (check_settings).
+inline constexpr unsigned kPluginApiVersion = 4;
 
 // The Boost.DLL alias under which a plugin exports `const PluginDescriptor* ()`.
 inline constexpr const char* kPluginDescriptorSymbol = "mediaflow_plugin_descriptor";
@@ -77,6 +81,11 @@ struct TransportDescriptor {
   // (never block; any thread). The host adds the metric and log line of a refusal.
   transport::WebhookAnswer (*answer_webhook)(const transport::WebhookRequest& request,
                                              const transport::WebhookContext& context);
+  // Checks the host's settings this transport reads (its webhook's, say) once, when the host
+  // starts, so that a misconfigured instance refuses to start instead of failing every call:
+  // "" when they are usable, else one line naming the setting and what is wrong (never its
+  // value: it may be a secret). nullptr: nothing to check.
+  std::string (*check_settings)(const transport::SettingLookup& setting);
 };
 
 struct PluginDescriptor {

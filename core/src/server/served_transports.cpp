@@ -4,6 +4,7 @@
 
 #include <mediaflow/env.hpp>
 #include <mediaflow/server/config.hpp>
+#include <mediaflow/server/webhooks.hpp>
 
 #include <cstring>
 
@@ -66,6 +67,13 @@ std::vector<ServedTransport> serve_transports(const std::vector<TransportDescrip
     if (!basic.empty() && basic.find(':') == std::string::npos) {
       *error = std::string(t.basic_auth_env) + ": must be user:password";
       return {};
+    }
+    if (t.check_settings) {
+      const std::string why = t.check_settings([&config](std::string_view name) { return host_setting(config, name); });
+      if (!why.empty()) {
+        *error = std::string("transport '") + t.name + "': " + why;
+        return {};
+      }
     }
     out.push_back({t, path, basic});
   }

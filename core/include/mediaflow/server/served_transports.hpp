@@ -19,7 +19,9 @@ struct ServedTransport {
 };
 
 // Paths from the environment (WS_PATH is the ServerConfig's, read and checked there). Empty
-// with `error` set when a path is malformed, two transports share one, or none is loaded.
+// with `error` set when a path is malformed, two transports share one, none is loaded, or a
+// transport's check_settings refuses the host's settings (ServerConfig::transport_settings,
+// else the environment).
 std::vector<ServedTransport> serve_transports(const std::vector<TransportDescriptor>& loaded,
                                               const ServerConfig& config, std::string* error);
 

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <mediaflow/protocol/http_request.hpp>
+#include <mediaflow/transport/settings.hpp>
 
 #include <array>
 #include <cstdint>
@@ -46,7 +47,7 @@ struct WebhookContext {
   std::function<std::optional<std::string>(std::int64_t ttl_seconds)> mint_token;
   // One of the host's settings by name (the environment, or what a test configured the host
   // with instead); nullopt when unset or empty. Secrets the webhook verifies come from here.
-  std::function<std::optional<std::string>(std::string_view name)> setting;
+  SettingLookup setting;
 };
 
 struct WebhookAnswer {
