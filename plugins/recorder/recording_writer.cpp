@@ -274,21 +274,25 @@ void RecordingWriter::commit_to(std::uint64_t target) {
   int err = 0;
   while (written_ < target && !failed_) {
     const std::uint64_t frames = std::min(kChunk, target - written_);
-    auto sample = [&](int t, std::uint64_t i) -> std::int16_t {
-      return i < staging_[t].size() ? staging_[t][i] : 0;
+    // Track t's first `frames` samples into out[offset], out[offset + step], …; silence where
+    // it has none.
+    auto gather = [&](int t, std::size_t offset, std::size_t step) {
+      const std::size_t have = static_cast<std::size_t>(std::min<std::uint64_t>(frames, staging_[t].size()));
+      auto it = staging_[t].begin();
+      std::size_t o = offset;
+      for (std::size_t i = 0; i < have; ++i, o += step) out[o] = *it++;
+      for (std::size_t i = have; i < frames; ++i, o += step) out[o] = 0;
     };
     bool ok = true;
     if (config_.layout == Layout::kStereo) {
       out.resize(frames * 2);
-      for (std::uint64_t i = 0; i < frames; ++i) {
-        out[2 * i] = sample(0, i);
-        out[2 * i + 1] = sample(1, i);
-      }
+      gather(0, 0, 2);
+      gather(1, 1, 2);
       ok = write_all(fds_[0], out.data(), out.size() * 2, &err);
     } else {
       out.resize(frames);
       for (int t = 0; t < 2 && ok; ++t) {
-        for (std::uint64_t i = 0; i < frames; ++i) out[i] = sample(t, i);
+        gather(t, 0, 1);
         ok = write_all(fds_[t], out.data(), out.size() * 2, &err);
       }
     }

@@ -130,7 +130,11 @@ class RecordingWriter {
   protocol::RecordingManifest manifest_;
   std::uint64_t written_ = 0;              // frames on disk
   std::uint64_t frames_since_patch_ = 0;
-  std::vector<std::int16_t> staging_[2];   // per track, frames from written_ on
+  // Per track, frames from written_ on. A std::deque, whose blocks are freed as frames are
+  // written: a caller ahead of a silent agent keeps ~0.7 s here (late window + flush delay),
+  // and a vector erased from the front kept the capacity of its largest moment (~22 KB per
+  // 8 kHz call instead of ~11; docs/benchmarks.md, session 7).
+  std::deque<std::int16_t> staging_[2];
   std::uint64_t end_[2] = {0, 0};          // per track, frame after its last known sample
   bool has_data_[2] = {false, false};
   bool ended_[2] = {false, false};

@@ -5,7 +5,9 @@
 #include "support/paths.hpp"
 
 #include <gtest/gtest.h>
+#include <malloc.h>
 
+#include <algorithm>
 #include <limits>
 #include <numeric>
 
@@ -187,6 +189,34 @@ TEST(DeepgramAudioBacklog, AppendAfterEverythingConfirmedRestartsAtTheNewTime) {
   EXPECT_TRUE(b.empty());
   b.append(a.data(), a.size(), 500 * kMs);
   EXPECT_EQ(b.unsent_time(), 500 * kMs);
+}
+
+// Memory follows the unconfirmed audio: a Twilio call's mu-law at 8 kB/s in 100 ms messages,
+// a final result every second (the fake Deepgram's rhythm) arriving 400 ms after the second it
+// covers.
+// The heap the backlog holds stays within what it holds plus two blocks — the old vector,
+// compacted only when its dead prefix outgrew the rest, held 2-4x (issue 17, session 7).
+TEST(DeepgramAudioBacklog, HeapFollowsTheUnconfirmedAudio) {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  GTEST_SKIP() << "the sanitizers' allocators do not report through mallinfo2";
+#else
+  std::vector<std::uint8_t> frame(160, 0x7F), out;
+  out.reserve(800);
+  const std::size_t before = mallinfo2().uordblks;
+  std::size_t peak_heap = 0, peak_held = 0;
+  {
+    dg::AudioBacklog b(8000, 1, 320000, 0xFF);
+    for (std::uint64_t i = 0; i < 30 * 50; ++i) {  // 30 s of 20 ms frames
+      b.append(frame.data(), frame.size(), i * 20 * kMs);
+      if (i % 5 == 4) b.take_unsent(800, out);
+      if (i % 50 == 49) b.confirm_until((i - 19) * 20 * kMs);
+      peak_held = std::max(peak_held, b.size());
+      peak_heap = std::max(peak_heap, mallinfo2().uordblks - before);
+    }
+  }
+  EXPECT_GE(peak_held, 9000u);
+  EXPECT_LE(peak_heap, peak_held + 2048) << "held " << peak_held << " bytes of audio";
+#endif
 }
 
 // Fuzzer findings (tests/fuzz/regressions/deepgram_message): a channel count or index that fits

@@ -25,7 +25,6 @@ std::size_t AudioBacklog::append(const std::uint8_t* data, std::size_t size, std
   if (size == 0) return 0;
   if (empty()) {
     data_.clear();
-    head_ = 0;
     sent_ = 0;
     origin_time_ = call_time_ns;
     origin_offset_ = 0;
@@ -52,7 +51,7 @@ std::uint64_t AudioBacklog::take_unsent(std::size_t max_bytes, std::vector<std::
   const std::uint64_t t = unsent_time();
   std::size_t n = std::min(max_bytes, unsent());
   if (n != unsent()) n -= n % frame_bytes_;
-  const auto begin = data_.begin() + static_cast<std::ptrdiff_t>(head_ + sent_);
+  const auto begin = data_.begin() + static_cast<std::ptrdiff_t>(sent_);
   out.assign(begin, begin + static_cast<std::ptrdiff_t>(n));
   sent_ += n;
   return t;
@@ -71,14 +70,9 @@ void AudioBacklog::clear() { drop_front(size()); }
 
 void AudioBacklog::drop_front(std::size_t n) {
   n = std::min(n, size());
-  head_ += n;
+  data_.erase(data_.begin(), data_.begin() + static_cast<std::ptrdiff_t>(n));  // frees whole blocks
   origin_offset_ += n;
   sent_ = sent_ > n ? sent_ - n : 0;
-  // Compact once the dead prefix dominates, so memory stays ~2x capacity.
-  if (head_ > data_.size() / 2 && head_ > 4096) {
-    data_.erase(data_.begin(), data_.begin() + static_cast<std::ptrdiff_t>(head_));
-    head_ = 0;
-  }
 }
 
 }  // namespace mediaflow::vendor

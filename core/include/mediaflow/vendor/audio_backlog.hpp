@@ -7,6 +7,12 @@
 // oldest byte, so no audio and no final transcript is lost or duplicated. The store is
 // bounded: when it is full the oldest bytes are dropped.
 //
+// Memory follows what is held: the bytes live in a std::deque, whose 512-byte blocks are
+// freed as confirmed audio leaves the front. (A vector compacted only when its dead prefix
+// outgrew the live bytes held 2-4x the unconfirmed audio: ~16 KB per call at 8 kHz mu-law
+// with a final result every second, the largest per-call allocation of transcribe-deepgram;
+// docs/benchmarks.md, session 7.)
+//
 // Call time is the running time of the audio in the element's input, in nanoseconds. Input
 // is treated as contiguous; a gap in the input's timestamps is filled with silence so that
 // the vendor's time axis (which only counts bytes) stays equal to call time.
@@ -14,6 +20,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <vector>
 
 namespace mediaflow::vendor {
@@ -29,7 +36,7 @@ class AudioBacklog {
   // front to stay within capacity.
   std::size_t append(const std::uint8_t* data, std::size_t size, std::uint64_t call_time_ns);
 
-  std::size_t size() const { return data_.size() - head_; }
+  std::size_t size() const { return data_.size(); }
   std::size_t unsent() const { return size() - sent_; }
   bool empty() const { return size() == 0; }
 
@@ -58,8 +65,7 @@ class AudioBacklog {
   std::size_t frame_bytes_;
   std::size_t capacity_;
   std::uint8_t silence_;
-  std::vector<std::uint8_t> data_;
-  std::size_t head_ = 0;  // first held byte in data_
+  std::deque<std::uint8_t> data_;
   std::size_t sent_ = 0;  // bytes from the front already sent on the current connection
   // Time mapping: the byte at the front is `origin_offset_` bytes after `origin_time_`.
   std::uint64_t origin_time_ = 0;
