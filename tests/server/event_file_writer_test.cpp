@@ -64,5 +64,19 @@ TEST_F(EventFileWriterTest, ALineReachesItsFileWithinTheWindowWithoutAFlush) {
   EXPECT_EQ(read_file(path), "{\"kind\":\"heard\"}\n{\"after\":\"close\"}\n");
 }
 
+// The end of a call does not wait out the window: the host closes the transcript when the call
+// ends, and whoever reads it then (tests, evidence uploads via run_after) finds it complete.
+TEST_F(EventFileWriterTest, ACallsEndIsWrittenAtOnce) {
+  server::EventFileWriter writer(16, 10000);
+  const auto path = (dir / "transcript.jsonl").string();
+  writer.append(path, "{\"last\":1}");
+  const auto start = std::chrono::steady_clock::now();
+  writer.close(path);
+  while (read_file(path).empty() && std::chrono::steady_clock::now() - start < std::chrono::seconds(5))
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+  EXPECT_EQ(read_file(path), "{\"last\":1}\n");
+}
+
 }  // namespace
 }  // namespace mediaflow::test

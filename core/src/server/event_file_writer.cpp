@@ -58,7 +58,8 @@ void EventFileWriter::close(std::string path) {
   bool wake;
   {
     std::lock_guard lock(mutex_);
-    wake = idle_ && queue_.empty();  // else a wake-up is pending, or the writer is gathering or working
+    wake = idle_ || !busy_;  // the call is over: its lines go now, not at the end of the window
+    ends_queued_ = true;
     queue_.push_back({std::move(path), {}, true, {}});
   }
   if (wake) cv_.notify_one();
@@ -68,7 +69,8 @@ void EventFileWriter::run_after(std::function<void()> fn) {
   bool wake;
   {
     std::lock_guard lock(mutex_);
-    wake = idle_ && queue_.empty();  // else a wake-up is pending, or the writer is gathering or working
+    wake = idle_ || !busy_;  // a call's end (evidence waits for it): no batching window
+    ends_queued_ = true;
     queue_.push_back({{}, {}, false, std::move(fn)});
   }
   if (wake) cv_.notify_one();
@@ -101,7 +103,8 @@ void EventFileWriter::run() {
     if (queue_.empty() && stop_) break;
     // Gather: what comes within batch_ms of the first line goes out with it.
     if (batch_ms_ > 0)
-      cv_.wait_for(lock, std::chrono::milliseconds(batch_ms_), [this] { return stop_ || hurry_; });
+      cv_.wait_for(lock, std::chrono::milliseconds(batch_ms_), [this] { return stop_ || hurry_ || ends_queued_; });
+    ends_queued_ = false;
     std::deque<Entry> batch;
     batch.swap(queue_);
     busy_ = true;
