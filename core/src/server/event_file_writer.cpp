@@ -48,7 +48,11 @@ void EventFileWriter::append(std::string path, std::string line) {
   bool wake;
   {
     std::lock_guard lock(mutex_);
-    wake = idle_ && queue_.empty();  // else a wake-up is pending, or the writer is gathering or working
+    // A call's first line is written at once (its file exists and is open from then on, as
+    // before the batching); later lines wait for the window.
+    const bool first = started_.insert(path).second;
+    if (first) ends_queued_ = true;
+    wake = first ? (idle_ || !busy_) : (idle_ && queue_.empty());  // else a wake-up is pending, or the writer is gathering or working
     queue_.push_back({std::move(path), std::move(line), false, {}});
   }
   if (wake) cv_.notify_one();
@@ -60,6 +64,7 @@ void EventFileWriter::close(std::string path) {
     std::lock_guard lock(mutex_);
     wake = idle_ || !busy_;  // the call is over: its lines go now, not at the end of the window
     ends_queued_ = true;
+    started_.erase(path);
     queue_.push_back({std::move(path), {}, true, {}});
   }
   if (wake) cv_.notify_one();

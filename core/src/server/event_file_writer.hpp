@@ -5,8 +5,9 @@
 // audio chunk), so a call's file stays open until close() and each wake-up writes everything
 // queued for a file with one write(): one open per call instead of an open/append/close per
 // line. The writer wakes at most once per `batch_ms` (the first line after a quiet spell wakes
-// it, the lines of the next batch_ms go with it; close(), run_after(), flush() and the
-// destructor do not wait: a call's end is written at once):
+// it, the lines of the next batch_ms go with it; a file's first line, close(), run_after(),
+// flush() and the destructor do not wait: a call's file exists from its first event and is
+// complete when the call has ended):
 // waking per line cost a futex wake, a context switch and a write() per event, ~2.5 futex
 // calls per agent frame at 100 calls (session 7, docs/benchmarks.md). A line reaches its file
 // at most batch_ms after it was appended.
@@ -70,7 +71,8 @@ class EventFileWriter {
   bool stop_ = false;
   bool idle_ = false;     // the writer waits for a first line (a wake-up is needed)
   bool hurry_ = false;    // flush(): write what is queued without waiting out batch_ms
-  bool ends_queued_ = false;  // a close() or run_after() is queued: no waiting out batch_ms either
+  bool ends_queued_ = false;  // a file's first line, a close() or run_after() is queued: no waiting out batch_ms
+  std::unordered_set<std::string> started_;  // files with a line since their last close()
   std::uint64_t batches_done_ = 0;
   // Writer thread only.
   std::unordered_map<std::string, OpenFile> files_;
