@@ -25,6 +25,10 @@
 #   FLOOR_ARGS  more mediaflow-floor arguments (e.g. --marks).
 #   FLOOR_BIN   the floor binary (default BIN_DIR/mediaflow-floor; when an older BIN_DIR has
 #          none and FLOOR is not set, the run goes on without a floor).
+# PERF_DIR=dir: `perf stat` (software counters and syscall tracepoints: this VM has no PMU, so
+#   no cycles or instructions) on the floor and on the host for each run's loadgen time, into
+#   dir/NAME-N.stat; PERF_RECORD=1 also `perf record -e cpu-clock` into dir/NAME-N.data (costs
+#   CPU of its own: use it in runs whose CPU column is not compared).
 set -eu
 pipeline=$1; counts=$2; duration=${3:-20}
 bin=${BIN_DIR:-./build}; port=${PORT:-18080}; rate=${RAMP_RATE:-100}
@@ -97,11 +101,23 @@ wait_health() {
 }
 # One loadgen run against the server PID on $port: JSON line (+ pipeline name and loadavg) on
 # stdout, the rest of its report on stderr.
+perf_events=task-clock,context-switches,cpu-migrations,page-faults,raw_syscalls:sys_enter,syscalls:sys_enter_sendmsg,syscalls:sys_enter_writev,syscalls:sys_enter_write,syscalls:sys_enter_read,syscalls:sys_enter_recvfrom,syscalls:sys_enter_epoll_wait,syscalls:sys_enter_poll,syscalls:sys_enter_futex
 load() {  # PID NAME [JSON fields to add]
+  perf_pids=
+  if [ -n "${PERF_DIR:-}" ]; then
+    mkdir -p "$PERF_DIR"
+    perf stat -e "$perf_events" -p "$1" -o "$PERF_DIR/$2-$n.stat" 2>/dev/null &
+    perf_pids=$!
+    if [ "${PERF_RECORD:-0}" = 1 ]; then
+      perf record -q -e cpu-clock -F 999 -p "$1" -o "$PERF_DIR/$2-$n.data" >/dev/null 2>&1 &
+      perf_pids="$perf_pids $!"
+    fi
+  fi
   # shellcheck disable=SC2086
   out=$(${NICE:+nice -n $NICE} "$bin/mediaflow-loadgen" --url "ws://127.0.0.1:$port$ws_path" --host-pid "$1" \
       --calls "$n" --ramp "$ramp" --duration "$duration" --threads "${LOADGEN_THREADS:-1}" \
       --pipeline "$pipeline" $protocol_args $audio_args ${LOADGEN_ARGS:-} || true)
+  for p in $perf_pids; do kill -INT "$p"; wait "$p" || true; done
   echo "$out" | grep -v '^{' >&2
   echo "$out" | grep '^{' | sed "s/}\$/,\"pipeline\":\"$2\"${3:-},\"loadavg_after\":\"$(cut -d' ' -f1 /proc/loadavg)\"}/"
 }

@@ -2,9 +2,11 @@
 
 #include <mediaflow/protocol/json_depth.hpp>
 #include <mediaflow/protocol/json_number.hpp>
+#include <mediaflow/protocol/twilio_envelope.hpp>  // decode_base64: strict, allocation-free
 #include <mediaflow/protocol/url_query.hpp>
 
 #include <json-glib/json-glib.h>
+#include <simdjson.h>
 
 #include <cerrno>
 #include <cstdlib>
@@ -102,6 +104,66 @@ std::string trim(std::string_view s) {
   while (!s.empty() && g_ascii_isspace(s.front())) s.remove_prefix(1);
   while (!s.empty() && g_ascii_isspace(s.back())) s.remove_suffix(1);
   return std::string(s);
+}
+
+// The `audio` event is the one message that comes every 20 ms for as long as the agent talks.
+// A json-glib tree per message (GObject parser, a node and a hash table per object, a copy of
+// every string, g_base64_decode's own buffer) cost ~9k instructions per frame (session 7,
+// docs/benchmarks.md); this reads its usual shape with one simdjson DOM parser per thread (tape
+// reused, nothing allocated per message once grown) and decodes the base64 straight into the
+// event's bytes. Anything else, or anything unusual about it (a duplicate key, a number that is
+// not a plain int64/double, base64 that the strict decoder refuses, nesting deeper than the
+// parser's 16 levels, which json_nesting_beyond would not refuse at 32), returns nullopt and
+// goes through the json-glib parser below, so every message parses exactly as before.
+std::optional<ServerMessage> parse_audio_fast(std::string_view text) {
+  namespace dom = simdjson::dom;
+  constexpr std::size_t kFastMaxDepth = 16;  // < kMaxVendorJsonDepth: deeper goes the slow way
+  static_assert(kFastMaxDepth < mediaflow::protocol::kMaxVendorJsonDepth);
+  thread_local dom::parser parser = [] {
+    dom::parser p;
+    if (p.allocate(4096, kFastMaxDepth)) return dom::parser{};  // out of memory: parse() allocates
+    return p;
+  }();
+  if (parser.max_depth() != kFastMaxDepth) return std::nullopt;
+  dom::element doc;
+  dom::object root;
+  if (parser.parse(text.data(), text.size()).get(doc) || doc.get_object().get(root)) return std::nullopt;
+  std::string_view type;
+  dom::object event;
+  bool has_type = false, has_event = false;
+  for (const auto [key, value] : root) {
+    if (key == "type") {
+      if (has_type || value.get_string().get(type)) return std::nullopt;
+      has_type = true;
+    } else if (key == "audio_event") {
+      if (has_event || value.get_object().get(event)) return std::nullopt;
+      has_event = true;
+    }
+  }
+  if (!has_type || type != "audio" || !has_event) return std::nullopt;
+  std::string_view b64;
+  bool has_audio = false, has_id = false;
+  std::optional<std::uint64_t> id;
+  for (const auto [key, value] : event) {
+    if (key == "audio_base_64") {
+      if (has_audio || value.get_string().get(b64)) return std::nullopt;
+      has_audio = true;
+    } else if (key == "event_id") {
+      if (has_id) return std::nullopt;
+      has_id = true;
+      if (value.is_int64()) id = mediaflow::protocol::checked_integer<std::uint64_t>(std::int64_t(value));
+      else if (value.is_double()) id = mediaflow::protocol::checked_integer<std::uint64_t>(double(value));
+      else return std::nullopt;  // strings, big unsigned, anything else: the slow path decides
+    }
+  }
+  if (!has_audio) return std::nullopt;
+  Audio a;
+  a.event_id = id.value_or(0);
+  a.data.resize(mediaflow::protocol::twilio::base64_decoded_max(b64.size()));
+  const auto n = mediaflow::protocol::twilio::decode_base64(b64, a.data);
+  if (!n) return std::nullopt;  // g_base64_decode is lenient: let it decide
+  a.data.resize(*n);
+  return a;
 }
 
 }  // namespace
@@ -232,6 +294,7 @@ std::map<std::string, std::string> parse_variable_list(std::string_view text, st
 }
 
 ServerMessage parse_server_message(std::string_view text) {
+  if (auto audio = parse_audio_fast(text)) return std::move(*audio);
   // json-glib recurses per level: a hostile endpoint's deep nesting is refused before it runs.
   if (mediaflow::protocol::json_nesting_beyond(text, mediaflow::protocol::kMaxVendorJsonDepth))
     return Malformed{"JSON nested deeper than " + std::to_string(mediaflow::protocol::kMaxVendorJsonDepth)};

@@ -96,6 +96,41 @@ TEST(ElevenLabsProtocol, ParsesEveryServerMessage) {
   EXPECT_EQ(std::get<el::Unknown>(m).type, "brand_new_thing");
 }
 
+// Audio events take a simdjson fast path; whatever it does not read the usual way goes through
+// json-glib as before. Both ways give the same result (these pass with either parser alone).
+TEST(ElevenLabsProtocol, AudioEventsParseTheSameWhicheverParserReadsThem) {
+  const auto audio = [](const std::string& text) {
+    const auto m = el::parse_server_message(text);
+    EXPECT_TRUE(std::holds_alternative<el::Audio>(m)) << text;
+    return std::holds_alternative<el::Audio>(m) ? std::get<el::Audio>(m) : el::Audio{};
+  };
+  const std::vector<std::uint8_t> bytes{0xff, 0x00, 0x7f};
+  // the usual shape, with members the parser skips (alignment)
+  auto a = audio(R"({"audio_event":{"event_id":7,"alignment":{"chars":["a"]},"audio_base_64":"/wB/"},"type":"audio"})");
+  EXPECT_EQ(a.data, bytes);
+  EXPECT_EQ(a.event_id, 7u);
+  // ids as strings, doubles (truncated), negative or missing (0)
+  EXPECT_EQ(audio(R"({"type":"audio","audio_event":{"audio_base_64":"/wB/","event_id":"8"}})").event_id, 8u);
+  EXPECT_EQ(audio(R"({"type":"audio","audio_event":{"audio_base_64":"/wB/","event_id":9.9}})").event_id, 9u);
+  EXPECT_EQ(audio(R"({"type":"audio","audio_event":{"audio_base_64":"/wB/","event_id":-1}})").event_id, 0u);
+  EXPECT_EQ(audio(R"({"type":"audio","audio_event":{"audio_base_64":"/wB/"}})").event_id, 0u);
+  EXPECT_EQ(audio(R"({"type":"audio","audio_event":{"audio_base_64":"/wB/","event_id":18446744073709551615}})").data, bytes);
+  // a repeated member: the last one counts (json-glib's rule)
+  a = audio(R"({"type":"ping","type":"audio","audio_event":{"audio_base_64":"AAAA","audio_base_64":"/wB/","event_id":1,"event_id":2}})");
+  EXPECT_EQ(a.data, bytes);
+  EXPECT_EQ(a.event_id, 2u);
+  // base64 with a line break inside (lenient, as before) and escaped slashes
+  EXPECT_EQ(audio("{\"type\":\"audio\",\"audio_event\":{\"audio_base_64\":\"/wB/\\n\"}}").data, bytes);
+  EXPECT_EQ(audio(R"({"type":"audio","audio_event":{"audio_base_64":"\/wB\/"}})").data, bytes);
+  // nesting deeper than the fast parser takes but within the limit: still audio
+  EXPECT_EQ(audio(R"({"type":"audio","x":)" + std::string(20, '[') + std::string(20, ']') +
+                  R"(,"audio_event":{"audio_base_64":"/wB/"}})").data, bytes);
+  // broken bodies stay malformed
+  for (const char* text : {R"({"type":"audio","audio_event":{"audio_base_64":7}})",
+                           R"({"type":"audio","audio_event":[]})", R"({"type":"audio","audio_event":{"audio_base_64":"/wB/"})"})
+    EXPECT_TRUE(std::holds_alternative<el::Malformed>(el::parse_server_message(text))) << text;
+}
+
 TEST(ElevenLabsProtocol, MalformedMessagesAreReportedNotThrown) {
   for (const char* text : {"not json {", "[1,2]", R"({"no":"type"})", R"({"type":"audio"})",
                            R"({"type":"ping","ping_event":{}})", R"({"type":"interruption","interruption_event":{"event_id":-1}})"})

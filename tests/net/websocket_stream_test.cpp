@@ -318,6 +318,38 @@ TEST_F(WebSocketStreamTest, TheHandshakeIsRawBytesUntilOpenThenFramesFollowInOrd
   EXPECT_EQ(peer.wait_for(ws::Opcode::kText), "now open");
 }
 
+// The host corks a call's socket for the rest of a loop iteration: frames wait (in order) and
+// leave together at uncork(); close() uncorks first, so nothing sent before it is lost.
+TEST_F(WebSocketStreamTest, CorkedFramesWaitAndLeaveTogetherAtUncorkOrClose) {
+  auto [a, b] = socket_pair();
+  RawPeer peer(b, Role::kServer);
+  Recorder& events = recorder();
+  WebSocketStream* stream = nullptr;
+  loop_.run_sync([&] {
+    stream = &open_stream(a, {.role = Role::kServer}, events);
+    stream->cork();
+    stream->send_text("audio");
+    stream->send_text("mark");
+    EXPECT_TRUE(stream->corked());
+    EXPECT_EQ(stream->backlog_bytes(), frame(ws::Opcode::kText, "audio", false).size() + frame(ws::Opcode::kText, "mark", false).size());
+  });
+  EXPECT_EQ(peer.read_raw(1, 100), "");  // nothing written while corked
+  loop_.run_sync([&] {
+    stream->uncork();
+    EXPECT_FALSE(stream->corked());
+    EXPECT_EQ(stream->backlog_bytes(), 0u);
+  });
+  const std::string both = frame(ws::Opcode::kText, "audio", false) + frame(ws::Opcode::kText, "mark", false);
+  EXPECT_EQ(peer.read_raw(both.size()), both);
+  loop_.run_sync([&] {
+    stream->cork();
+    stream->send_text("last");
+    stream->close(ws::close_code::kNormal, "bye");
+  });
+  EXPECT_EQ(peer.wait_for(ws::Opcode::kText), "last");
+  EXPECT_EQ(code_of(peer.wait_for(ws::Opcode::kClose)), ws::close_code::kNormal);
+}
+
 TEST_F(WebSocketStreamTest, AnUnansweredCloseEndsAtItsDeadline) {
   auto [a, b] = socket_pair();
   RawPeer peer(b, Role::kClient);

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+
 namespace {
 
 using mediaflow::protocol::HeardTracker;
@@ -44,6 +46,48 @@ TEST(HeardTracker, MarksPendingAtAnInterruptionProveNothing) {
   EXPECT_FALSE(t.on_echo(b));
   EXPECT_FALSE(t.on_echo(c));
   EXPECT_EQ(t.pending(), 0u);
+}
+
+// Mark names are compared by their sequence number now: a name with our prefix in any other form
+// matches no mark, as the string comparison did (and, as before, drops the marks it passed).
+TEST(HeardTracker, OnlyTheExactNameOfAMarkMatchesIt) {
+  for (const char* other : {"el-agent-01", "el-agent-+1", "el-agent-1x", "el-agent-", "el-agent-18446744073709551617"}) {
+    HeardTracker t("el-agent-");
+    const auto m1 = t.next_mark(1, 20'000'000);
+    EXPECT_EQ(m1, "el-agent-1");
+    EXPECT_FALSE(t.on_echo(other)) << other;
+    EXPECT_EQ(t.pending(), 0u) << other;
+    EXPECT_FALSE(t.on_echo(m1)) << other;  // already dropped
+  }
+}
+
+// Responses are kept by id, the 256 highest; ids need not arrive in order.
+TEST(HeardTracker, ResponsesAreKeptByIdInAnyOrderAndTheLowestAreForgotten) {
+  HeardTracker t("p-");
+  const auto late = t.next_mark(10, 20'000'000);
+  const auto early = t.next_mark(3, 40'000'000);
+  const auto again = t.next_mark(10, 20'000'000);
+  auto h = t.on_echo(late);
+  ASSERT_TRUE(h);
+  EXPECT_EQ(h->sent_ms, 40u);
+  h = t.on_echo(early);
+  ASSERT_TRUE(h);
+  EXPECT_EQ(h->event_id, 3u);
+  EXPECT_EQ(h->heard_ms, 40u);
+  h = t.on_echo(again);
+  ASSERT_TRUE(h);
+  EXPECT_EQ(h->heard_ms, 40u);
+  std::string first;
+  for (std::uint64_t id = 100; id < 100 + 300; ++id) {  // one response per 20 ms chunk
+    const auto m = t.next_mark(id, 20'000'000);
+    if (id == 100) first = m;
+  }
+  EXPECT_FALSE(t.on_echo(first));  // response 100 was forgotten: its echo reports nothing
+  EXPECT_EQ(t.pending(), 299u);
+  h = t.on_echo("p-" + std::to_string(3 + 300));  // the last mark: response 399, still kept
+  ASSERT_TRUE(h);
+  EXPECT_EQ(h->event_id, 399u);
+  EXPECT_EQ(h->heard_ms, 20u);
 }
 
 }  // namespace

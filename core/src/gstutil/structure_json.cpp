@@ -2,6 +2,10 @@
 
 #include <json-glib/json-glib.h>
 
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+
 namespace mediaflow::gstutil {
 namespace {
 
@@ -66,9 +70,62 @@ JsonNode* value_to_node(const GValue* v) {
   return node;
 }
 
+// Printable ASCII without '"' and '\\': json-glib writes it as it is.
+bool plain(const char* text) {
+  for (const char* c = text; *c; ++c)
+    if (*c < 0x20 || *c > 0x7e || *c == '"' || *c == '\\') return false;
+  return true;
+}
+
+// The common call events (an agent's `heard` and the transport's mark echo, one each per 20 ms
+// frame an agent speaks) hold only plain strings, booleans and integers. For those the line is
+// written directly, byte for byte what json-glib writes (test): building a json-glib tree and
+// generating it cost ~26k instructions per event (session 7, docs/benchmarks.md). Anything else
+// (other characters, doubles, nested values, a field named "type") goes through json-glib.
+bool write_simple(const GstStructure* s, std::string& out) {
+  const char* name = gst_structure_get_name(s);
+  if (!plain(name)) return false;
+  out.reserve(128);
+  out += "{\"type\":\"";
+  out += name;
+  out += '"';
+  const int n = gst_structure_n_fields(s);
+  for (int i = 0; i < n; ++i) {
+    const char* field = gst_structure_nth_field_name(s, i);
+    if (!plain(field) || !std::strcmp(field, "type")) return false;
+    const GValue* v = gst_structure_get_value(s, field);
+    ((out += ",\"") += field) += "\":";
+    const GType t = G_VALUE_TYPE(v);
+    char number[24];
+    if (t == G_TYPE_STRING) {
+      const char* text = g_value_get_string(v);
+      if (!text) {
+        out += "null";
+        continue;
+      }
+      if (!plain(text)) return false;
+      ((out += '"') += text) += '"';
+    } else if (t == G_TYPE_BOOLEAN) {
+      out += g_value_get_boolean(v) ? "true" : "false";
+    } else if (t == G_TYPE_INT || t == G_TYPE_UINT || t == G_TYPE_INT64 || t == G_TYPE_UINT64) {
+      const gint64 i64 = t == G_TYPE_INT      ? g_value_get_int(v)
+                         : t == G_TYPE_UINT  ? gint64(g_value_get_uint(v))
+                         : t == G_TYPE_INT64 ? g_value_get_int64(v)
+                                             : static_cast<gint64>(g_value_get_uint64(v));  // as json-glib holds it
+      out.append(number, static_cast<std::size_t>(std::snprintf(number, sizeof number, "%" PRId64, i64)));
+    } else {
+      return false;
+    }
+  }
+  out += '}';
+  return true;
+}
+
 }  // namespace
 
 std::string structure_to_json(const GstStructure* s) {
+  std::string simple;
+  if (write_simple(s, simple)) return simple;
   JsonNode* root = structure_to_node(s, true);
   gchar* text = json_to_string(root, FALSE);
   std::string out(text);

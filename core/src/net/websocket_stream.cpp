@@ -66,6 +66,7 @@ WebSocketStream::WebSocketStream(EpollDispatcher& dispatcher, const Options& opt
 
 WebSocketStream::~WebSocketStream() {
   delegate_ = nullptr;
+  uncork();  // corked frames were accepted by send_*(): they go, as they would have uncorked
   close_socket({});
 }
 
@@ -310,7 +311,7 @@ void WebSocketStream::send_frame(ws::Opcode opcode, std::string_view payload) {
     std::memcpy(mask.data(), &mask_state_, mask.size());
     masking = &mask;
   }
-  if (!out_.empty()) {  // keep order: behind what is already queued
+  if (!out_.empty() || corked_) {  // keep order: behind what is already queued (or corked)
     ws::append_frame(out_.storage(), opcode, payload, masking);
     return;
   }
@@ -382,8 +383,25 @@ void WebSocketStream::update_interest() {
   dispatcher_.modify(fd_, want ? (EPOLLIN | EPOLLOUT) : EPOLLIN, this);
 }
 
+void WebSocketStream::uncork() {
+  if (!corked_) return;
+  corked_ = false;
+  // With EPOLLOUT armed the kernel is full: the queue leaves when it says so.
+  if (out_.empty() || want_write_ || broken_ || state_ == State::kClosed) return;
+  const iovec part = {const_cast<char*>(out_.data()), out_.size()};
+  const long n = write_some(&part, 1);
+  if (n == kFailed) {
+    write_failed();  // reported from the loop: uncork() runs inside close() and abort() too
+    return;
+  }
+  out_.consume(static_cast<std::size_t>(n));
+  update_interest();
+}
+
 void WebSocketStream::close(std::uint16_t code, std::string_view reason) {
   if (state_ != State::kOpen) return;
+  uncork();
+  if (state_ != State::kOpen) return;  // the flush found the socket dead
   // The close frame is a frame like any other: it leaves after everything queued before it.
   send_frame(ws::Opcode::kClose, ws::close_payload(code, reason));
   state_ = State::kClosing;
@@ -399,6 +417,7 @@ void WebSocketStream::close(std::uint16_t code, std::string_view reason) {
 }
 
 void WebSocketStream::abort() {
+  uncork();  // what was sent before abort() would have been written already
   delegate_ = nullptr;
   close_socket({});
 }

@@ -411,6 +411,10 @@ void CallSession::send_outbound(const transport::OutboundMessage& m) {
     metrics().frames_dropped("backpressure").inc();
     return;
   }
+  if (!connection_.corked()) {  // the first send of this wake-up: the rest join it in one sendmsg
+    connection_.cork();
+    worker_.uncork_before_poll(weak_from_this());
+  }
   if (m.binary) connection_.send_binary({reinterpret_cast<const std::uint8_t*>(m.bytes.data()), m.bytes.size()});
   else connection_.send_text(m.bytes);
   if (m.audio) metrics().frames_out().inc();

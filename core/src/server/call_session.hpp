@@ -47,6 +47,9 @@ class CallSession : public std::enable_shared_from_this<CallSession>, private We
   void tick(gint64 now_us);
   bool finished() const { return state_ == State::kDone; }
 
+  // Worker::uncork_all(): what this wake-up sent the caller leaves now, in one write.
+  void uncork_socket() { connection_.uncork(); }
+
  private:
   enum class State { kOpen, kFinishing, kClosing, kDone };
   struct Ingest {

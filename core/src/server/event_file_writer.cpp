@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <utility>
@@ -30,8 +31,8 @@ bool write_all(int fd, const std::string& data) {
 
 // A bounded queue would drop PHI evidence silently; lines are small, so the queue is
 // unbounded and failures are logged.
-EventFileWriter::EventFileWriter(std::size_t max_open_files)
-    : max_open_files_(max_open_files ? max_open_files : 1), thread_([this] { run(); }) {}
+EventFileWriter::EventFileWriter(std::size_t max_open_files, unsigned batch_ms)
+    : max_open_files_(max_open_files ? max_open_files : 1), batch_ms_(batch_ms), thread_([this] { run(); }) {}
 
 EventFileWriter::~EventFileWriter() {
   {
@@ -47,7 +48,11 @@ void EventFileWriter::append(std::string path, std::string line) {
   bool wake;
   {
     std::lock_guard lock(mutex_);
-    wake = queue_.empty();  // otherwise the writer has a wake-up pending or is working
+    // A call's first line is written at once (its file exists and is open from then on, as
+    // before the batching); later lines wait for the window.
+    const bool first = started_.insert(path).second;
+    if (first) ends_queued_ = true;
+    wake = first ? (idle_ || !busy_) : (idle_ && queue_.empty());  // else a wake-up is pending, or the writer is gathering or working
     queue_.push_back({std::move(path), std::move(line), false, {}});
   }
   if (wake) cv_.notify_one();
@@ -57,7 +62,9 @@ void EventFileWriter::close(std::string path) {
   bool wake;
   {
     std::lock_guard lock(mutex_);
-    wake = queue_.empty();
+    wake = idle_ || !busy_;  // the call is over: its lines go now, not at the end of the window
+    ends_queued_ = true;
+    started_.erase(path);
     queue_.push_back({std::move(path), {}, true, {}});
   }
   if (wake) cv_.notify_one();
@@ -67,7 +74,8 @@ void EventFileWriter::run_after(std::function<void()> fn) {
   bool wake;
   {
     std::lock_guard lock(mutex_);
-    wake = queue_.empty();
+    wake = idle_ || !busy_;  // a call's end (evidence waits for it): no batching window
+    ends_queued_ = true;
     queue_.push_back({{}, {}, false, std::move(fn)});
   }
   if (wake) cv_.notify_one();
@@ -75,7 +83,15 @@ void EventFileWriter::run_after(std::function<void()> fn) {
 
 void EventFileWriter::flush() {
   std::unique_lock lock(mutex_);
+  hurry_ = true;
+  cv_.notify_one();
   idle_cv_.wait(lock, [this] { return queue_.empty() && !busy_; });
+  hurry_ = false;
+}
+
+std::uint64_t EventFileWriter::batches() {
+  std::lock_guard lock(mutex_);
+  return batches_done_;
 }
 
 std::size_t EventFileWriter::open_files() {
@@ -86,8 +102,14 @@ std::size_t EventFileWriter::open_files() {
 void EventFileWriter::run() {
   std::unique_lock lock(mutex_);
   for (;;) {
+    idle_ = true;
     cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });
+    idle_ = false;
     if (queue_.empty() && stop_) break;
+    // Gather: what comes within batch_ms of the first line goes out with it.
+    if (batch_ms_ > 0)
+      cv_.wait_for(lock, std::chrono::milliseconds(batch_ms_), [this] { return stop_ || hurry_ || ends_queued_; });
+    ends_queued_ = false;
     std::deque<Entry> batch;
     batch.swap(queue_);
     busy_ = true;
@@ -95,6 +117,7 @@ void EventFileWriter::run() {
     write_batch(batch);
     lock.lock();
     busy_ = false;
+    ++batches_done_;
     open_count_ = files_.size();
     if (queue_.empty()) idle_cv_.notify_all();
   }

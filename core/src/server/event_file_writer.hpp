@@ -1,9 +1,16 @@
 // Appends JSON lines to per-call files (transcript.jsonl) on one background thread, so the
 // call loops never wait on the disk. Lines for one file keep their order.
 //
-// A busy agent call produces dozens of events a second (a mark echo per audio chunk), so a
-// call's file stays open until close() and each wake-up writes everything queued for a file
-// with one write(): one open per call instead of an open/append/close per line.
+// A busy agent call produces dozens of events a second (a mark echo and a `heard` per 20 ms
+// audio chunk), so a call's file stays open until close() and each wake-up writes everything
+// queued for a file with one write(): one open per call instead of an open/append/close per
+// line. The writer wakes at most once per `batch_ms` (the first line after a quiet spell wakes
+// it, the lines of the next batch_ms go with it; a file's first line, close(), run_after(),
+// flush() and the destructor do not wait: a call's file exists from its first event and is
+// complete when the call has ended):
+// waking per line cost a futex wake, a context switch and a write() per event, ~2.5 futex
+// calls per agent frame at 100 calls (session 7, docs/benchmarks.md). A line reaches its file
+// at most batch_ms after it was appended.
 #pragma once
 
 #include <condition_variable>
@@ -22,7 +29,8 @@ class EventFileWriter {
  public:
   // At most `max_open_files` files are held open; past that the least recently written is
   // closed (and reopened if it gets another line).
-  explicit EventFileWriter(std::size_t max_open_files = 4096);
+  static constexpr unsigned kDefaultBatchMs = 100;
+  explicit EventFileWriter(std::size_t max_open_files = 4096, unsigned batch_ms = kDefaultBatchMs);
   ~EventFileWriter();  // writes what is queued, closes every file, then stops
 
   void append(std::string path, std::string line);
@@ -33,6 +41,7 @@ class EventFileWriter {
   void flush();  // blocks until everything queued so far is written (tests, shutdown)
 
   std::size_t open_files();  // for tests
+  std::uint64_t batches();   // for tests: wake-ups that wrote something
 
  private:
   struct Entry {
@@ -53,12 +62,18 @@ class EventFileWriter {
   void evict_least_recently_used();
 
   const std::size_t max_open_files_;
+  const unsigned batch_ms_;
   std::mutex mutex_;
   std::condition_variable cv_;
   std::condition_variable idle_cv_;
   std::deque<Entry> queue_;
   bool busy_ = false;
   bool stop_ = false;
+  bool idle_ = false;     // the writer waits for a first line (a wake-up is needed)
+  bool hurry_ = false;    // flush(): write what is queued without waiting out batch_ms
+  bool ends_queued_ = false;  // a file's first line, a close() or run_after() is queued: no waiting out batch_ms
+  std::unordered_set<std::string> started_;  // files with a line since their last close()
+  std::uint64_t batches_done_ = 0;
   // Writer thread only.
   std::unordered_map<std::string, OpenFile> files_;
   std::unordered_set<std::string> failing_;  // files whose last write failed (warned once)

@@ -17,6 +17,14 @@
 #include <future>
 
 namespace mediaflow::server {
+namespace {
+
+struct UncorkSource {
+  GSource base;
+  Worker* worker;
+};
+
+}  // namespace
 
 Worker::Worker(Host& host, unsigned index) : host_(host), index_(index) {
   context_ = g_main_context_new();
@@ -57,6 +65,15 @@ bool Worker::start(GSocket* listen_socket, std::string* error) {
       g_main_context_pop_thread_default(context_);
       return;
     }
+    // Prepared before any other source (highest priority: GLib stops preparing lower ones once
+    // one is ready), i.e. after every dispatch of the previous iteration, before the poll.
+    static GSourceFuncs uncork_funcs = {uncork_prepare, [](GSource*) -> gboolean { return FALSE; },
+                                        [](GSource*, GSourceFunc, gpointer) -> gboolean { return G_SOURCE_CONTINUE; },
+                                        nullptr, nullptr, nullptr};
+    uncork_source_ = g_source_new(&uncork_funcs, sizeof(UncorkSource));
+    reinterpret_cast<UncorkSource*>(uncork_source_)->worker = this;
+    g_source_set_priority(uncork_source_, G_PRIORITY_HIGH - 1);
+    g_source_attach(uncork_source_, context_);
     GSource* tick = g_timeout_source_new_seconds(1);
     g_source_set_callback(tick, on_housekeeping, this, nullptr);
     g_source_attach(tick, context_);
@@ -72,6 +89,10 @@ bool Worker::start(GSocket* listen_socket, std::string* error) {
     // Let pending closes and callbacks run out before the context goes away.
     while (g_main_context_iteration(context_, FALSE)) {
     }
+    uncork_all();
+    g_source_destroy(uncork_source_);
+    g_source_unref(uncork_source_);
+    uncork_source_ = nullptr;
     g_main_context_pop_thread_default(context_);
   });
   std::string err = result.get();
@@ -172,6 +193,22 @@ void Worker::session_finished(CallSession* session) {
       new Ctx{this, session}, [](gpointer d) { delete static_cast<Ctx*>(d); });
   g_source_attach(idle, context_);
   g_source_unref(idle);
+}
+
+gboolean Worker::uncork_prepare(GSource* source, gint* timeout) {
+  *timeout = -1;
+  reinterpret_cast<UncorkSource*>(source)->worker->uncork_all();
+  return FALSE;
+}
+
+void Worker::uncork_all() {
+  // A swap: uncorking may close a call, whose teardown may send (and cork) again.
+  std::vector<std::weak_ptr<CallSession>> corked;
+  corked.swap(corked_);
+  for (auto& weak : corked)
+    if (auto session = weak.lock()) session->uncork_socket();
+  corked.clear();
+  if (corked_.empty()) corked_.swap(corked);  // keep the capacity: no allocation per iteration
 }
 
 gboolean Worker::on_housekeeping(gpointer self) {

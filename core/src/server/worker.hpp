@@ -50,6 +50,9 @@ class Worker final : public HttpRouter {
 
   // CallSession bookkeeping (worker thread only).
   void session_finished(CallSession* session);
+  // Worker thread only: `session` corked its socket; it is uncorked before the loop polls
+  // again (a GSource's prepare), so everything this wake-up sends it leaves in one sendmsg.
+  void uncork_before_poll(std::weak_ptr<CallSession> session) { corked_.push_back(std::move(session)); }
 
   // HttpRouter (worker thread only): the answer to a request before the upgrade, and the
   // socket once the 101 is written.
@@ -61,6 +64,8 @@ class Worker final : public HttpRouter {
   // The upgraded socket becomes a call (admission, drain and capacity rules).
   void on_upgraded(GSocket* socket, std::string early_bytes, const HttpAnswer& answer);
   static gboolean on_housekeeping(gpointer self);
+  static gboolean uncork_prepare(GSource* source, gint* timeout);
+  void uncork_all();
   void close_all(unsigned short code, const char* reason);
 
   Host& host_;
@@ -78,6 +83,8 @@ class Worker final : public HttpRouter {
   // Worker thread only; both destroyed before the loop's context goes away.
   std::unique_ptr<PendingConnections> pending_;
   std::unique_ptr<AcceptLoop> accept_loop_;
+  std::vector<std::weak_ptr<CallSession>> corked_;  // worker thread only
+  GSource* uncork_source_ = nullptr;                 // its prepare runs uncork_all()
 };
 
 }  // namespace mediaflow::server

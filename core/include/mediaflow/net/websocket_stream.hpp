@@ -117,6 +117,14 @@ class WebSocketStream : private EpollDispatcher::Handler {
   // Closes the socket now, without a close frame or a callback.
   void abort();
 
+  // Corked, frames queue instead of being written at once; uncork() writes the queue in one
+  // sendmsg (close() and abort() uncork first). The host corks a call's socket until its loop
+  // is about to poll again, so that what one wake-up produces for a caller (an agent's audio
+  // frame and its mark: two sends from two GStreamer pushes) leaves in one system call.
+  void cork() { corked_ = true; }
+  void uncork();
+  bool corked() const { return corked_; }
+
   // Bytes accepted by send_*() that the kernel has not taken yet (backpressure).
   std::size_t backlog_bytes() const { return out_.size(); }
   // Caps the kernel's send buffer (SO_SNDBUF); 0 leaves autotuning on.
@@ -185,6 +193,7 @@ class WebSocketStream : private EpollDispatcher::Handler {
   bool broken_ = false;            // a write failed: the socket is dead
   bool reader_failed_ = false;     // after a protocol error: input is discarded
   bool close_after_flush_ = false;
+  bool corked_ = false;            // cork(): frames wait in out_ for uncork()
   bool draining_ = false;          // write side shut down after a protocol error, input dropped
   std::size_t drained_bytes_ = 0;  // read and dropped since then
   std::uint32_t mask_state_;       // client role: xorshift32 for mask keys

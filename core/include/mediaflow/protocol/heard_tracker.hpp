@@ -11,9 +11,9 @@
 
 #include <cstdint>
 #include <deque>
-#include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace mediaflow::protocol {
@@ -42,7 +42,7 @@ class HeardTracker {
 
  private:
   struct Pending {
-    std::string name;
+    std::uint64_t seq;     // the mark is prefix_ + seq
     std::uint64_t event_id;
     std::uint64_t end_ns;  // audio of the response up to this mark
     bool cleared = false;
@@ -51,10 +51,16 @@ class HeardTracker {
     std::uint64_t sent_ns = 0;
     std::uint64_t heard_ns = 0;
   };
+  // Responses by event id, ascending (ids grow, so a new one goes at the back): a deque instead
+  // of a std::map, no node per response; with one response per chunk (the bench's fake) the map
+  // cost a node, an erase and a cache-missing walk per mark (session 7, docs/benchmarks.md).
+  Response& response(std::uint64_t event_id);
+  Response* find_response(std::uint64_t event_id);
+
   std::string prefix_;
   std::uint64_t seq_ = 0;
   std::deque<Pending> pending_;
-  std::map<std::uint64_t, Response> responses_;
+  std::deque<std::pair<std::uint64_t, Response>> responses_;
 };
 
 }  // namespace mediaflow::protocol
