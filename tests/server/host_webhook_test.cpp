@@ -226,9 +226,11 @@ TEST(TransportWebhooks, ABadJambonzSampleRateIsRefusedAtStartNotPerCall) {
 }
 
 TEST(TransportWebhooks, MediaflowServeExitsAtOnceOnABadJambonzSampleRate) {
-  const ProcessResult r = run_process({mediaflow_binary().string(), "serve"},
+  // A host that starts anyway would serve until killed: `timeout` ends it (exit 124).
+  const ProcessResult r = run_process({"timeout", "20", mediaflow_binary().string(), "serve"},
                                       {"PORT=0", "PLUGIN_DIR=" + plugin_dir().string(), "JAMBONZ_SAMPLE_RATE=17000"});
   EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.exit_code, 124) << "the host started and served";
   EXPECT_NE(r.err.find("JAMBONZ_SAMPLE_RATE: expected one of"), std::string::npos) << r.err << r.out;
 }
 
