@@ -2,11 +2,17 @@
 # Installs what is missing, builds, and runs the whole test suite through ctest: once in the
 # normal build, once under AddressSanitizer + UndefinedBehaviorSanitizer, then the fuzz smoke
 # (every libFuzzer target for a short bounded run over its seeds and regression inputs, see
-# scripts/fuzz.sh). Prints how long each stage took.
+# scripts/fuzz.sh), then the deploy/ checks. Prints how long each stage took.
 # MEDIAFLOW_TEST_PRESETS="default" limits it to one build (quick local runs).
+#
+# While one preset's tests run, the next preset is built in the background at nice 19: most
+# tests wait on real time, so the default suite leaves over half of the CPU idle, and a nice-19
+# compile takes only that (the tests keep their CPU; the same suites passed beside nice-19
+# fuzzers). Its output goes to <build dir>/background-build.log, shown if it fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
+
 # Tests per core, per preset. Most tests wait on real time (paced audio, timeouts, a vendor's
 # answer): at -j2 the default suite kept 0.47 of its 2 cores busy, so it runs four per core
 # (2 cores: 334 s at -j2, 275 s at -j4, 240 s at -j8). The sanitized suite is CPU-bound from
@@ -20,12 +26,43 @@ jobs_for() {
     *) echo $(($(nproc) * 2)) ;;
   esac
 }
-for preset in ${MEDIAFLOW_TEST_PRESETS:-default asan fuzz}; do
+build_dir_of() { if [ "$1" = default ]; then echo build; else echo "build-$1"; fi; }
+
+read -r -a presets <<< "${MEDIAFLOW_TEST_PRESETS:-default asan fuzz}"
+background_pid="" background_preset=""
+start_background_build() {
+  local dir
+  dir=$(build_dir_of "$1")
+  mkdir -p "$dir"
+  # Its own process group (setsid), so that stopping early stops its compilers too.
+  setsid nice -n 19 scripts/build.sh "$1" > "$dir/background-build.log" 2>&1 &
+  background_pid=$! background_preset=$1
+}
+finish_background_build() {  # waits for it; on failure shows its log and stops
+  local rc=0
+  wait "$background_pid" || rc=$?
+  if [ "$rc" -ne 0 ]; then
+    tail -n 80 "$(build_dir_of "$background_preset")/background-build.log"
+    echo "== build of $background_preset FAILED" >&2
+    exit "$rc"
+  fi
+  background_pid=""
+}
+trap '[ -n "$background_pid" ] && kill -- "-$background_pid" 2>/dev/null; true' EXIT
+
+for i in "${!presets[@]}"; do
+  preset=${presets[$i]}
   echo "== build + test: $preset"
   start=$SECONDS
-  scripts/build.sh "$preset"
+  if [ "$background_preset" = "$preset" ]; then
+    finish_background_build
+  else
+    scripts/build.sh "$preset"
+  fi
   built=$SECONDS
+  next=${presets[$((i + 1))]:-}
+  [ -n "$next" ] && start_background_build "$next"
   ctest --preset "$preset" -j "$(jobs_for "$preset")"
-  echo "== $preset: build $((built - start)) s, tests $((SECONDS - built)) s"
+  echo "== $preset: build $((built - start)) s (after the previous stage's tests), tests $((SECONDS - built)) s"
 done
 scripts/check-deploy.sh   # deploy/: systemd, HAProxy, Prometheus, Grafana, compose, Kubernetes, Dockerfile
