@@ -6,7 +6,7 @@
 # MEDIAFLOW_TEST_PRESETS="default" limits it to one build (quick local runs).
 #
 # While one preset's tests run, the next preset is built in the background at nice 19: most
-# tests wait on real time, so the default suite leaves over half of the CPU idle, and a nice-19
+# tests wait on real time, so the default suite leaves most of the CPU idle, and a nice-19
 # compile takes only that (the tests keep their CPU; the same suites passed beside nice-19
 # fuzzers). Its output goes to <build dir>/background-build.log, shown if it fails.
 set -euo pipefail
@@ -14,9 +14,9 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 
 # Tests per core, per preset. Most tests wait on real time (paced audio, timeouts, a vendor's
-# answer): at -j2 the default suite kept 0.47 of its 2 cores busy, so it runs four per core
+# answer): at -j2 the default suite used 0.47 of a core out of 2, so it runs four per core
 # (2 cores: 334 s at -j2, 275 s at -j4, 240 s at -j8). The sanitized suite is CPU-bound from
-# -j4 on (177 % of 2 cores), so two per core. A fuzz smoke run is CPU-bound by design (each
+# -j4 on (1.77 of 2 cores), so two per core. A fuzz smoke run is CPU-bound by design (each
 # target fuzzes for a fixed wall time): one per core, or each would get half the executions.
 # docs/benchmarks.md, "CI time".
 jobs_for() {
