@@ -8,7 +8,7 @@
 # While one preset's tests run, the next preset is built in the background at nice 19: most
 # tests wait on real time, so the default suite leaves most of the CPU idle, and a nice-19
 # compile takes only that (the tests keep their CPU; the same suites passed beside nice-19
-# fuzzers). Its output goes to <build dir>/background-build.log, shown if it fails.
+# fuzzers). Its output goes to a temporary log, shown if it fails.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -26,17 +26,14 @@ jobs_for() {
     *) echo $(($(nproc) * 2)) ;;
   esac
 }
-build_dir_of() { if [ "$1" = default ]; then echo build; else echo "build-$1"; fi; }
 
 read -r -a presets <<< "${MEDIAFLOW_TEST_PRESETS:-default asan fuzz}"
-background_pid="" background_preset=""
+background_pid="" background_log=""
 start_background_build() {
-  local dir
-  dir=$(build_dir_of "$1")
-  mkdir -p "$dir"
+  background_log=$(mktemp "${TMPDIR:-/tmp}/mediaflow-build-$1.XXXXXX.log")
   # Its own process group (setsid), so that stopping early stops its compilers too.
-  setsid nice -n 19 scripts/build.sh "$1" > "$dir/background-build.log" 2>&1 &
-  background_pid=$! background_preset=$1
+  setsid nice -n 19 scripts/build.sh "$1" > "$background_log" 2>&1 &
+  background_pid=$!
 }
 finish_background_build() {  # waits for it; on failure shows its log and stops
   local rc=0
@@ -44,12 +41,13 @@ finish_background_build() {  # waits for it; on failure shows its log and stops
   # without, it finishes at nice 19, which on an otherwise idle machine is as fast).
   renice -n 0 -g "$background_pid" >/dev/null 2>&1 || true
   wait "$background_pid" || rc=$?
+  background_pid=""
   if [ "$rc" -ne 0 ]; then
-    tail -n 80 "$(build_dir_of "$background_preset")/background-build.log"
-    echo "== build of $background_preset FAILED" >&2
+    tail -n 80 "$background_log"
+    echo "== background build FAILED (whole log: $background_log)" >&2
     exit "$rc"
   fi
-  background_pid=""
+  rm -f "$background_log"
 }
 trap '[ -n "$background_pid" ] && kill -- "-$background_pid" 2>/dev/null; true' EXIT
 
@@ -57,7 +55,7 @@ for i in "${!presets[@]}"; do
   preset=${presets[$i]}
   echo "== build + test: $preset"
   start=$SECONDS
-  if [ "$background_preset" = "$preset" ]; then
+  if [ -n "$background_pid" ]; then
     finish_background_build
   else
     scripts/build.sh "$preset"
