@@ -33,8 +33,8 @@ PACKAGES=(
   libcurl4-openssl-dev
   # evidence tests: s3rver and a Standard Webhooks receiver (tests/servers, npm ci below)
   nodejs
-  # fuzzing (tests/fuzz, scripts/fuzz.sh): clang-14, its libFuzzer/sanitizer runtimes, and
-  # llvm-symbolizer for readable crash stacks
+  # the sanitized preset and fuzzing (tests/fuzz, scripts/fuzz.sh): clang-14, its
+  # libFuzzer/sanitizer runtimes, and llvm-symbolizer for readable crash stacks
   clang-14 libclang-rt-14-dev llvm-14
 )
 

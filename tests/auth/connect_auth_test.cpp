@@ -43,6 +43,7 @@ class AuthConnect : public ::testing::TestWithParam<TokenSource> {
       case TokenSource::query: req.query_token = token; break;
       case TokenSource::header: req.header_token = token; break;
       case TokenSource::none: break;
+      case TokenSource::basic: ADD_FAILURE() << "HTTP Basic carries credentials, not a token"; break;
     }
     req.path = path_;
     return authorize_connect(config, kWsPath, req, kNow);
@@ -60,9 +61,9 @@ class AuthConnect : public ::testing::TestWithParam<TokenSource> {
   std::string path_;
 };
 
-AuthConfig jwt_mode() { return AuthConfig{"", kSecret}; }
-AuthConfig static_mode() { return AuthConfig{kStatic, ""}; }
-AuthConfig both_modes() { return AuthConfig{kStatic, kSecret}; }
+AuthConfig jwt_mode() { return AuthConfig{.shared_secret = kSecret}; }
+AuthConfig static_mode() { return AuthConfig{.static_token = kStatic}; }
+AuthConfig both_modes() { return AuthConfig{.static_token = kStatic, .shared_secret = kSecret}; }
 
 }  // namespace
 
@@ -174,7 +175,7 @@ TEST(AuthConnectRules, ForeignPathsAreNotOurs) {
 }
 
 TEST(AuthConnectRules, PathAndQueryTokensArePercentDecoded) {
-  AuthConfig config{"a/b+c d", ""};
+  AuthConfig config{.static_token = "a/b+c d"};
   ConnectRequest req{.path = "/rtm/voice/jwt/a%2Fb%2Bc%20d"};
   EXPECT_TRUE(authorize_connect(config, kWsPath, req, kNow).allowed);
   auto q = mediaflow::server::token_from_query("x=1&token=a%2Fb%2Bc+d&token=second");

@@ -2,10 +2,10 @@
 #include "audio_backlog.hpp"
 #include "deepgram_protocol.hpp"
 
+#include "support/heap_usage.hpp"
 #include "support/paths.hpp"
 
 #include <gtest/gtest.h>
-#include <malloc.h>
 
 #include <algorithm>
 #include <limits>
@@ -197,12 +197,11 @@ TEST(DeepgramAudioBacklog, AppendAfterEverythingConfirmedRestartsAtTheNewTime) {
 // The heap the backlog holds stays within what it holds plus two blocks — the old vector,
 // compacted only when its dead prefix outgrew the rest, held 2-4x (issue 17, session 7).
 TEST(DeepgramAudioBacklog, HeapFollowsTheUnconfirmedAudio) {
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-  GTEST_SKIP() << "the sanitizers' allocators do not report through mallinfo2";
-#else
+  using mediaflow::test::heap_in_use;
+  if (!mediaflow::test::heap_is_measurable()) GTEST_SKIP() << "this allocator does not report through mallinfo2 (a sanitizer's)";
   std::vector<std::uint8_t> frame(160, 0x7F), out;
   out.reserve(800);
-  const std::size_t before = mallinfo2().uordblks;
+  const std::size_t before = heap_in_use();
   std::size_t peak_heap = 0, peak_held = 0;
   {
     dg::AudioBacklog b(8000, 1, 320000, 0xFF);
@@ -211,12 +210,11 @@ TEST(DeepgramAudioBacklog, HeapFollowsTheUnconfirmedAudio) {
       if (i % 5 == 4) b.take_unsent(800, out);
       if (i % 50 == 49) b.confirm_until((i - 19) * 20 * kMs);
       peak_held = std::max(peak_held, b.size());
-      peak_heap = std::max(peak_heap, mallinfo2().uordblks - before);
+      peak_heap = std::max(peak_heap, heap_in_use() - before);
     }
   }
   EXPECT_GE(peak_held, 9000u);
   EXPECT_LE(peak_heap, peak_held + 2048) << "held " << peak_held << " bytes of audio";
-#endif
 }
 
 // Fuzzer findings (tests/fuzz/regressions/deepgram_message): a channel count or index that fits

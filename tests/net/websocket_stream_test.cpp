@@ -21,6 +21,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace mediaflow::test {
@@ -181,6 +182,8 @@ class WebSocketStreamTest : public ::testing::Test {
   }
 
   // Two connected descriptors: the first for a stream, the second for a stream or a RawPeer.
+  // Taken with std::tie, not a structured binding: the tests' lambdas capture both ends, which
+  // C++20 allows but clang 14 (the sanitized preset's compiler) does not.
   static std::pair<int, int> socket_pair() {
     int fds[2] = {-1, -1};
     EXPECT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds), 0);
@@ -211,7 +214,8 @@ class WebSocketStreamTest : public ::testing::Test {
 };
 
 TEST_F(WebSocketStreamTest, ServerAndClientRolesTalkPingAndCloseCleanly) {
-  auto [a, b] = socket_pair();
+  int a = -1, b = -1;
+  std::tie(a, b) = socket_pair();
   Recorder& server_events = recorder();
   Recorder& client_events = recorder();
   WebSocketStream* server = nullptr;
@@ -248,7 +252,8 @@ TEST_F(WebSocketStreamTest, ServerAndClientRolesTalkPingAndCloseCleanly) {
 TEST_F(WebSocketStreamTest, EachRoleRefusesTheOtherRolesMaskingWith1002) {
   for (const Role role : {Role::kServer, Role::kClient}) {
     SCOPED_TRACE(role == Role::kServer ? "server" : "client");
-    auto [a, b] = socket_pair();
+    int a = -1, b = -1;
+    std::tie(a, b) = socket_pair();
     RawPeer peer(b, role);
     Recorder& events = recorder();
     events.on_protocol_error = [](WebSocketStream& stream, std::uint16_t code) { stream.close(code, "bad frame"); };
@@ -276,7 +281,8 @@ TEST_F(WebSocketStreamTest, EachRoleRefusesTheOtherRolesMaskingWith1002) {
 }
 
 TEST_F(WebSocketStreamTest, BytesThatCameWithTheUpgradeAreReadFirstAndFromTheLoop) {
-  auto [a, b] = socket_pair();
+  int a = -1, b = -1;
+  std::tie(a, b) = socket_pair();
   RawPeer peer(b, Role::kServer);
   ASSERT_TRUE(peer.send(frame(ws::Opcode::kText, "second", true)));
   Recorder& events = recorder();
@@ -291,7 +297,8 @@ TEST_F(WebSocketStreamTest, BytesThatCameWithTheUpgradeAreReadFirstAndFromTheLoo
 }
 
 TEST_F(WebSocketStreamTest, TheHandshakeIsRawBytesUntilOpenThenFramesFollowInOrder) {
-  auto [a, b] = socket_pair();
+  int a = -1, b = -1;
+  std::tie(a, b) = socket_pair();
   RawPeer peer(b, Role::kClient);
   Recorder& events = recorder();
   events.on_handshake = [](WebSocketStream& stream, const std::string& answer) {
@@ -321,7 +328,8 @@ TEST_F(WebSocketStreamTest, TheHandshakeIsRawBytesUntilOpenThenFramesFollowInOrd
 // The host corks a call's socket for the rest of a loop iteration: frames wait (in order) and
 // leave together at uncork(); close() uncorks first, so nothing sent before it is lost.
 TEST_F(WebSocketStreamTest, CorkedFramesWaitAndLeaveTogetherAtUncorkOrClose) {
-  auto [a, b] = socket_pair();
+  int a = -1, b = -1;
+  std::tie(a, b) = socket_pair();
   RawPeer peer(b, Role::kServer);
   Recorder& events = recorder();
   WebSocketStream* stream = nullptr;
@@ -351,7 +359,8 @@ TEST_F(WebSocketStreamTest, CorkedFramesWaitAndLeaveTogetherAtUncorkOrClose) {
 }
 
 TEST_F(WebSocketStreamTest, AnUnansweredCloseEndsAtItsDeadline) {
-  auto [a, b] = socket_pair();
+  int a = -1, b = -1;
+  std::tie(a, b) = socket_pair();
   RawPeer peer(b, Role::kClient);
   Recorder& events = recorder();
   WebSocketStream* stream = nullptr;
@@ -368,7 +377,8 @@ TEST_F(WebSocketStreamTest, AnUnansweredCloseEndsAtItsDeadline) {
 }
 
 TEST_F(WebSocketStreamTest, APeerThatVanishesIsReportedOnceWithoutACloseFrame) {
-  auto [a, b] = socket_pair();
+  int a = -1, b = -1;
+  std::tie(a, b) = socket_pair();
   RawPeer peer(b, Role::kServer);
   Recorder& events = recorder();
   WebSocketStream* stream = nullptr;

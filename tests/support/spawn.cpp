@@ -46,7 +46,8 @@ std::string sanitizer_preload() {
     if (slash == std::string::npos) continue;
     const std::string path = line.substr(slash);
     const std::string name = std::filesystem::path(path).filename().string();
-    if (name.starts_with("libasan.so")) asan = path;
+    // gcc's runtimes, or clang's (-shared-libasan; its ASan runtime carries UBSan's too).
+    if (name.starts_with("libasan.so") || name.starts_with("libclang_rt.asan-")) asan = path;
     if (name.starts_with("libubsan.so")) ubsan = path;
   }
   if (asan.empty() || ubsan.empty()) return asan + ubsan;

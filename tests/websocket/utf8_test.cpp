@@ -27,7 +27,7 @@ TEST(Utf8, RefusesOverlongSurrogateOutOfRangeAndCutSequences) {
       "\xf8\x88\x80\x80\x80",
       "\x80",              // continuation without a lead
       "\xe2\x82",          // cut sequence at the end
-      "\xce\xba\xe1\xbd\xb9\xcf\x83\xce\xbc\xce\xb5\xed\xa0\x80" "edited",  // Autobahn 6.4-like
+      ("\xce\xba\xe1\xbd\xb9\xcf\x83\xce\xbc\xce\xb5\xed\xa0\x80" "edited"),  // Autobahn 6.4-like
       "\xff",
   };
   for (const char* text : bad) EXPECT_FALSE(is_valid_utf8(text)) << text;

@@ -32,7 +32,7 @@ const char* protocol_name(CallProtocol protocol) {
 // The WebSocket is the host's own engine in the client role (net::WebSocketClient, the one the
 // vendor connections use), on the context's EpollDispatcher, whose timers pace the frames: a
 // caller costs the loop no GSource of its own.
-struct Caller::Impl : std::enable_shared_from_this<Impl>, MessageSink {
+struct Caller::Impl final : std::enable_shared_from_this<Impl>, MessageSink {
   GMainContext* ctx;
   CallerOptions opt;
   std::unique_ptr<CallerProtocol> protocol;

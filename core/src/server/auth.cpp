@@ -38,7 +38,7 @@ AuthDecision deny(std::string_view reason, TokenSource source) {
 }  // namespace
 
 AuthConfig AuthConfig::from_env() {
-  return AuthConfig{env_or_empty("MEDIA_AUTH_TOKEN"), env_or_empty("MEDIA_SHARED_SECRET")};
+  return AuthConfig{.static_token = env_or_empty("MEDIA_AUTH_TOKEN"), .shared_secret = env_or_empty("MEDIA_SHARED_SECRET")};
 }
 
 std::string_view to_string(TokenSource source) {

@@ -26,7 +26,7 @@ namespace mediaflow::server {
 
 class Worker;
 
-class CallSession : public std::enable_shared_from_this<CallSession>, private WebSocketConnection::Delegate {
+class CallSession final : public std::enable_shared_from_this<CallSession>, private WebSocketConnection::Delegate {
  public:
   // Takes over the upgraded connection (`socket`) with the bytes the client sent right after
   // its upgrade request (`early_bytes`, read before anything else), on `transport`'s path.

@@ -227,7 +227,7 @@ std::string ClusterAdmission::campaign_key(const std::string& campaign) const {
 std::string ClusterAdmission::acquire(const std::string& campaign, Done done) {
   const std::string lease = lease_prefix_ + std::to_string(++next_lease_);
   leases_[lease] = Lease{campaign, true};
-  auto* request = new Request{this, lease, std::move(done)};
+  auto* request = new Request{.self = this, .lease = lease, .done = std::move(done), .timeout = {}};
   if (!connected_) {
     metrics().redis_errors("not_connected").inc();
     leases_[lease].in_flight = false;

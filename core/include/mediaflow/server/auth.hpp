@@ -24,9 +24,9 @@
 namespace mediaflow::server {
 
 struct AuthConfig {
-  std::string static_token;   // MEDIA_AUTH_TOKEN ("" = unset)
-  std::string shared_secret;  // MEDIA_SHARED_SECRET ("" = unset)
-  std::string basic_credentials;  // "user:password" the transport accepts in HTTP Basic ("" = none)
+  std::string static_token{};    // MEDIA_AUTH_TOKEN ("" = unset)
+  std::string shared_secret{};   // MEDIA_SHARED_SECRET ("" = unset)
+  std::string basic_credentials{};  // "user:password" the transport accepts in HTTP Basic ("" = none)
 
   bool enabled() const { return !static_token.empty() || !shared_secret.empty() || !basic_credentials.empty(); }
   // Reads MEDIA_AUTH_TOKEN and MEDIA_SHARED_SECRET from the environment.
